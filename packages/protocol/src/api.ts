@@ -1,0 +1,52 @@
+import { z } from 'zod'
+
+/** 係員 (staff), 係長 (section lead), 課長 (department head), 企画 (planning: reads every department), admin. */
+export const roles = ['staff', 'lead', 'head', 'planning', 'admin'] as const
+export type Role = (typeof roles)[number]
+export const roleSchema = z.enum(roles)
+
+export const sheetStatuses = ['draft', 'submitted', 'approved'] as const
+/** 作成中 / 確認依頼中 / 承認済 */
+export type SheetStatus = (typeof sheetStatuses)[number]
+
+export const loginRequestSchema = z.object({
+  username: z.string().trim().min(1).max(64),
+  password: z.string().min(1).max(256),
+})
+export type LoginRequest = z.infer<typeof loginRequestSchema>
+
+export interface Named {
+  id: string
+  name: string
+}
+
+/** `GET /api/me`, and the body of a successful login. */
+export interface Me {
+  id: string
+  username: string
+  displayName: string
+  role: Role
+  department: Named
+  section: Named | null
+}
+export interface MeResponse {
+  user: Me
+}
+
+/** One row of `GET /api/sheets`, and the body of `GET /api/sheets/:id`. */
+export interface SheetSummary {
+  id: string
+  department: Named
+  fiscalYear: number
+  status: SheetStatus
+  /** Whether this user may change the content (the server enforces it; the UI mirrors it). */
+  canEdit: boolean
+  updatedAt: string
+}
+export interface SheetListResponse {
+  sheets: SheetSummary[]
+}
+
+export interface HealthResponse {
+  ok: true
+}

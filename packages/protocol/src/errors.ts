@@ -1,0 +1,36 @@
+/**
+ * Every API error is `{ "error": { "code": ErrorCode, "message": "<Japanese>" } }`.
+ * Codes are stable (clients branch on them); messages are for people and may change.
+ */
+export const ErrorCode = {
+  /** The body is not JSON, or not an object. */
+  InvalidJson: 'invalid_json',
+  /** The body is JSON but a field is missing or has the wrong type; `path` names the first bad field. */
+  ValidationFailed: 'validation_failed',
+  Unauthenticated: 'unauthenticated',
+  InvalidCredentials: 'invalid_credentials',
+  AccountLocked: 'account_locked',
+  Forbidden: 'forbidden',
+  NotFound: 'not_found',
+  /** A mutating request whose Origin (or Referer) is not this server. */
+  CrossOrigin: 'cross_origin',
+  Internal: 'internal_error',
+} as const
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
+
+export interface ApiErrorBody {
+  error: {
+    code: ErrorCode
+    message: string
+    /** For validation_failed: the dotted path of the first bad field. */
+    path?: string
+    /** For account_locked: seconds until the next attempt is allowed. */
+    retryAfter?: number
+  }
+}
+
+export function isApiErrorBody(value: unknown): value is ApiErrorBody {
+  if (typeof value !== 'object' || value === null || !('error' in value)) return false
+  const error = (value as { error: unknown }).error
+  return typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string'
+}

@@ -1,0 +1,41 @@
+// Runs every package's tests through turbo, then prints the totals on a line of their own
+// ("N passed, N failed"), read from the JSON report each package's vitest writes.
+import { spawnSync } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+const REPORT = '.vitest-report.json'
+const packages = ['apps', 'packages'].flatMap((group) =>
+  readdirSync(path.join(root, group), { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => path.join(root, group, d.name)),
+)
+const tested = packages.filter((dir) => {
+  const manifest = path.join(dir, 'package.json')
+  return existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).scripts?.test
+})
+for (const dir of tested) rmSync(path.join(dir, REPORT), { force: true })
+
+const turbo = spawnSync('turbo', ['run', 'test', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' })
+
+let passed = 0
+let failed = 0
+const problems = []
+for (const dir of tested) {
+  const file = path.join(dir, REPORT)
+  const name = path.relative(root, dir)
+  if (!existsSync(file)) {
+    problems.push(`${name}: no test report (its tests did not run to the end)`)
+    continue
+  }
+  const report = JSON.parse(readFileSync(file, 'utf8'))
+  passed += report.numPassedTests
+  failed += report.numFailedTests
+  if (report.numTotalTests === 0) problems.push(`${name}: ran no test`)
+  if (report.numPendingTests || report.numTodoTests) problems.push(`${name}: skipped or todo tests`)
+}
+for (const p of problems) console.error(p)
+console.log(`\n${passed} passed, ${failed} failed`)
+process.exit(turbo.status !== 0 || failed > 0 || problems.length > 0 ? 1 : 0)
