@@ -1,0 +1,65 @@
+import { existsSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { serveStatic } from '@hono/node-server/serve-static'
+import type { HealthResponse } from '@hoshin/protocol'
+import { Hono } from 'hono'
+import { sameOriginMiddleware, sessionMiddleware } from './auth/middleware.js'
+import type { AppEnv, Services } from './context.js'
+import { errors, HttpError } from './http/errors.js'
+import { authRoutes, meRoutes } from './routes/auth.js'
+import { sheetRoutes } from './routes/sheets.js'
+
+/** The HTTP surface: the JSON API under /api, the built web app everywhere else. */
+export function createApp(services: Services) {
+  const api = new Hono<AppEnv>()
+    .get('/health', (c) => c.json<HealthResponse>({ ok: true }))
+    .route('/auth', authRoutes(services))
+    .route('/me', meRoutes())
+    .route('/sheets', sheetRoutes(services))
+    .all('*', () => {
+      throw errors.notFound()
+    })
+
+  const app = new Hono<AppEnv>()
+  app.use('*', sameOriginMiddleware(services))
+  app.use('*', sessionMiddleware(services))
+  app.route('/api', api)
+  mountWebApp(app, services.config.webDir)
+
+  app.onError((error, c) => {
+    if (error instanceof HttpError) return c.json(error.body(), error.status)
+    services.log.error({ err: error, path: c.req.path }, 'unhandled error')
+    const internal = errors.internal()
+    return c.json(internal.body(), internal.status)
+  })
+  return app
+}
+
+export type App = ReturnType<typeof createApp>
+
+function mountWebApp(app: Hono<AppEnv>, webDir: string): void {
+  const indexFile = path.join(webDir, 'index.html')
+  if (!existsSync(indexFile)) {
+    app.get('*', (c) =>
+      c.html(
+        '<!doctype html><html lang="ja"><meta charset="utf-8"><title>方針 Hoshin</title><p>画面がまだビルドされていません。<code>npm start</code> で起動してください。</p></html>',
+        503,
+      ),
+    )
+    return
+  }
+  // serveStatic takes a root relative to the working directory.
+  const root = path.relative(process.cwd(), webDir) || '.'
+  const index = readFileSync(indexFile, 'utf8')
+  app.use('/assets/*', async (c, next) => {
+    await next()
+    // Vite fingerprints asset names, so they never change under the same URL.
+    if (c.res.ok) c.header('Cache-Control', 'public, max-age=31536000, immutable')
+  })
+  app.use('*', serveStatic({ root }))
+  // Client-side routes (/login, /sheets/:id…) all load the same page.
+  app.get('*', (c) => {
+    c.header('Cache-Control', 'no-cache')
+    return c.html(index)
+  })
+}

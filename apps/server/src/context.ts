@@ -1,0 +1,33 @@
+import type { Role } from '@hoshin/protocol'
+import type { Logger } from 'pino'
+import type { AppLucia } from './auth/lucia.js'
+import type { Lockout } from './auth/lockout.js'
+import type { Config } from './env.js'
+import type { Stores } from './persistence/stores.js'
+import type { SheetService } from './sheets/sheet-service.js'
+
+/** The signed-in person, loaded fresh from the store on every request. */
+export interface Actor {
+  id: string
+  username: string
+  displayName: string
+  role: Role
+  department: { id: string; name: string }
+  section: { id: string; name: string } | null
+}
+
+export interface Services {
+  config: Config
+  stores: Stores
+  lucia: AppLucia
+  lockout: Lockout
+  sheets: SheetService
+  log: Logger
+}
+
+export interface AppEnv {
+  Variables: {
+    actor: Actor | null
+    sessionId: string | null
+  }
+}

@@ -1,0 +1,49 @@
+import { type ApiErrorBody, ErrorCode } from '@hoshin/protocol'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+
+/** Japanese messages for people; the code is what clients branch on. */
+const messages: Record<ErrorCode, string> = {
+  [ErrorCode.InvalidJson]: 'リクエストの形式が正しくありません（JSON として読み取れません）。',
+  [ErrorCode.ValidationFailed]: '入力内容に誤りがあります。',
+  [ErrorCode.Unauthenticated]: 'ログインしてください。',
+  [ErrorCode.InvalidCredentials]: 'ユーザー名またはパスワードが正しくありません。',
+  [ErrorCode.AccountLocked]: 'ログインに続けて失敗したため、一時的にロックされています。しばらくしてからお試しください。',
+  [ErrorCode.Forbidden]: 'この操作を行う権限がありません。',
+  [ErrorCode.NotFound]: '指定されたものが見つかりません。',
+  [ErrorCode.CrossOrigin]: '別のサイトからの操作は受け付けられません。',
+  [ErrorCode.Internal]: 'サーバーで問題が発生しました。時間をおいてもう一度お試しください。',
+}
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: ErrorCode,
+    message?: string,
+    readonly extra: Partial<Pick<ApiErrorBody['error'], 'path' | 'retryAfter'>> = {},
+  ) {
+    super(message ?? messages[code])
+  }
+
+  body(): ApiErrorBody {
+    return { error: { code: this.code, message: this.message, ...this.extra } }
+  }
+}
+
+export const errors = {
+  invalidJson: () => new HttpError(400, ErrorCode.InvalidJson),
+  validation: (path: string) =>
+    new HttpError(400, ErrorCode.ValidationFailed, `入力内容に誤りがあります（項目: ${path || '本文'}）。`, { path }),
+  unauthenticated: () => new HttpError(401, ErrorCode.Unauthenticated),
+  invalidCredentials: () => new HttpError(401, ErrorCode.InvalidCredentials),
+  locked: (retryAfter: number) =>
+    new HttpError(
+      429,
+      ErrorCode.AccountLocked,
+      `ログインに続けて失敗したため、このアカウントは一時的にロックされています。約${Math.ceil(retryAfter / 60)}分後にもう一度お試しください。`,
+      { retryAfter },
+    ),
+  forbidden: () => new HttpError(403, ErrorCode.Forbidden),
+  notFound: () => new HttpError(404, ErrorCode.NotFound),
+  crossOrigin: () => new HttpError(403, ErrorCode.CrossOrigin),
+  internal: () => new HttpError(500, ErrorCode.Internal),
+}

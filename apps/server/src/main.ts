@@ -1,0 +1,29 @@
+import { loadConfig } from './env.js'
+import { DEMO_PASSWORD, demoAccounts } from './seed/demo.js'
+import { startServer } from './server.js'
+
+const config = loadConfig()
+const server = await startServer(config)
+
+const lines = [`方針 Hoshin: ${server.url}`, `  database: ${config.databaseFile}`]
+if (config.demo) {
+  lines.push(`  demo accounts (password "${DEMO_PASSWORD}"):`)
+  for (const a of demoAccounts) lines.push(`    ${a.username.padEnd(8)} ${a.description}`)
+}
+console.log(lines.join('\n'))
+
+let stopping = false
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return
+    stopping = true
+    server.services.log.info({ signal }, 'shutting down')
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        server.services.log.error({ err: error }, 'shutdown failed')
+        process.exit(1)
+      },
+    )
+  })
+}

@@ -1,0 +1,116 @@
+import type { SqliteDatabase } from './sqlite.js'
+
+export interface Migration {
+  version: number
+  name: string
+  sql: string
+}
+
+/**
+ * Versioned schema. Append only: a released migration is never edited, a change is a new entry.
+ * The applied version lives in SQLite's own `PRAGMA user_version`.
+ */
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'organisation, users and sessions',
+    sql: `
+      CREATE TABLE departments (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE sections (
+        id TEXT PRIMARY KEY,
+        department_id TEXT NOT NULL REFERENCES departments(id),
+        name TEXT NOT NULL,
+        UNIQUE (department_id, name)
+      );
+      CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        display_name TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('staff', 'lead', 'head', 'planning', 'admin')),
+        department_id TEXT NOT NULL REFERENCES departments(id),
+        section_id TEXT REFERENCES sections(id),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        expires_at INTEGER NOT NULL -- epoch milliseconds
+      );
+      CREATE INDEX sessions_by_user ON sessions (user_id);
+      -- Failed logins per typed user name (known or not, so lockout does not reveal which names exist).
+      CREATE TABLE login_failures (
+        id INTEGER PRIMARY KEY,
+        username TEXT NOT NULL COLLATE NOCASE,
+        at INTEGER NOT NULL -- epoch milliseconds
+      );
+      CREATE INDEX login_failures_by_username ON login_failures (username, at);
+    `,
+  },
+  {
+    version: 2,
+    name: 'sheets, their Yjs state, and the audit log',
+    sql: `
+      CREATE TABLE sheets (
+        id TEXT PRIMARY KEY,
+        department_id TEXT NOT NULL REFERENCES departments(id),
+        fiscal_year INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'submitted', 'approved')),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (department_id, fiscal_year)
+      );
+      -- The stored Yjs state of each sheet (one merged update). The co-editing issue adds its update log.
+      CREATE TABLE sheet_documents (
+        sheet_id TEXT PRIMARY KEY REFERENCES sheets(id),
+        state BLOB NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      -- Access and change log; towns keep these at least a year, so nothing here is ever pruned by the app.
+      CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        user_id TEXT,
+        username TEXT,
+        action TEXT NOT NULL,
+        target TEXT,
+        detail TEXT
+      );
+      CREATE INDEX audit_log_by_at ON audit_log (at);
+    `,
+  },
+]
+
+export const LATEST_SCHEMA_VERSION = migrations.at(-1)?.version ?? 0
+
+export async function schemaVersion(db: SqliteDatabase): Promise<number> {
+  const row = await db.get<{ user_version: number }>('PRAGMA user_version')
+  return row?.user_version ?? 0
+}
+
+/** Applies every migration newer than the database, each in its own transaction. Returns the versions applied. */
+export async function migrate(db: SqliteDatabase, list: readonly Migration[] = migrations): Promise<number[]> {
+  const current = await schemaVersion(db)
+  const known = list.at(-1)?.version ?? 0
+  if (current > known) {
+    throw new Error(
+      `Database schema version ${current} is newer than this server knows (${known}); refusing to start on it. Upgrade Hoshin.`,
+    )
+  }
+  const applied: number[] = []
+  for (const migration of list) {
+    if (migration.version <= current) continue
+    await db.transaction(async (tx) => {
+      await tx.exec(migration.sql)
+      // PRAGMA takes no bound parameters; the version is our own integer.
+      await tx.exec(`PRAGMA user_version = ${Math.trunc(migration.version)}`)
+    })
+    applied.push(migration.version)
+  }
+  return applied
+}

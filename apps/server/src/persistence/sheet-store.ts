@@ -1,0 +1,85 @@
+import type { SheetStatus } from '@hoshin/protocol'
+import type { SqliteDatabase } from './sqlite.js'
+import { newId, nowIso } from './ids.js'
+
+export interface SheetRecord {
+  id: string
+  departmentId: string
+  fiscalYear: number
+  status: SheetStatus
+  createdAt: string
+  updatedAt: string
+}
+
+/** Sheets (one per department and fiscal year) and the stored Yjs state of each. */
+export interface SheetStore {
+  /** Creates the sheet with its initial Yjs state in one transaction. */
+  create(input: { departmentId: string; fiscalYear: number; state: Uint8Array }): Promise<SheetRecord>
+  get(id: string): Promise<SheetRecord | undefined>
+  findByDepartmentYear(departmentId: string, fiscalYear: number): Promise<SheetRecord | undefined>
+  list(): Promise<SheetRecord[]>
+  getState(id: string): Promise<Uint8Array | undefined>
+  saveState(id: string, state: Uint8Array): Promise<void>
+}
+
+const columns = `id, department_id AS departmentId, fiscal_year AS fiscalYear, status,
+  created_at AS createdAt, updated_at AS updatedAt`
+
+export class SqliteSheetStore implements SheetStore {
+  constructor(private readonly db: SqliteDatabase) {}
+
+  create(input: { departmentId: string; fiscalYear: number; state: Uint8Array }): Promise<SheetRecord> {
+    const record: SheetRecord = {
+      id: newId('sh'),
+      departmentId: input.departmentId,
+      fiscalYear: input.fiscalYear,
+      status: 'draft',
+      createdAt: nowIso(),
+      updatedAt: nowIso(),
+    }
+    return this.db.transaction(async (tx) => {
+      await tx.run(
+        `INSERT INTO sheets (id, department_id, fiscal_year, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
+        [record.id, record.departmentId, record.fiscalYear, record.status, record.createdAt, record.updatedAt],
+      )
+      await tx.run('INSERT INTO sheet_documents (sheet_id, state, updated_at) VALUES (?, ?, ?)', [
+        record.id,
+        input.state,
+        record.updatedAt,
+      ])
+      return record
+    })
+  }
+
+  get(id: string): Promise<SheetRecord | undefined> {
+    return this.db.get<SheetRecord>(`SELECT ${columns} FROM sheets WHERE id = ?`, [id])
+  }
+
+  findByDepartmentYear(departmentId: string, fiscalYear: number): Promise<SheetRecord | undefined> {
+    return this.db.get<SheetRecord>(`SELECT ${columns} FROM sheets WHERE department_id = ? AND fiscal_year = ?`, [
+      departmentId,
+      fiscalYear,
+    ])
+  }
+
+  list(): Promise<SheetRecord[]> {
+    return this.db.all<SheetRecord>(`SELECT ${columns} FROM sheets ORDER BY fiscal_year DESC, rowid`)
+  }
+
+  async getState(id: string): Promise<Uint8Array | undefined> {
+    const row = await this.db.get<{ state: Buffer }>('SELECT state FROM sheet_documents WHERE sheet_id = ?', [id])
+    return row ? new Uint8Array(row.state.buffer, row.state.byteOffset, row.state.byteLength) : undefined
+  }
+
+  async saveState(id: string, state: Uint8Array): Promise<void> {
+    const now = nowIso()
+    await this.db.transaction(async (tx) => {
+      await tx.run(
+        `INSERT INTO sheet_documents (sheet_id, state, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (sheet_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
+        [id, state, now],
+      )
+      await tx.run('UPDATE sheets SET updated_at = ? WHERE id = ?', [now, id])
+    })
+  }
+}

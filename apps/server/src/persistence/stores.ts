@@ -1,0 +1,29 @@
+import type { Adapter } from 'lucia'
+import { type AuditStore, SqliteAuditStore } from './audit-store.js'
+import { type LoginFailureStore, SqliteLoginFailureStore } from './login-failure-store.js'
+import { type OrgStore, SqliteOrgStore } from './org-store.js'
+import { SqliteSessionStore } from './session-store.js'
+import { type SheetStore, SqliteSheetStore } from './sheet-store.js'
+import type { SqliteDatabase } from './sqlite.js'
+import { SqliteUserStore, type UserStore } from './user-store.js'
+
+/** Every store the server uses, each behind its interface. */
+export interface Stores {
+  org: OrgStore
+  users: UserStore
+  sessions: Adapter
+  loginFailures: LoginFailureStore
+  sheets: SheetStore
+  audit: AuditStore
+}
+
+export function createSqliteStores(db: SqliteDatabase): Stores {
+  return {
+    org: new SqliteOrgStore(db),
+    users: new SqliteUserStore(db),
+    sessions: new SqliteSessionStore(db),
+    loginFailures: new SqliteLoginFailureStore(db),
+    sheets: new SqliteSheetStore(db),
+    audit: new SqliteAuditStore(db),
+  }
+}

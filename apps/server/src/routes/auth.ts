@@ -1,0 +1,45 @@
+import { loginRequestSchema, type MeResponse } from '@hoshin/protocol'
+import { Hono } from 'hono'
+import { requireActor, toActor, writeSessionCookie } from '../auth/middleware.js'
+import { burnVerifyTime, verifyPassword } from '../auth/passwords.js'
+import type { AppEnv, Services } from '../context.js'
+import { errors } from '../http/errors.js'
+import { readJson } from '../http/json.js'
+
+export function authRoutes(services: Services) {
+  const { stores, lockout, lucia } = services
+  return new Hono<AppEnv>()
+    .post('/login', async (c) => {
+      const { username, password } = await readJson(c, loginRequestSchema)
+      const retryAfter = await lockout.retryAfter(username)
+      if (retryAfter > 0) {
+        await stores.audit.append({ username, action: 'login.locked' })
+        c.header('Retry-After', String(retryAfter))
+        throw errors.locked(retryAfter)
+      }
+      const user = await stores.users.findByUsername(username)
+      const ok = user ? await verifyPassword(user.passwordHash, password) : (await burnVerifyTime(password), false)
+      if (!user || !ok) {
+        await lockout.recordFailure(username)
+        await stores.audit.append({ userId: user?.id ?? null, username, action: 'login.failed' })
+        throw errors.invalidCredentials()
+      }
+      await lockout.clear(username)
+      const session = await lucia.createSession(user.id, {})
+      writeSessionCookie(c, services, lucia.createSessionCookie(session.id))
+      await stores.audit.append({ userId: user.id, username: user.username, action: 'login' })
+      return c.json<MeResponse>({ user: await toActor(services, user) })
+    })
+    .post('/logout', async (c) => {
+      const sessionId = c.get('sessionId')
+      const actor = c.get('actor')
+      if (sessionId) await lucia.invalidateSession(sessionId)
+      writeSessionCookie(c, services, lucia.createBlankSessionCookie())
+      if (actor) await stores.audit.append({ userId: actor.id, username: actor.username, action: 'logout' })
+      return c.body(null, 204)
+    })
+}
+
+export function meRoutes() {
+  return new Hono<AppEnv>().get('/', (c) => c.json<MeResponse>({ user: requireActor(c) }))
+}

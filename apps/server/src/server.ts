@@ -1,0 +1,72 @@
+import type { AddressInfo } from 'node:net'
+import { serve } from '@hono/node-server'
+import pino from 'pino'
+import { createApp } from './app.js'
+import { Lockout } from './auth/lockout.js'
+import { createLucia } from './auth/lucia.js'
+import type { Services } from './context.js'
+import type { Config } from './env.js'
+import { migrate } from './persistence/migrations.js'
+import { SqliteDatabase } from './persistence/sqlite.js'
+import { createSqliteStores } from './persistence/stores.js'
+import { seedDemo } from './seed/demo.js'
+import { SheetService } from './sheets/sheet-service.js'
+import { mkdirSync } from 'node:fs'
+
+export interface RunningServer {
+  url: string
+  port: number
+  services: Services
+  db: SqliteDatabase
+  close(): Promise<void>
+}
+
+/** Opens (and migrates) the database and wires every service. Used by the server, the CLI and tests. */
+export async function openServices(config: Config): Promise<{ services: Services; db: SqliteDatabase }> {
+  mkdirSync(config.dataDir, { recursive: true })
+  const log = pino({ level: config.logLevel })
+  const db = await SqliteDatabase.open(config.databaseFile)
+  const applied = await migrate(db)
+  if (applied.length) log.info({ applied }, 'database migrated')
+  const stores = createSqliteStores(db)
+  const services: Services = {
+    config,
+    stores,
+    lucia: createLucia(stores.sessions, config.sessionHours),
+    lockout: new Lockout(stores.loginFailures),
+    sheets: new SheetService(stores.sheets, stores.org),
+    log,
+  }
+  return { services, db }
+}
+
+/** The composition root: database, migrations, demo seed, HTTP server. */
+export async function startServer(config: Config): Promise<RunningServer> {
+  const { services, db } = await openServices(config)
+  if (config.demo) {
+    const seeded = await seedDemo(services)
+    if (seeded) services.log.info('demo town seeded')
+  }
+  const app = createApp(services)
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s))
+  })
+  const { port } = server.address() as AddressInfo
+  const sweep = setInterval(() => void services.lucia.deleteExpiredSessions().catch(() => undefined), 60 * 60 * 1000)
+  sweep.unref()
+  return {
+    url: `http://localhost:${port}`,
+    port,
+    services,
+    db,
+    async close() {
+      clearInterval(sweep)
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        // Keep-alive sockets would hold close() open.
+        if ('closeAllConnections' in server) server.closeAllConnections()
+      })
+      await db.close()
+    },
+  }
+}

@@ -1,0 +1,62 @@
+import type { SheetSummary } from '@hoshin/protocol'
+import { type Sheet, docToSheet } from '@hoshin/sheet'
+import * as Y from 'yjs'
+import type { Actor } from '../context.js'
+import { errors } from '../http/errors.js'
+import type { OrgStore } from '../persistence/org-store.js'
+import type { SheetRecord, SheetStore } from '../persistence/sheet-store.js'
+import { canEditSheet, canReadSheet } from './permissions.js'
+
+/**
+ * Reads sheets for a person, with the permission rules applied. The content comes from the stored Yjs
+ * state; the sync server (next issue) will hand in its live documents here.
+ */
+export class SheetService {
+  constructor(
+    private readonly sheets: SheetStore,
+    private readonly org: OrgStore,
+  ) {}
+
+  async content(sheetId: string): Promise<Sheet> {
+    const state = await this.sheets.getState(sheetId)
+    const doc = new Y.Doc()
+    try {
+      if (state) Y.applyUpdate(doc, state)
+      return docToSheet(doc)
+    } finally {
+      doc.destroy()
+    }
+  }
+
+  /** The sheets this person may read. */
+  async listFor(actor: Actor): Promise<SheetSummary[]> {
+    const records = await this.sheets.list()
+    const visible: SheetSummary[] = []
+    for (const record of records) {
+      if (await canReadSheet(actor, record, () => this.content(record.id))) {
+        visible.push(await this.summary(actor, record))
+      }
+    }
+    return visible
+  }
+
+  /** The sheet if this person may read it; 404 when it does not exist, 403 when they may not. */
+  async readable(actor: Actor, sheetId: string): Promise<SheetRecord> {
+    const record = await this.sheets.get(sheetId)
+    if (!record) throw errors.notFound()
+    if (!(await canReadSheet(actor, record, () => this.content(record.id)))) throw errors.forbidden()
+    return record
+  }
+
+  async summary(actor: Actor, record: SheetRecord): Promise<SheetSummary> {
+    const department = await this.org.getDepartment(record.departmentId)
+    return {
+      id: record.id,
+      department: { id: record.departmentId, name: department?.name ?? record.departmentId },
+      fiscalYear: record.fiscalYear,
+      status: record.status,
+      canEdit: canEditSheet(actor, record) && record.status !== 'approved',
+      updatedAt: record.updatedAt,
+    }
+  }
+}

@@ -1,0 +1,175 @@
+import type { ApiErrorBody, MeResponse } from '@hoshin/protocol'
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import type { RunningServer } from '../src/server.js'
+import { startTestServer, TestClient } from './harness.js'
+
+let server: RunningServer
+beforeAll(async () => {
+  server = await startTestServer()
+})
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+const HOUR = 60 * 60 * 1000
+
+describe('login and sessions', () => {
+  it('logs in with the demo password and sets an HttpOnly, SameSite=Lax session cookie', async () => {
+    const client = new TestClient(server.url)
+    const res = await client.post<MeResponse>('/api/auth/login', { username: 'kikaku', password: 'hoshin-demo' })
+    expect(res.status).toBe(200)
+    expect(res.body.user).toMatchObject({
+      username: 'kikaku',
+      role: 'staff',
+      department: { id: 'kikaku-zaisei', name: '企画財政課' },
+      section: { id: 'kikaku-chosei', name: '企画調整係' },
+    })
+    const cookie = client.lastSetCookies.find((c) => c.startsWith('hoshin_session='))
+    expect(cookie).toMatch(/HttpOnly/i)
+    expect(cookie).toMatch(/SameSite=Lax/i)
+    // Served over plain http here, so not Secure (a Secure cookie would never come back).
+    expect(cookie).not.toMatch(/Secure/i)
+    const me = await client.get<MeResponse>('/api/me')
+    expect(me.status).toBe(200)
+    expect(me.body.user.username).toBe('kikaku')
+  })
+
+  it('marks the cookie Secure when served over https behind a trusted proxy', async () => {
+    const proxied = await startTestServer({ trustProxy: true })
+    const client = new TestClient(proxied.url)
+    await client.request('POST', '/api/auth/login', {
+      json: { username: 'kikaku', password: 'hoshin-demo' },
+      headers: { 'x-forwarded-proto': 'https' },
+    })
+    expect(client.lastSetCookies.find((c) => c.startsWith('hoshin_session='))).toMatch(/Secure/)
+  })
+
+  it('answers a wrong password and an unknown user alike, 401 with a Japanese message', async () => {
+    const client = new TestClient(server.url)
+    const wrong = await client.post<ApiErrorBody>('/api/auth/login', { username: 'chiiki', password: 'nope-nope' })
+    const unknown = await client.post<ApiErrorBody>('/api/auth/login', { username: 'nobody', password: 'nope-nope' })
+    for (const res of [wrong, unknown]) {
+      expect(res.status).toBe(401)
+      expect(res.body.error.code).toBe('invalid_credentials')
+      expect(res.body.error.message).toMatch(/パスワード/)
+    }
+    expect(client.hasSession()).toBe(false)
+    expect((await client.get('/api/me')).status).toBe(401)
+  })
+
+  it('locks an account after 5 failures in 15 minutes, even for the right password, then lets it in again', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const start = Date.now()
+    const client = new TestClient(server.url)
+    for (let i = 0; i < 5; i++) {
+      const res = await client.post('/api/auth/login', { username: 'joho', password: `wrong-${i}` })
+      expect(res.status).toBe(401)
+    }
+    const locked = await client.post<ApiErrorBody>('/api/auth/login', { username: 'joho', password: 'hoshin-demo' })
+    expect(locked.status).toBe(429)
+    expect(locked.body.error.code).toBe('account_locked')
+    expect(locked.body.error.message).toMatch(/ロック/)
+    expect(locked.body.error.retryAfter).toBeGreaterThan(0)
+    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0)
+    expect(client.hasSession()).toBe(false)
+
+    // Another account is not affected.
+    expect((await new TestClient(server.url).post('/api/auth/login', { username: 'zero', password: 'hoshin-demo' })).status).toBe(200)
+
+    vi.setSystemTime(start + 16 * 60 * 1000)
+    const after = await client.post('/api/auth/login', { username: 'joho', password: 'hoshin-demo' })
+    expect(after.status).toBe(200)
+  })
+
+  it('logs out: the session ends on the server, not only in the browser', async () => {
+    const client = await new TestClient(server.url).login('chiiki')
+    const stolenCookie = (await client.get('/api/me')).status
+    expect(stolenCookie).toBe(200)
+    const sessions = await server.db.all<{ id: string }>(
+      "SELECT s.id FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username = 'chiiki'",
+    )
+    expect(sessions.length).toBeGreaterThan(0)
+    const out = await client.post('/api/auth/logout')
+    expect(out.status).toBe(204)
+    expect((await client.get('/api/me')).status).toBe(401)
+    // Replaying the old cookie does not work either.
+    const replay = await fetch(`${server.url}/api/me`, { headers: { cookie: `hoshin_session=${sessions[0]!.id}` } })
+    expect(replay.status).toBe(401)
+  })
+
+  it('expires an idle session and slides an active one', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const start = Date.now()
+    const idle = await new TestClient(server.url).login('kacho')
+    const active = await new TestClient(server.url).login('kacho')
+
+    vi.setSystemTime(start + 7 * HOUR)
+    const touched = await active.get('/api/me')
+    expect(touched.status).toBe(200)
+    // Past half its life, the session is extended and the browser gets a refreshed cookie.
+    expect(active.lastSetCookies.some((c) => c.startsWith('hoshin_session='))).toBe(true)
+
+    vi.setSystemTime(start + 13 * HOUR)
+    const expired = await idle.get<ApiErrorBody>('/api/me')
+    expect(expired.status).toBe(401)
+    expect(expired.body.error.code).toBe('unauthenticated')
+    expect((await active.get('/api/me')).status).toBe(200)
+  })
+
+  it('refuses mutating requests from another origin or with no origin', async () => {
+    const noOrigin = await fetch(`${server.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'kikaku', password: 'hoshin-demo' }),
+    })
+    expect(noOrigin.status).toBe(403)
+    expect(((await noOrigin.json()) as ApiErrorBody).error.code).toBe('cross_origin')
+    const client = new TestClient(server.url)
+    const evil = await client.request<ApiErrorBody>('POST', '/api/auth/login', {
+      json: { username: 'kikaku', password: 'hoshin-demo' },
+      headers: { origin: 'http://evil.example' },
+    })
+    expect(evil.status).toBe(403)
+    expect(evil.body.error.code).toBe('cross_origin')
+    expect(client.hasSession()).toBe(false)
+  })
+
+  it('records logins and failures in the audit log', async () => {
+    const rows = await server.db.all<{ action: string; username: string }>('SELECT action, username FROM audit_log')
+    expect(rows).toEqual(expect.arrayContaining([{ action: 'login', username: 'kikaku' }, { action: 'login.failed', username: 'chiiki' }]))
+  })
+})
+
+describe('bad input', () => {
+  const cases: [string, string, string, string?][] = [
+    ['not JSON', '{"username": ', 'invalid_json'],
+    ['an array', '[]', 'invalid_json'],
+    ['a string', '"kikaku"', 'invalid_json'],
+    ['an empty body', '', 'invalid_json'],
+    ['a missing password', '{"username":"kikaku"}', 'validation_failed', 'password'],
+    ['a number for the name', '{"username":1,"password":"x"}', 'validation_failed', 'username'],
+    ['an empty name', '{"username":"  ","password":"x"}', 'validation_failed', 'username'],
+  ]
+  it.each(cases)('answers %s with 400 and a stable code, never 500', async (_label, body, code, path) => {
+    const client = new TestClient(server.url)
+    const res = await client.request<ApiErrorBody>('POST', '/api/auth/login', {
+      body,
+      headers: { 'content-type': 'application/json' },
+    })
+    expect(res.status).toBe(400)
+    expect(res.body.error.code).toBe(code)
+    expect(res.body.error.message).toMatch(/[\u3040-\u30ff\u4e00-\u9faf]/)
+    if (path) expect(res.body.error.path).toBe(path)
+  })
+
+  it('answers unknown API paths with a JSON 404', async () => {
+    const res = await new TestClient(server.url).get<ApiErrorBody>('/api/nothing-here')
+    expect(res.status).toBe(404)
+    expect(res.body.error.code).toBe('not_found')
+  })
+
+  it('answers /api/health', async () => {
+    const res = await new TestClient(server.url).get('/api/health')
+    expect(res).toMatchObject({ status: 200, body: { ok: true } })
+  })
+})

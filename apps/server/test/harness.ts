@@ -1,0 +1,98 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll } from 'vitest'
+import { type Config, loadConfig } from '../src/env.js'
+import { type RunningServer, startServer } from '../src/server.js'
+
+export async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'hoshin-test-'))
+  afterAll(() => rm(dir, { recursive: true, force: true }))
+  return dir
+}
+
+export function testConfig(dataDir: string, overrides: Partial<Config> = {}): Config {
+  return {
+    ...loadConfig({}),
+    port: 0,
+    host: '127.0.0.1',
+    dataDir,
+    databaseFile: path.join(dataDir, 'hoshin.sqlite'),
+    webDir: path.join(dataDir, 'no-web-build'),
+    demo: true,
+    logLevel: 'silent',
+    ...overrides,
+  }
+}
+
+/** The real server on port 0 over a real SQLite file in a fresh temp dir, closed after the file's tests. */
+export async function startTestServer(overrides: Partial<Config> = {}): Promise<RunningServer> {
+  const dir = overrides.dataDir ?? (await tempDir())
+  const server = await startServer(testConfig(dir, overrides))
+  afterAll(() => server.close())
+  return server
+}
+
+export interface JsonResponse<T = unknown> {
+  status: number
+  headers: Headers
+  body: T
+}
+
+/** A browser-like client: keeps its session cookie and sends this server's Origin on every request. */
+export class TestClient {
+  private cookies = new Map<string, string>()
+  lastSetCookies: string[] = []
+
+  constructor(readonly baseUrl: string) {}
+
+  async request<T = unknown>(
+    method: string,
+    pathname: string,
+    options: { json?: unknown; body?: string; headers?: Record<string, string> } = {},
+  ): Promise<JsonResponse<T>> {
+    const headers: Record<string, string> = { origin: this.baseUrl, ...options.headers }
+    if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
+    let body = options.body
+    if (options.json !== undefined) {
+      body = JSON.stringify(options.json)
+      headers['content-type'] = 'application/json'
+    }
+    const response = await fetch(new URL(pathname, this.baseUrl), { method, headers, body })
+    this.lastSetCookies = response.headers.getSetCookie()
+    for (const cookie of this.lastSetCookies) {
+      const [pair = ''] = cookie.split(';')
+      const eq = pair.indexOf('=')
+      const name = pair.slice(0, eq)
+      const value = pair.slice(eq + 1)
+      if (value === '' || /max-age=0\b/i.test(cookie)) this.cookies.delete(name)
+      else this.cookies.set(name, value)
+    }
+    const text = await response.text()
+    let parsed: unknown = text
+    try {
+      parsed = text ? JSON.parse(text) : null
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, headers: response.headers, body: parsed as T }
+  }
+
+  get<T = unknown>(pathname: string) {
+    return this.request<T>('GET', pathname)
+  }
+
+  post<T = unknown>(pathname: string, json?: unknown) {
+    return this.request<T>('POST', pathname, json === undefined ? {} : { json })
+  }
+
+  async login(username: string, password = 'hoshin-demo'): Promise<this> {
+    const res = await this.post('/api/auth/login', { username, password })
+    if (res.status !== 200) throw new Error(`login as ${username} failed: ${res.status} ${JSON.stringify(res.body)}`)
+    return this
+  }
+
+  hasSession(): boolean {
+    return this.cookies.size > 0
+  }
+}

@@ -1,0 +1,4 @@
+export * from './budget.js'
+export * from './fiscal-year.js'
+export * from './schema.js'
+export * from './ydoc.js'

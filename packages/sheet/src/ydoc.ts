@@ -1,0 +1,248 @@
+import { generateKeyBetween, generateNKeysBetween } from 'fractional-indexing'
+import * as Y from 'yjs'
+import { type Sheet, SHEET_FORMAT } from './schema.js'
+
+/** The five row lists of a sheet, each a top-level Y.Map keyed by row id ([S4]). */
+export type RowListName = 'issues' | 'annualPolicies' | 'longTermPolicies' | 'measures' | 'projects'
+export const rowLists: readonly RowListName[] = ['issues', 'annualPolicies', 'longTermPolicies', 'measures', 'projects']
+
+/** Which fields of a row are collaborative text (Y.XmlFragment) and which are lists of names (Y.Array). */
+export const rowFields = {
+  issues: { text: ['text'], names: [] },
+  annualPolicies: { text: ['text'], names: [] },
+  longTermPolicies: { text: ['text', 'outcome'], names: [] },
+  measures: { text: ['name', 'content'], names: ['sections', 'partners'] },
+  projects: { text: ['name', 'content'], names: ['sections', 'partners'] },
+} as const satisfies Record<RowListName, { text: readonly string[]; names: readonly string[] }>
+
+export interface RowInit {
+  text?: string
+  outcome?: string
+  name?: string
+  content?: string
+  sections?: string[]
+  partners?: string[]
+  budget?: number | null
+}
+
+export type RowPosition = { before?: string; after?: string } | 'end'
+
+/** The paragraph node name y-prosemirror and Tiptap use ([S2]). */
+const PARAGRAPH = 'paragraph'
+
+export function metaMap(doc: Y.Doc): Y.Map<unknown> {
+  return doc.getMap('meta')
+}
+
+export function situationFragment(doc: Y.Doc): Y.XmlFragment {
+  return doc.getXmlFragment('situation')
+}
+
+export function rowMap(doc: Y.Doc, list: RowListName): Y.Map<Y.Map<unknown>> {
+  return doc.getMap(list)
+}
+
+/** Replaces a field's content with `text`, one paragraph per line ([S2]). */
+export function writeFieldText(fragment: Y.XmlFragment, text: string): void {
+  const write = () => {
+    if (fragment.length) fragment.delete(0, fragment.length)
+    const paragraphs = text.split('\n').map(() => new Y.XmlElement(PARAGRAPH))
+    fragment.insert(0, paragraphs)
+    text.split('\n').forEach((line, i) => {
+      if (line) paragraphs[i]!.insert(0, [new Y.XmlText(line)])
+    })
+  }
+  if (fragment.doc) fragment.doc.transact(write)
+  else write()
+}
+
+function inlineText(node: Y.XmlElement | Y.XmlText | Y.XmlFragment): string {
+  if (node instanceof Y.XmlText) {
+    return node
+      .toDelta()
+      .map((op: { insert?: unknown }) => (typeof op.insert === 'string' ? op.insert : ''))
+      .join('')
+  }
+  if (node instanceof Y.XmlElement && node.nodeName === 'hardBreak') return '\n'
+  return node
+    .toArray()
+    .map((child) => (child instanceof Y.XmlElement || child instanceof Y.XmlText ? inlineText(child) : ''))
+    .join('')
+}
+
+/** A field's plain text: its paragraphs joined by "\n" ([S2]). */
+export function readFieldText(fragment: Y.XmlFragment): string {
+  return fragment
+    .toArray()
+    .map((child) => (child instanceof Y.XmlElement || child instanceof Y.XmlText ? inlineText(child) : ''))
+    .join('\n')
+}
+
+/** A random row id (96 bits, base 36), unique without coordination between peers ([S4]). */
+export function newRowId(): string {
+  const bytes = new Uint8Array(12)
+  ;(globalThis as unknown as { crypto: { getRandomValues(a: Uint8Array): Uint8Array } }).crypto.getRandomValues(bytes)
+  return `r${Array.from(bytes, (b) => b.toString(36).padStart(2, '0')).join('')}`
+}
+
+function orderOf(row: Y.Map<unknown> | undefined): string {
+  const order = row?.get('order')
+  return typeof order === 'string' ? order : ''
+}
+
+/** Row ids in display order: by order key, ties (concurrent inserts) broken by id, the same on every peer ([S5]). */
+export function orderedRowIds(doc: Y.Doc, list: RowListName): string[] {
+  const rows = rowMap(doc, list)
+  return [...rows.entries()]
+    .map(([id, row]) => ({ id, order: orderOf(row) }))
+    .sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map((r) => r.id)
+}
+
+/** An order key that sorts between the neighbours of the wanted position ([S6]). */
+function keyFor(doc: Y.Doc, list: RowListName, position: RowPosition, moving?: string): string {
+  const rows = rowMap(doc, list)
+  const ids = orderedRowIds(doc, list).filter((id) => id !== moving)
+  let index = ids.length
+  if (position !== 'end') {
+    if (position.before !== undefined && ids.includes(position.before)) index = ids.indexOf(position.before)
+    else if (position.after !== undefined && ids.includes(position.after)) index = ids.indexOf(position.after) + 1
+  }
+  const lowerId = ids[index - 1]
+  const upperId = ids[index]
+  const lower = lowerId === undefined ? null : orderOf(rows.get(lowerId)) || null
+  let upper = upperId === undefined ? null : orderOf(rows.get(upperId)) || null
+  if (lower !== null && upper !== null && lower >= upper) {
+    // Two neighbours share a key (concurrent inserts): give the upper one a fresh key just above, then fit between.
+    const aboveId = ids[index + 1]
+    const above = aboveId === undefined ? null : orderOf(rows.get(aboveId)) || null
+    upper = generateKeyBetween(lower, above !== null && above > lower ? above : null)
+    rows.get(upperId!)!.set('order', upper)
+  }
+  return generateKeyBetween(lower, upper)
+}
+
+function fillRow(row: Y.Map<unknown>, list: RowListName, init: RowInit): void {
+  const fields = rowFields[list]
+  for (const field of fields.text) {
+    const fragment = new Y.XmlFragment()
+    row.set(field, fragment)
+    writeFieldText(fragment, init[field] ?? '')
+  }
+  for (const field of fields.names) {
+    const array = new Y.Array<string>()
+    row.set(field, array)
+    array.push(init[field] ?? [])
+  }
+  if (list === 'projects') row.set('budget', init.budget ?? null)
+}
+
+/** Adds a row at a position; returns its id ([S6]). */
+export function insertRow(doc: Y.Doc, list: RowListName, init: RowInit, position: RowPosition = 'end', id = newRowId()): string {
+  doc.transact(() => {
+    const order = keyFor(doc, list, position)
+    const row = new Y.Map<unknown>()
+    rowMap(doc, list).set(id, row)
+    row.set('order', order)
+    fillRow(row, list, init)
+  })
+  return id
+}
+
+/** Moves a row by rewriting its order key only, so concurrent moves never duplicate or lose it ([S7]). */
+export function moveRow(doc: Y.Doc, list: RowListName, id: string, position: { before?: string; after?: string }): void {
+  const row = rowMap(doc, list).get(id)
+  if (!row) return
+  doc.transact(() => row.set('order', keyFor(doc, list, position, id)))
+}
+
+/** Removes a row ([S8]). */
+export function deleteRow(doc: Y.Doc, list: RowListName, id: string): void {
+  rowMap(doc, list).delete(id)
+}
+
+/** Fills an empty Y.Doc from canonical JSON, in one transaction ([S3]). */
+export function sheetToDoc(sheet: Sheet, doc: Y.Doc = new Y.Doc()): Y.Doc {
+  doc.transact(() => {
+    const meta = metaMap(doc)
+    meta.set('format', SHEET_FORMAT)
+    meta.set('departmentId', sheet.department.id)
+    meta.set('departmentName', sheet.department.name)
+    meta.set('fiscalYear', sheet.fiscalYear)
+    writeFieldText(situationFragment(doc), sheet.situation)
+    const lists: [RowListName, readonly ({ id: string } & RowInit)[]][] = [
+      ['issues', sheet.issues],
+      ['annualPolicies', sheet.policies.annual],
+      ['longTermPolicies', sheet.policies.longTerm],
+      ['measures', sheet.measures],
+      ['projects', sheet.projects],
+    ]
+    for (const [list, rows] of lists) {
+      const keys = generateNKeysBetween(null, null, rows.length)
+      rows.forEach((source, i) => {
+        const row = new Y.Map<unknown>()
+        rowMap(doc, list).set(source.id, row)
+        row.set('order', keys[i]!)
+        fillRow(row, list, source)
+      })
+    }
+  })
+  return doc
+}
+
+function text(row: Y.Map<unknown>, field: string): string {
+  const value = row.get(field)
+  return value instanceof Y.XmlFragment ? readFieldText(value) : ''
+}
+
+function names(row: Y.Map<unknown>, field: string): string[] {
+  const value = row.get(field)
+  return value instanceof Y.Array ? value.toArray().filter((v): v is string => typeof v === 'string') : []
+}
+
+function budget(row: Y.Map<unknown>): number | null {
+  const value = row.get('budget')
+  return typeof value === 'number' && Number.isSafeInteger(value) ? value : null
+}
+
+/** Reads canonical JSON from a Y.Doc; tolerant of missing fields from a peer ([S9]). */
+export function docToSheet(doc: Y.Doc): Sheet {
+  const meta = metaMap(doc)
+  const rows = (list: RowListName) => {
+    const map = rowMap(doc, list)
+    return orderedRowIds(doc, list).map((id) => ({ id, row: map.get(id)! }))
+  }
+  const str = (key: string) => {
+    const v = meta.get(key)
+    return typeof v === 'string' ? v : ''
+  }
+  const fiscalYear = meta.get('fiscalYear')
+  return {
+    format: SHEET_FORMAT,
+    department: { id: str('departmentId'), name: str('departmentName') },
+    fiscalYear: typeof fiscalYear === 'number' ? fiscalYear : 0,
+    situation: readFieldText(situationFragment(doc)),
+    issues: rows('issues').map(({ id, row }) => ({ id, text: text(row, 'text') })),
+    policies: {
+      annual: rows('annualPolicies').map(({ id, row }) => ({ id, text: text(row, 'text') })),
+      longTerm: rows('longTermPolicies').map(({ id, row }) => ({ id, text: text(row, 'text'), outcome: text(row, 'outcome') })),
+    },
+    measures: rows('measures').map(({ id, row }, i) => ({
+      id,
+      rank: i + 1,
+      name: text(row, 'name'),
+      content: text(row, 'content'),
+      sections: names(row, 'sections'),
+      partners: names(row, 'partners'),
+    })),
+    projects: rows('projects').map(({ id, row }, i) => ({
+      id,
+      rank: i + 1,
+      name: text(row, 'name'),
+      content: text(row, 'content'),
+      sections: names(row, 'sections'),
+      partners: names(row, 'partners'),
+      budget: budget(row),
+    })),
+  }
+}
