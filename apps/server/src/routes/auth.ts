@@ -18,7 +18,9 @@ export function authRoutes(services: Services) {
         throw errors.locked(retryAfter)
       }
       const user = await stores.users.findByUsername(username)
-      const ok = user ? await verifyPassword(user.passwordHash, password) : (await burnVerifyTime(password), false)
+      let ok = false
+      if (user) ok = await verifyPassword(user.passwordHash, password)
+      else await burnVerifyTime(password)
       if (!user || !ok) {
         await lockout.recordFailure(username)
         await stores.audit.append({ userId: user?.id ?? null, username, action: 'login.failed' })
