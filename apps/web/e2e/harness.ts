@@ -1,0 +1,94 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import { afterAll } from 'vitest'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const serverMain = path.resolve(here, '..', '..', 'server', 'dist', 'main.js')
+const webDist = path.resolve(here, '..', 'dist')
+
+export interface E2eServer {
+  url: string
+  dataDir: string
+}
+
+/**
+ * The real server, built, as its own process on a free port with a fresh SQLite file and the demo town,
+ * serving this app's production build. Stopped after the test file.
+ */
+export async function startServer(): Promise<E2eServer> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'hoshin-e2e-'))
+  const child = spawn(process.execPath, [serverMain], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', HOSHIN_DATA_DIR: dataDir, HOSHIN_WEB_DIR: webDist, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  afterAll(async () => {
+    await stop(child)
+    await rm(dataDir, { recursive: true, force: true })
+  })
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = ''
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000)
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString()
+      const match = /Hoshin: (http:\/\/\S+)/.exec(out)
+      if (match?.[1]) {
+        clearTimeout(timer)
+        resolve(match[1])
+      }
+    }
+    child.stdout?.on('data', onData)
+    child.stderr?.on('data', onData)
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${out}`)))
+  })
+  return { url: url.replace('localhost', '127.0.0.1'), dataDir }
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve()
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve())
+    child.kill('SIGTERM')
+  })
+}
+
+/** Debian's Chromium (never a downloaded browser), headless, with its background networking off. */
+export async function launchBrowser(): Promise<Browser> {
+  const browser = await chromium.launch({
+    executablePath: process.env.HOSHIN_CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  })
+  afterAll(() => browser.close())
+  return browser
+}
+
+/**
+ * A person in their own browser context. Every request the page makes is recorded, so a test can prove
+ * that nothing leaves the server's origin (LGWAN has no internet).
+ */
+export async function newUser(browser: Browser, server: E2eServer, locale = 'ja-JP') {
+  const context: BrowserContext = await browser.newContext({ baseURL: server.url, locale, viewport: { width: 1280, height: 900 } })
+  const requests: string[] = []
+  context.on('request', (request) => requests.push(request.url()))
+  const page: Page = await context.newPage()
+  return { context, page, requests }
+}
+
+export async function login(page: Page, server: E2eServer, username: string, password = 'hoshin-demo') {
+  await page.goto(`${server.url}/login`)
+  await page.getByLabel('ユーザー名').fill(username)
+  await page.getByLabel('パスワード').fill(password)
+  await page.getByRole('button', { name: 'ログイン' }).click()
+}

@@ -1,0 +1,66 @@
+import { Link, Navigate, Outlet, useLocation, useNavigate } from 'react-router'
+import { useAuth } from '../features/auth/AuthProvider'
+import type { MessageKey } from '../i18n/catalog'
+import { useI18n } from '../i18n/I18nProvider'
+
+export function LanguageSwitch() {
+  const { locale, setLocale, t } = useI18n()
+  return (
+    <button
+      type="button"
+      className="lang-switch"
+      lang={locale === 'ja' ? 'en' : 'ja'}
+      aria-label={`${t('lang.switch')} — ${t('lang.switchLabel')}`}
+      onClick={() => setLocale(locale === 'ja' ? 'en' : 'ja')}
+    >
+      {t('lang.switch')}
+    </button>
+  )
+}
+
+/** The frame of every signed-in page; visitors without a session go to /login. */
+export function Layout() {
+  const { t } = useI18n()
+  const { state, logout } = useAuth()
+  const location = useLocation()
+  const navigate = useNavigate()
+
+  if (state.status === 'loading') return <p className="loading">{t('loading')}</p>
+  if (state.status === 'signedOut') return <Navigate to="/login" replace state={{ from: location.pathname }} />
+  const { user } = state
+
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        {t('skipToContent')}
+      </a>
+      <header className="app-header">
+        <Link to="/" className="brand">
+          {t('appName')}
+        </Link>
+        <nav aria-label={t('nav.main')}>
+          <Link to="/">{t('nav.sheets')}</Link>
+        </nav>
+        <div className="who">
+          <span className="visually-hidden">{t('auth.signedInAs')}: </span>
+          <span className="who-name">{user.displayName}</span>
+          <span className="who-place">
+            {user.department.name}
+            {user.section ? ` ${user.section.name}` : ''}（{t(`role.${user.role}` as MessageKey)}）
+          </span>
+        </div>
+        <LanguageSwitch />
+        <button
+          type="button"
+          onClick={async () => {
+            await logout()
+            navigate('/login', { replace: true })
+          }}
+        >
+          {t('auth.logout')}
+        </button>
+      </header>
+      <Outlet />
+    </>
+  )
+}

@@ -1,0 +1,68 @@
+import type { SheetListResponse, SheetSummary } from '@hoshin/protocol'
+import { fiscalYearLabel } from '@hoshin/sheet'
+import { useEffect, useState } from 'react'
+import { Link } from 'react-router'
+import { api } from '../../api/client'
+import { useErrorMessage } from '../../app/useErrorMessage'
+import { useI18n } from '../../i18n/I18nProvider'
+
+export function SheetListPage() {
+  const { t, locale } = useI18n()
+  const errorMessage = useErrorMessage()
+  const [sheets, setSheets] = useState<SheetSummary[] | null>(null)
+  const [error, setError] = useState<unknown>(null)
+
+  useEffect(() => {
+    let cancelled = false
+    api<SheetListResponse>('/api/sheets').then(
+      (res) => !cancelled && setSheets(res.sheets),
+      (e: unknown) => !cancelled && setError(e),
+    )
+    return () => {
+      cancelled = true
+    }
+  }, [])
+
+  return (
+    <main id="main">
+      <h1>{t('sheets.title')}</h1>
+      {error ? (
+        <p role="alert">{errorMessage(error)}</p>
+      ) : !sheets ? (
+        <p>{t('loading')}</p>
+      ) : sheets.length === 0 ? (
+        <p>{t('sheets.empty')}</p>
+      ) : (
+        <table className="sheet-list">
+          <caption>{t('sheets.caption')}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t('sheets.fiscalYear')}</th>
+              <th scope="col">{t('sheets.department')}</th>
+              <th scope="col">{t('sheets.status')}</th>
+              <th scope="col">{t('sheets.access')}</th>
+              <th scope="col">{t('sheets.updatedAt')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {sheets.map((sheet) => (
+              <tr key={sheet.id}>
+                <td>{fiscalYearLabel(sheet.fiscalYear, locale)}</td>
+                <td>
+                  <Link to={`/sheets/${encodeURIComponent(sheet.id)}`}>{sheet.department.name}</Link>
+                </td>
+                <td>
+                  <span className={`status status-${sheet.status}`}>{t(`status.${sheet.status}`)}</span>
+                </td>
+                <td>{sheet.canEdit ? t('sheets.canEdit') : t('sheets.readOnly')}</td>
+                <td>
+                  <time dateTime={sheet.updatedAt}>{new Date(sheet.updatedAt).toLocaleString(locale === 'ja' ? 'ja-JP' : 'en-GB')}</time>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </main>
+  )
+}

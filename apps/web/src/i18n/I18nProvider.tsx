@@ -1,0 +1,44 @@
+import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react'
+import { catalogs, type Locale, type MessageKey } from './catalog'
+
+const STORAGE_KEY = 'hoshin.locale'
+
+interface I18n {
+  locale: Locale
+  setLocale(locale: Locale): void
+  t(key: MessageKey): string
+}
+
+const I18nContext = createContext<I18n | null>(null)
+
+function initialLocale(): Locale {
+  // Japanese unless the person chose English before on this machine.
+  try {
+    return localStorage.getItem(STORAGE_KEY) === 'en' ? 'en' : 'ja'
+  } catch {
+    return 'ja'
+  }
+}
+
+export function I18nProvider({ children }: { children: ReactNode }) {
+  const [locale, setLocaleState] = useState<Locale>(initialLocale)
+  useEffect(() => {
+    document.documentElement.lang = locale
+  }, [locale])
+  const setLocale = useCallback((next: Locale) => {
+    setLocaleState(next)
+    try {
+      localStorage.setItem(STORAGE_KEY, next)
+    } catch {
+      // Private mode: the choice lasts for this page only.
+    }
+  }, [])
+  const value = useMemo<I18n>(() => ({ locale, setLocale, t: (key) => catalogs[locale][key] }), [locale, setLocale])
+  return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>
+}
+
+export function useI18n(): I18n {
+  const value = useContext(I18nContext)
+  if (!value) throw new Error('useI18n outside I18nProvider')
+  return value
+}

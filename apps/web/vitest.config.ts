@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.{ts,tsx}', 'e2e/**/*.e2e.test.ts'],
+    // Browser tests start the server and Chromium: allow for a slow CI machine.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+})
