@@ -18,7 +18,11 @@ const tested = packages.filter((dir) => {
 })
 for (const dir of tested) rmSync(path.join(dir, REPORT), { force: true })
 
-const turbo = spawnSync('turbo', ['run', 'test', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' })
+const turbo = spawnSync('turbo', ['run', 'test', ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1', TURBO_NO_UPDATE_NOTIFIER: '1' },
+})
 
 let passed = 0
 let failed = 0
