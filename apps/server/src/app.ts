@@ -1,15 +1,22 @@
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { serveStatic } from '@hono/node-server/serve-static'
+import './sync/node-compat.js'
+import { createNodeWebSocket } from '@hono/node-ws'
+import { MAX_MESSAGE_BYTES } from '@hoshin/protocol'
 import type { HealthResponse } from '@hoshin/protocol'
 import { Hono } from 'hono'
 import { sameOriginMiddleware, sessionMiddleware } from './auth/middleware.js'
 import type { AppEnv, Services } from './context.js'
 import { errors, HttpError } from './http/errors.js'
 import { authRoutes, meRoutes } from './routes/auth.js'
+import { collabRoutes } from './routes/collab.js'
 import { sheetRoutes } from './routes/sheets.js'
 
-/** The HTTP surface: the JSON API under /api, the built web app everywhere else. */
+/**
+ * The HTTP surface: the JSON API under /api, the collaboration socket under /collab, the built web app
+ * everywhere else. `injectWebSocket` attaches the upgrade handling to the Node server once it exists.
+ */
 export function createApp(services: Services) {
   const api = new Hono<AppEnv>()
     .get('/health', (c) => c.json<HealthResponse>({ ok: true }))
@@ -21,9 +28,13 @@ export function createApp(services: Services) {
     })
 
   const app = new Hono<AppEnv>()
+  const { upgradeWebSocket, injectWebSocket, wss } = createNodeWebSocket({ app })
+  // ws answers a larger frame with close code 1009 before buffering it all.
+  wss.options.maxPayload = MAX_MESSAGE_BYTES
   app.use('*', sameOriginMiddleware(services))
   app.use('*', sessionMiddleware(services))
   app.route('/api', api)
+  app.route('/collab', collabRoutes(services, upgradeWebSocket))
   mountWebApp(app, services.config.webDir)
 
   app.onError((error, c) => {
@@ -32,10 +43,8 @@ export function createApp(services: Services) {
     const internal = errors.internal()
     return c.json(internal.body(), internal.status)
   })
-  return app
+  return { app, injectWebSocket, wss }
 }
-
-export type App = ReturnType<typeof createApp>
 
 function mountWebApp(app: Hono<AppEnv>, webDir: string): void {
   const indexFile = path.join(webDir, 'index.html')

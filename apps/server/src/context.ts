@@ -5,6 +5,7 @@ import type { Lockout } from './auth/lockout.js'
 import type { Config } from './env.js'
 import type { Stores } from './persistence/stores.js'
 import type { SheetService } from './sheets/sheet-service.js'
+import type { DocumentRegistry } from './sync/document-registry.js'
 
 /** The signed-in person, loaded fresh from the store on every request. */
 export interface Actor {
@@ -22,6 +23,8 @@ export interface Services {
   lucia: AppLucia
   lockout: Lockout
   sheets: SheetService
+  /** The open co-edited documents. */
+  documents: DocumentRegistry
   log: Logger
 }
 

@@ -1,6 +1,8 @@
+import { mkdirSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import pino from 'pino'
+import type { WebSocketServer } from 'ws'
 import { createApp } from './app.js'
 import { Lockout } from './auth/lockout.js'
 import { createLucia } from './auth/lucia.js'
@@ -11,7 +13,7 @@ import { SqliteDatabase } from './persistence/sqlite.js'
 import { createSqliteStores } from './persistence/stores.js'
 import { seedDemo } from './seed/demo.js'
 import { SheetService } from './sheets/sheet-service.js'
-import { mkdirSync } from 'node:fs'
+import { DocumentRegistry } from './sync/document-registry.js'
 
 export interface RunningServer {
   url: string
@@ -29,12 +31,14 @@ export async function openServices(config: Config): Promise<{ services: Services
   const applied = await migrate(db)
   if (applied.length) log.info({ applied }, 'database migrated')
   const stores = createSqliteStores(db)
+  const documents = new DocumentRegistry(stores.documents, log)
   const services: Services = {
     config,
     stores,
     lucia: createLucia(stores.sessions, config.sessionHours),
     lockout: new Lockout(stores.loginFailures),
-    sheets: new SheetService(stores.sheets, stores.org),
+    sheets: new SheetService(stores.sheets, stores.org, documents),
+    documents,
     log,
   }
   return { services, db }
@@ -47,10 +51,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
     const seeded = await seedDemo(services)
     if (seeded) services.log.info('demo town seeded')
   }
-  const app = createApp(services)
+  const { app, injectWebSocket, wss } = createApp(services)
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s))
   })
+  injectWebSocket(server)
   const { port } = server.address() as AddressInfo
   const sweep = setInterval(() => void services.lucia.deleteExpiredSessions().catch(() => undefined), 60 * 60 * 1000)
   sweep.unref()
@@ -61,6 +66,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
     db,
     async close() {
       clearInterval(sweep)
+      // Store every open sheet first, then let the sockets go.
+      await services.documents.closeAll()
+      await closeSockets(wss)
       await new Promise<void>((resolve) => {
         server.close(() => resolve())
         // Keep-alive sockets would hold close() open.
@@ -69,4 +77,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
       await db.close()
     },
   }
+}
+
+/** Gives clients a moment to answer the close frames, then cuts what is left. */
+async function closeSockets(wss: WebSocketServer): Promise<void> {
+  const deadline = Date.now() + 1000
+  while (wss.clients.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+  for (const client of wss.clients) client.terminate()
+  await new Promise<void>((resolve) => wss.close(() => resolve()))
 }

@@ -52,7 +52,8 @@ export class TestClient {
     options: { json?: unknown; body?: string; headers?: Record<string, string> } = {},
   ): Promise<JsonResponse<T>> {
     const headers: Record<string, string> = { origin: this.baseUrl, ...options.headers }
-    if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
+    const cookie = this.cookieHeader()
+    if (cookie) headers.cookie = cookie
     let body = options.body
     if (options.json !== undefined) {
       body = JSON.stringify(options.json)
@@ -94,5 +95,9 @@ export class TestClient {
 
   hasSession(): boolean {
     return this.cookies.size > 0
+  }
+
+  cookieHeader(): string | undefined {
+    return this.cookies.size ? [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') : undefined
   }
 }

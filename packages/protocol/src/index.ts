@@ -1,2 +1,3 @@
 export * from './api.js'
+export * from './collab.js'
 export * from './errors.js'

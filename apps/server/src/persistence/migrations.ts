@@ -84,6 +84,20 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX audit_log_by_at ON audit_log (at);
     `,
   },
+  {
+    version: 3,
+    name: 'update log of each sheet',
+    sql: `
+      -- Every update the sync server accepts, appended within one flush tick; compacted into
+      -- sheet_documents.state when it grows and when the document unloads.
+      CREATE TABLE sheet_updates (
+        id INTEGER PRIMARY KEY,
+        sheet_id TEXT NOT NULL REFERENCES sheets(id),
+        data BLOB NOT NULL
+      );
+      CREATE INDEX sheet_updates_by_sheet ON sheet_updates (sheet_id, id);
+    `,
+  },
 ]
 
 export const LATEST_SCHEMA_VERSION = migrations.at(-1)?.version ?? 0

@@ -11,15 +11,13 @@ export interface SheetRecord {
   updatedAt: string
 }
 
-/** Sheets (one per department and fiscal year) and the stored Yjs state of each. */
+/** Sheets: one per department and fiscal year. Their Yjs content lives in the DocumentStore. */
 export interface SheetStore {
   /** Creates the sheet with its initial Yjs state in one transaction. */
   create(input: { departmentId: string; fiscalYear: number; state: Uint8Array }): Promise<SheetRecord>
   get(id: string): Promise<SheetRecord | undefined>
   findByDepartmentYear(departmentId: string, fiscalYear: number): Promise<SheetRecord | undefined>
   list(): Promise<SheetRecord[]>
-  getState(id: string): Promise<Uint8Array | undefined>
-  saveState(id: string, state: Uint8Array): Promise<void>
 }
 
 const columns = `id, department_id AS departmentId, fiscal_year AS fiscalYear, status,
@@ -64,22 +62,5 @@ export class SqliteSheetStore implements SheetStore {
 
   list(): Promise<SheetRecord[]> {
     return this.db.all<SheetRecord>(`SELECT ${columns} FROM sheets ORDER BY fiscal_year DESC, rowid`)
-  }
-
-  async getState(id: string): Promise<Uint8Array | undefined> {
-    const row = await this.db.get<{ state: Buffer }>('SELECT state FROM sheet_documents WHERE sheet_id = ?', [id])
-    return row ? new Uint8Array(row.state.buffer, row.state.byteOffset, row.state.byteLength) : undefined
-  }
-
-  async saveState(id: string, state: Uint8Array): Promise<void> {
-    const now = nowIso()
-    await this.db.transaction(async (tx) => {
-      await tx.run(
-        `INSERT INTO sheet_documents (sheet_id, state, updated_at) VALUES (?, ?, ?)
-         ON CONFLICT (sheet_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
-        [id, state, now],
-      )
-      await tx.run('UPDATE sheets SET updated_at = ? WHERE id = ?', [now, id])
-    })
   }
 }

@@ -1,5 +1,6 @@
 import type { Adapter } from 'lucia'
 import { type AuditStore, SqliteAuditStore } from './audit-store.js'
+import { type DocumentStore, SqliteDocumentStore } from './document-store.js'
 import { type LoginFailureStore, SqliteLoginFailureStore } from './login-failure-store.js'
 import { type OrgStore, SqliteOrgStore } from './org-store.js'
 import { SqliteSessionStore } from './session-store.js'
@@ -14,6 +15,7 @@ export interface Stores {
   sessions: Adapter
   loginFailures: LoginFailureStore
   sheets: SheetStore
+  documents: DocumentStore
   audit: AuditStore
 }
 
@@ -24,6 +26,7 @@ export function createSqliteStores(db: SqliteDatabase): Stores {
     sessions: new SqliteSessionStore(db),
     loginFailures: new SqliteLoginFailureStore(db),
     sheets: new SqliteSheetStore(db),
+    documents: new SqliteDocumentStore(db),
     audit: new SqliteAuditStore(db),
   }
 }

@@ -1,31 +1,25 @@
 import type { SheetSummary } from '@hoshin/protocol'
 import { type Sheet, docToSheet } from '@hoshin/sheet'
-import * as Y from 'yjs'
 import type { Actor } from '../context.js'
 import { errors } from '../http/errors.js'
 import type { OrgStore } from '../persistence/org-store.js'
 import type { SheetRecord, SheetStore } from '../persistence/sheet-store.js'
+import type { DocumentRegistry } from '../sync/document-registry.js'
 import { canEditSheet, canReadSheet } from './permissions.js'
 
 /**
- * Reads sheets for a person, with the permission rules applied. The content comes from the stored Yjs
- * state; the sync server (next issue) will hand in its live documents here.
+ * Reads sheets for a person, with the permission rules applied. Content comes from the live document
+ * when the sheet is open for co-editing, so exports show edits made a moment ago.
  */
 export class SheetService {
   constructor(
     private readonly sheets: SheetStore,
     private readonly org: OrgStore,
+    private readonly documents: DocumentRegistry,
   ) {}
 
-  async content(sheetId: string): Promise<Sheet> {
-    const state = await this.sheets.getState(sheetId)
-    const doc = new Y.Doc()
-    try {
-      if (state) Y.applyUpdate(doc, state)
-      return docToSheet(doc)
-    } finally {
-      doc.destroy()
-    }
+  content(sheetId: string): Promise<Sheet> {
+    return this.documents.read(sheetId, docToSheet)
   }
 
   /** The sheets this person may read. */

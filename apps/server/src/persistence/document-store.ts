@@ -1,0 +1,102 @@
+import type { SqliteDatabase } from './sqlite.js'
+import { nowIso } from './ids.js'
+
+export interface StoredDocument {
+  /** The compacted state (one merged Yjs update), if any. */
+  state: Uint8Array | undefined
+  /** Updates accepted since, oldest first. */
+  updates: Uint8Array[]
+}
+
+export interface UpdateEntry {
+  sheetId: string
+  update: Uint8Array
+}
+
+/**
+ * Where the Yjs state of each sheet lives: a compacted state plus an append-only log of updates.
+ * Loading = state + log. One contract test suite runs against every implementation.
+ */
+export interface DocumentStore {
+  load(sheetId: string): Promise<StoredDocument>
+  /** Appends updates of any number of sheets, all or nothing. */
+  append(entries: readonly UpdateEntry[]): Promise<void>
+  /**
+   * Replaces the sheet's state with `state` and empties its log, atomically. `state` must already
+   * contain every logged update (the caller encodes it from a document that has them all).
+   */
+  compact(sheetId: string, state: Uint8Array): Promise<void>
+  /** Number of updates in the sheet's log. */
+  logLength(sheetId: string): Promise<number>
+}
+
+function bytes(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
+}
+
+export class SqliteDocumentStore implements DocumentStore {
+  constructor(private readonly db: SqliteDatabase) {}
+
+  async load(sheetId: string): Promise<StoredDocument> {
+    const row = await this.db.get<{ state: Buffer }>('SELECT state FROM sheet_documents WHERE sheet_id = ?', [sheetId])
+    const log = await this.db.all<{ data: Buffer }>('SELECT data FROM sheet_updates WHERE sheet_id = ? ORDER BY id', [sheetId])
+    return { state: row ? bytes(row.state) : undefined, updates: log.map((r) => bytes(r.data)) }
+  }
+
+  async append(entries: readonly UpdateEntry[]): Promise<void> {
+    if (!entries.length) return
+    const now = nowIso()
+    await this.db.transaction(async (tx) => {
+      const touched = new Set<string>()
+      for (const { sheetId, update } of entries) {
+        await tx.run('INSERT INTO sheet_updates (sheet_id, data) VALUES (?, ?)', [sheetId, update])
+        touched.add(sheetId)
+      }
+      for (const sheetId of touched) await tx.run('UPDATE sheets SET updated_at = ? WHERE id = ?', [now, sheetId])
+    })
+  }
+
+  async compact(sheetId: string, state: Uint8Array): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.run(
+        `INSERT INTO sheet_documents (sheet_id, state, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (sheet_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
+        [sheetId, state, nowIso()],
+      )
+      await tx.run('DELETE FROM sheet_updates WHERE sheet_id = ?', [sheetId])
+    })
+  }
+
+  async logLength(sheetId: string): Promise<number> {
+    const row = await this.db.get<{ n: number }>('SELECT count(*) AS n FROM sheet_updates WHERE sheet_id = ?', [sheetId])
+    return row?.n ?? 0
+  }
+}
+
+/** The in-memory twin: same contract, no disk. For tests and for benchmarking the sync layer alone. */
+export class MemoryDocumentStore implements DocumentStore {
+  private readonly states = new Map<string, Uint8Array>()
+  private readonly logs = new Map<string, Uint8Array[]>()
+
+  async load(sheetId: string): Promise<StoredDocument> {
+    return { state: this.states.get(sheetId), updates: [...(this.logs.get(sheetId) ?? [])] }
+  }
+
+  async append(entries: readonly UpdateEntry[]): Promise<void> {
+    for (const { sheetId, update } of entries) {
+      const log = this.logs.get(sheetId) ?? []
+      // Copy: the caller may reuse its buffer.
+      log.push(update.slice())
+      this.logs.set(sheetId, log)
+    }
+  }
+
+  async compact(sheetId: string, state: Uint8Array): Promise<void> {
+    this.states.set(sheetId, state.slice())
+    this.logs.delete(sheetId)
+  }
+
+  async logLength(sheetId: string): Promise<number> {
+    return this.logs.get(sheetId)?.length ?? 0
+  }
+}

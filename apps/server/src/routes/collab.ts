@@ -1,0 +1,48 @@
+import type { UpgradeWebSocket } from 'hono/ws'
+import { Hono } from 'hono'
+import { requireActor } from '../auth/middleware.js'
+import type { AppEnv, Services } from '../context.js'
+import { errors } from '../http/errors.js'
+import { canEditSheet } from '../sheets/permissions.js'
+import { Connection } from '../sync/connection.js'
+
+/**
+ * `GET /collab/:sheetId` upgrades to the y-websocket protocol. Authentication happens here, during the
+ * upgrade, with the session cookie and the REST API's own rules: no session → 401, a sheet the person
+ * may not read → 403, no such sheet → 404, all before any websocket exists. Someone who may read but not
+ * edit gets a read-only connection.
+ */
+export function collabRoutes(services: Services, upgradeWebSocket: UpgradeWebSocket) {
+  const { sheets, documents, log } = services
+  return new Hono<AppEnv>().get(
+    '/:sheetId',
+    upgradeWebSocket(async (c) => {
+      const actor = requireActor(c)
+      // Browsers send Origin on websocket upgrades; another site's page must not ride on the cookie.
+      const origin = c.req.header('origin')
+      if (origin) {
+        let host: string | undefined
+        try {
+          host = new URL(origin).host
+        } catch {
+          host = undefined
+        }
+        if (host !== c.req.header('host')) throw errors.crossOrigin()
+      }
+      const record = await sheets.readable(actor, c.req.param('sheetId') ?? '')
+      const readOnly = !canEditSheet(actor, record) ? 'permission' : record.status === 'approved' ? 'approved' : null
+      let connection: Connection | undefined
+      return {
+        onOpen: (_event, ws) => {
+          connection = new Connection(ws, actor, readOnly, log)
+          void documents.connect(record.id, connection)
+        },
+        onMessage: (event) => connection?.receive(event.data as ArrayBuffer | string),
+        onClose: () => {
+          if (connection) void documents.disconnect(record.id, connection)
+        },
+        onError: (event) => log.warn({ event: String(event), sheet: record.id }, 'websocket error'),
+      }
+    }),
+  )
+}

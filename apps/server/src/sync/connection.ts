@@ -1,0 +1,156 @@
+import { CloseCode, type HoshinMessage, MessageType, type ReadOnlyReason } from '@hoshin/protocol'
+import * as decoding from 'lib0/decoding'
+import type { Logger } from 'pino'
+import { applyAwarenessUpdate } from 'y-protocols/awareness'
+import * as syncProtocol from 'y-protocols/sync'
+import * as Y from 'yjs'
+import type { Actor } from '../context.js'
+import { awarenessUpdate, hoshinMessage, syncStep1, syncStep2 } from './messages.js'
+import type { SharedDocument } from './shared-document.js'
+
+/** What the connection needs of the socket under it (Hono's WSContext fits). */
+export interface Socket {
+  send(data: Uint8Array<ArrayBuffer>): void
+  close(code?: number, reason?: string): void
+  readonly readyState: number
+}
+
+const OPEN = 1
+const MAX_WAITING = 256
+
+class ProtocolError extends Error {}
+
+/**
+ * One person's websocket on one sheet. Speaks the y-websocket protocol; a read-only connection is the
+ * same code path whose document changes are dropped (never applied, never stored). Messages that
+ * arrive before the document has loaded wait in order.
+ */
+export class Connection {
+  /** Awareness client ids this connection has announced, removed when it closes. */
+  readonly awarenessClients = new Set<number>()
+  private document: SharedDocument | undefined
+  private waiting: ArrayBuffer[] = []
+  private closed = false
+  /** Document changes dropped because the connection may only read. */
+  droppedUpdates = 0
+
+  constructor(
+    private readonly socket: Socket,
+    readonly actor: Actor,
+    private readOnlyReason: ReadOnlyReason | null,
+    private readonly log: Logger,
+  ) {}
+
+  get readOnly(): boolean {
+    return this.readOnlyReason !== null
+  }
+
+  get isClosed(): boolean {
+    return this.closed
+  }
+
+  /** The document has loaded: greet the client (as y-websocket servers do) and handle what waited. */
+  attach(document: SharedDocument): void {
+    this.document = document
+    this.sendHoshin({ kind: 'session', readOnly: this.readOnly, reason: this.readOnlyReason })
+    this.send(syncStep1(document.doc))
+    const states = [...document.awareness.getStates().keys()]
+    if (states.length) this.send(awarenessUpdate(document.awareness, states))
+    const waiting = this.waiting
+    this.waiting = []
+    for (const data of waiting) this.receive(data)
+  }
+
+  /** Changes the connection's rights live (the approval freeze turns every connection read-only). */
+  setReadOnly(reason: ReadOnlyReason | null): void {
+    this.readOnlyReason = reason
+    this.sendHoshin({ kind: 'session', readOnly: this.readOnly, reason })
+  }
+
+  receive(data: ArrayBuffer | string): void {
+    if (this.closed) return
+    if (typeof data === 'string') {
+      this.close(CloseCode.ProtocolError, 'text frames are not part of the protocol')
+      return
+    }
+    if (!this.document) {
+      // A sheet loads in milliseconds; a client that floods meanwhile is not a y-websocket client.
+      if (this.waiting.length >= MAX_WAITING) this.close(CloseCode.ProtocolError, 'too many messages before sync')
+      else this.waiting.push(data)
+      return
+    }
+    try {
+      this.handle(this.document, new Uint8Array(data))
+    } catch (error) {
+      this.log.warn({ err: error, user: this.actor.username, sheet: this.document.sheetId }, 'malformed message')
+      this.close(CloseCode.ProtocolError, 'malformed message')
+    }
+  }
+
+  private handle(document: SharedDocument, message: Uint8Array): void {
+    const decoder = decoding.createDecoder(message)
+    const type = decoding.readVarUint(decoder)
+    switch (type) {
+      case MessageType.Sync: {
+        const syncType = decoding.readVarUint(decoder)
+        if (syncType === syncProtocol.messageYjsSyncStep1) {
+          this.send(syncStep2(document.doc, decoding.readVarUint8Array(decoder)))
+        } else if (syncType === syncProtocol.messageYjsSyncStep2 || syncType === syncProtocol.messageYjsUpdate) {
+          const update = decoding.readVarUint8Array(decoder)
+          if (this.readOnly) {
+            this.droppedUpdates++
+            return
+          }
+          // Decode fully before applying, so a truncated or garbled update never half-applies.
+          Y.decodeUpdate(update)
+          Y.applyUpdate(document.doc, update, this)
+        } else {
+          throw new ProtocolError(`unknown sync message ${syncType}`)
+        }
+        return
+      }
+      case MessageType.Awareness:
+        applyAwarenessUpdate(document.awareness, decoding.readVarUint8Array(decoder), this)
+        return
+      case MessageType.QueryAwareness:
+        this.send(awarenessUpdate(document.awareness, [...document.awareness.getStates().keys()]))
+        return
+      case MessageType.Auth:
+        // Clients have nothing to say in the auth sub-protocol.
+        return
+      default:
+        throw new ProtocolError(`unknown message type ${type}`)
+    }
+  }
+
+  send(message: Uint8Array): void {
+    if (this.closed || this.socket.readyState !== OPEN) return
+    try {
+      this.socket.send(message as Uint8Array<ArrayBuffer>)
+    } catch (error) {
+      this.log.warn({ err: error }, 'send failed')
+      this.close(CloseCode.GoingAway, 'send failed')
+    }
+  }
+
+  private sendHoshin(message: HoshinMessage): void {
+    this.send(hoshinMessage(message))
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closed) return
+    this.closed = true
+    this.waiting = []
+    try {
+      this.socket.close(code, reason)
+    } catch {
+      // already closing
+    }
+  }
+
+  /** The socket closed (either side). */
+  markClosed(): void {
+    this.closed = true
+    this.waiting = []
+  }
+}

@@ -1,0 +1,151 @@
+import { CloseCode } from '@hoshin/protocol'
+import type { Logger } from 'pino'
+import * as Y from 'yjs'
+import type { DocumentStore } from '../persistence/document-store.js'
+import type { Connection } from './connection.js'
+import { SharedDocument } from './shared-document.js'
+import { type UpdateLogOptions, UpdateLog } from './update-log.js'
+
+/**
+ * The open documents. A sheet loads on its first connection (stored state + update log), every accepted
+ * update goes to the update log, and when the last connection leaves the sheet is compacted into its
+ * stored state and unloaded. `closeAll` does the same for every sheet at shutdown.
+ */
+export class DocumentRegistry {
+  private readonly documents = new Map<string, Promise<SharedDocument>>()
+  private readonly unloading = new Map<string, Promise<void>>()
+  private readonly compacting = new Set<string>()
+  readonly updateLog: UpdateLog
+
+  constructor(
+    private readonly store: DocumentStore,
+    private readonly log: Logger,
+    options?: UpdateLogOptions,
+  ) {
+    this.updateLog = new UpdateLog(store, log, (sheetId) => void this.compact(sheetId), options)
+  }
+
+  /** The open document of a sheet, loading it if needed. */
+  async open(sheetId: string): Promise<SharedDocument> {
+    await this.unloading.get(sheetId)
+    let pending = this.documents.get(sheetId)
+    if (!pending) {
+      pending = this.load(sheetId)
+      this.documents.set(sheetId, pending)
+      pending.catch(() => this.documents.delete(sheetId))
+    }
+    return pending
+  }
+
+  private async load(sheetId: string): Promise<SharedDocument> {
+    const stored = await this.store.load(sheetId)
+    this.updateLog.setLength(sheetId, stored.updates.length)
+    return new SharedDocument(sheetId, stored, (id, update) => this.updateLog.append(id, update))
+  }
+
+  /** Joins a connection to its sheet; the connection may have closed while the sheet loaded. */
+  async connect(sheetId: string, connection: Connection): Promise<void> {
+    let document: SharedDocument
+    try {
+      document = await this.open(sheetId)
+    } catch (error) {
+      this.log.error({ err: error, sheetId }, 'could not load sheet')
+      connection.close(CloseCode.GoingAway, 'could not load the sheet')
+      return
+    }
+    if (connection.isClosed) {
+      if (document.connections.size === 0) void this.unload(sheetId)
+      return
+    }
+    document.add(connection)
+    connection.attach(document)
+  }
+
+  /** A connection closed: drop its presence; unload the sheet when it was the last one. */
+  async disconnect(sheetId: string, connection: Connection): Promise<void> {
+    connection.markClosed()
+    const pending = this.documents.get(sheetId)
+    if (!pending) return
+    const document = await pending.catch(() => undefined)
+    if (!document) return
+    document.remove(connection)
+    if (document.connections.size === 0) await this.unload(sheetId)
+  }
+
+  /** The loaded document, if the sheet is open right now. */
+  async live(sheetId: string): Promise<SharedDocument | undefined> {
+    return this.documents.get(sheetId)?.catch(() => undefined)
+  }
+
+  /** Reads a sheet: from the live document when it is open, from the store otherwise. */
+  async read<T>(sheetId: string, read: (doc: Y.Doc) => T): Promise<T> {
+    const live = await this.live(sheetId)
+    if (live) return read(live.doc)
+    const stored = await this.store.load(sheetId)
+    const doc = new Y.Doc()
+    try {
+      doc.transact(() => {
+        if (stored.state) Y.applyUpdate(doc, stored.state)
+        for (const update of stored.updates) Y.applyUpdate(doc, update)
+      })
+      return read(doc)
+    } finally {
+      doc.destroy()
+    }
+  }
+
+  /** Folds a sheet's update log into its stored state. */
+  async compact(sheetId: string): Promise<void> {
+    if (this.compacting.has(sheetId)) return
+    this.compacting.add(sheetId)
+    try {
+      const document = await this.live(sheetId)
+      if (!document) return
+      await this.updateLog.flush()
+      // Encode and hand to the store in one synchronous step: the store runs statements in call
+      // order, so no later append can slip between this state and the log deletion.
+      const compacted = this.store.compact(sheetId, document.encodeState())
+      this.updateLog.compacted(sheetId)
+      await compacted
+    } catch (error) {
+      this.log.error({ err: error, sheetId }, 'compaction failed; the update log keeps everything')
+    } finally {
+      this.compacting.delete(sheetId)
+    }
+  }
+
+  private unload(sheetId: string): Promise<void> {
+    const existing = this.unloading.get(sheetId)
+    if (existing) return existing
+    const run = (async () => {
+      const document = await this.live(sheetId)
+      if (!document || document.connections.size > 0) return
+      await this.compact(sheetId)
+      // Someone may have joined while storing.
+      if (document.connections.size > 0) return
+      this.documents.delete(sheetId)
+      this.updateLog.forget(sheetId)
+      document.destroy()
+    })().finally(() => this.unloading.delete(sheetId))
+    this.unloading.set(sheetId, run)
+    return run
+  }
+
+  /** Shutdown: close every connection, store and unload every sheet. */
+  async closeAll(): Promise<void> {
+    const documents = await Promise.all([...this.documents.values()].map((p) => p.catch(() => undefined)))
+    for (const document of documents) {
+      if (!document) continue
+      for (const connection of [...document.connections]) {
+        connection.close(CloseCode.GoingAway, 'server shutting down')
+        document.remove(connection)
+      }
+    }
+    await this.updateLog.flush()
+    await Promise.all(documents.map((d) => (d ? this.unload(d.sheetId) : undefined)))
+  }
+
+  get openCount(): number {
+    return this.documents.size
+  }
+}

@@ -1,0 +1,81 @@
+import { Awareness, removeAwarenessStates } from 'y-protocols/awareness'
+import * as Y from 'yjs'
+import type { StoredDocument } from '../persistence/document-store.js'
+import type { Connection } from './connection.js'
+import { awarenessUpdate, syncUpdate } from './messages.js'
+
+/** Transaction origin of the stored state being applied at load: not a change, not broadcast, not logged. */
+const LOAD = Symbol('load')
+
+/**
+ * One open sheet: its Y.Doc, the awareness (presence) of the people in it, and their connections.
+ * An update is encoded once and sent to every other connection; each accepted update goes to `onUpdate`
+ * (the update log).
+ */
+export class SharedDocument {
+  readonly doc = new Y.Doc()
+  readonly awareness = new Awareness(this.doc)
+  readonly connections = new Set<Connection>()
+
+  constructor(
+    readonly sheetId: string,
+    stored: StoredDocument,
+    private readonly onUpdate: (sheetId: string, update: Uint8Array) => void,
+  ) {
+    // The server takes no part in presence itself.
+    this.awareness.setLocalState(null)
+    this.doc.transact(() => {
+      if (stored.state) Y.applyUpdate(this.doc, stored.state)
+      for (const update of stored.updates) Y.applyUpdate(this.doc, update)
+    }, LOAD)
+    this.doc.on('update', this.handleUpdate)
+    this.awareness.on('update', this.handleAwareness)
+  }
+
+  private readonly handleUpdate = (update: Uint8Array, origin: unknown): void => {
+    if (origin === LOAD) return
+    const message = syncUpdate(update)
+    for (const connection of this.connections) if (connection !== origin) connection.send(message)
+    this.onUpdate(this.sheetId, update)
+  }
+
+  private readonly handleAwareness = (
+    { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
+    origin: unknown,
+  ): void => {
+    const changed = [...added, ...updated, ...removed]
+    if (origin instanceof Object && this.connections.has(origin as Connection)) {
+      const controlled = (origin as Connection).awarenessClients
+      for (const id of [...added, ...updated]) controlled.add(id)
+      for (const id of removed) controlled.delete(id)
+    }
+    // Sent to everyone, the sender too: y-websocket clients treat a silent socket as dead after 30 s,
+    // and the echo of their own periodic presence renewal is what a lone editor receives.
+    const message = awarenessUpdate(this.awareness, changed)
+    for (const connection of this.connections) connection.send(message)
+  }
+
+  add(connection: Connection): void {
+    this.connections.add(connection)
+  }
+
+  /** Removes a connection and the presence of the people it carried. */
+  remove(connection: Connection): void {
+    this.connections.delete(connection)
+    if (connection.awarenessClients.size) {
+      removeAwarenessStates(this.awareness, [...connection.awarenessClients], null)
+    }
+  }
+
+  /** The whole state, for compaction. */
+  encodeState(): Uint8Array {
+    return Y.encodeStateAsUpdate(this.doc)
+  }
+
+  destroy(): void {
+    this.doc.off('update', this.handleUpdate)
+    this.awareness.off('update', this.handleAwareness)
+    this.awareness.destroy()
+    this.doc.destroy()
+  }
+}

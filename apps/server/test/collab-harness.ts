@@ -1,0 +1,101 @@
+import { type HoshinMessage, MessageType } from '@hoshin/protocol'
+import * as decoding from 'lib0/decoding'
+import { afterEach } from 'vitest'
+import WebSocket from 'ws'
+import { WebsocketProvider } from 'y-websocket'
+import * as Y from 'yjs'
+import type { TestClient } from './harness.js'
+
+/** The `ws` client carrying a browser's session cookie (Node's WebSocket cannot set headers). */
+function webSocketWithCookie(cookie: string | undefined) {
+  return class extends WebSocket {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols, cookie ? { headers: { cookie } } : {})
+    }
+  }
+}
+
+export interface CollabClient {
+  doc: Y.Doc
+  provider: WebsocketProvider
+  /** The last session message from the server (read-only or not). */
+  session: HoshinMessage | undefined
+  closeEvents: { code: number; reason: string }[]
+  synced(): Promise<void>
+  destroy(): void
+}
+
+// Each Node provider adds a process 'exit' listener; a test with ten clients passes the default of ten.
+process.setMaxListeners(100)
+
+const open = new Set<CollabClient>()
+afterEach(() => {
+  for (const client of open) client.destroy()
+  open.clear()
+})
+
+/** A stock y-websocket provider, as the browser uses it, signed in as `client`'s user. */
+export function collabClient(baseUrl: string, sheetId: string, client: TestClient | undefined, options: { connect?: boolean } = {}): CollabClient {
+  const doc = new Y.Doc()
+  const provider = new WebsocketProvider(`${baseUrl.replace(/^http/, 'ws')}/collab`, sheetId, doc, {
+    WebSocketPolyfill: webSocketWithCookie(client?.cookieHeader()) as unknown as typeof globalThis.WebSocket,
+    // Two providers in one process would otherwise sync over BroadcastChannel, bypassing the server.
+    disableBc: true,
+    connect: options.connect ?? true,
+    maxBackoffTime: 200,
+  })
+  const result: CollabClient = {
+    doc,
+    provider,
+    session: undefined,
+    closeEvents: [],
+    synced: () =>
+      provider.synced
+        ? Promise.resolve()
+        : new Promise((resolve) => {
+            const onSync = (isSynced: boolean) => {
+              if (!isSynced) return
+              provider.off('sync', onSync)
+              resolve()
+            }
+            provider.on('sync', onSync)
+          }),
+    destroy: () => {
+      provider.awareness.destroy()
+      provider.destroy()
+      doc.destroy()
+    },
+  }
+  provider.messageHandlers[MessageType.Hoshin] = (_encoder, decoder) => {
+    result.session = JSON.parse(decoding.readVarString(decoder)) as HoshinMessage
+  }
+  provider.on('connection-close', (event) => {
+    if (event) result.closeEvents.push({ code: event.code, reason: event.reason })
+  })
+  open.add(result)
+  return result
+}
+
+/** Polls until `check` passes (it throws or returns false until then). No fixed sleeps. */
+export async function eventually(check: () => unknown | Promise<unknown>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  let lastError: unknown
+  for (;;) {
+    try {
+      const result = await check()
+      if (result !== false) return
+      lastError = new Error('condition still false')
+    } catch (error) {
+      lastError = error
+    }
+    if (Date.now() > deadline) throw lastError
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
+/** The Y.XmlText of the first paragraph of a row's text field. */
+export function cellText(doc: Y.Doc, list: string, rowId: string, field: string): Y.XmlText {
+  const fragment = doc.getMap<Y.Map<unknown>>(list).get(rowId)?.get(field) as Y.XmlFragment | undefined
+  if (!fragment) throw new Error(`no field ${list}/${rowId}/${field} yet`)
+  return (fragment.get(0) as Y.XmlElement).get(0) as Y.XmlText
+}

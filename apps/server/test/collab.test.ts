@@ -1,0 +1,271 @@
+import { CloseCode, MAX_MESSAGE_BYTES } from '@hoshin/protocol'
+import { docToSheet, moveRow, orderedRowIds, type Sheet } from '@hoshin/sheet'
+import { beforeAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
+import * as Y from 'yjs'
+import type { RunningServer } from '../src/server.js'
+import { type CollabClient, cellText, collabClient, eventually } from './collab-harness.js'
+import { startTestServer, TestClient } from './harness.js'
+
+let server: RunningServer
+let sheetId: string
+let somuSheetId: string
+const logins = new Map<string, TestClient>()
+
+async function as(username: string): Promise<TestClient> {
+  let client = logins.get(username)
+  if (!client) {
+    client = await new TestClient(server.url).login(username)
+    logins.set(username, client)
+  }
+  return client
+}
+
+async function editor(username = 'kikaku', sheet = sheetId): Promise<CollabClient> {
+  const client = collabClient(server.url, sheet, await as(username))
+  await client.synced()
+  return client
+}
+
+function sameState(clients: CollabClient[]) {
+  const [first, ...rest] = clients.map((c) => JSON.stringify(docToSheet(c.doc)))
+  for (const other of rest) expect(other).toBe(first)
+}
+
+beforeAll(async () => {
+  server = await startTestServer()
+  sheetId = (await server.services.stores.sheets.findByDepartmentYear('kikaku-zaisei', 2025))!.id
+  somuSheetId = (await server.services.stores.sheets.findByDepartmentYear('somu', 2025))!.id
+})
+
+describe('co-editing through /collab/:sheetId with stock y-websocket providers', () => {
+  it('syncs the stored sheet to a new client', async () => {
+    const client = await editor()
+    expect(docToSheet(client.doc).projects).toHaveLength(13)
+    expect(client.session).toEqual({ kind: 'session', readOnly: false, reason: null })
+  })
+
+  it('two clients typing concurrently into one field converge, both texts intact', async () => {
+    const [a, b] = await Promise.all([editor('kikaku'), editor('chiiki')])
+    const textA = cellText(a.doc, 'measures', 'measure-2', 'content')
+    const textB = cellText(b.doc, 'measures', 'measure-2', 'content')
+    for (let i = 0; i < 20; i++) {
+      textA.insert(0, 'あ')
+      textB.insert(textB.length, 'い')
+    }
+    await eventually(() => {
+      const content = docToSheet(a.doc).measures[1]!.content
+      expect(content).toMatch(/^あ{20}人口減少/)
+      expect(content).toMatch(/い{20}$/)
+      sameState([a, b])
+    })
+  })
+
+  it('ten clients typing concurrently into the same field converge to identical state', async () => {
+    const users = ['kikaku', 'chiiki', 'joho', 'zero', 'kacho']
+    const clients = await Promise.all(Array.from({ length: 10 }, (_, i) => editor(users[i % users.length])))
+    await Promise.all(
+      clients.map(async (client, i) => {
+        const text = cellText(client.doc, 'projects', 'project-8', 'content')
+        for (let k = 0; k < 10; k++) {
+          text.insert(Math.floor(Math.random() * (text.length + 1)), String.fromCharCode(0x30a2 + i))
+          await new Promise((r) => setTimeout(r, 1))
+        }
+      }),
+    )
+    await eventually(() => {
+      sameState(clients)
+      const content = docToSheet(clients[0]!.doc).projects[7]!.content
+      for (let i = 0; i < 10; i++) {
+        expect([...content].filter((ch) => ch === String.fromCharCode(0x30a2 + i))).toHaveLength(10)
+      }
+    })
+  })
+
+  it('concurrent reorders by two clients never duplicate or lose a row', async () => {
+    const [a, b] = await Promise.all([editor('kikaku'), editor('joho')])
+    a.provider.disconnect()
+    b.provider.disconnect()
+    moveRow(a.doc, 'projects', 'project-12', { before: 'project-1' })
+    moveRow(a.doc, 'projects', 'project-3', { after: 'project-9' })
+    moveRow(b.doc, 'projects', 'project-12', { after: 'project-6' })
+    moveRow(b.doc, 'projects', 'project-1', { after: 'project-13' })
+    a.provider.connect()
+    b.provider.connect()
+    await eventually(() => {
+      const ids = orderedRowIds(a.doc, 'projects')
+      expect(ids).toEqual(orderedRowIds(b.doc, 'projects'))
+      expect(ids).toHaveLength(13)
+      expect(new Set(ids).size).toBe(13)
+      sameState([a, b])
+    })
+  })
+
+  it('a client that edits while disconnected merges on reconnect', async () => {
+    const [a, b] = await Promise.all([editor('kikaku'), editor('zero')])
+    a.provider.disconnect()
+    cellText(a.doc, 'projects', 'project-6', 'name').insert(0, '【オフライン】')
+    cellText(b.doc, 'projects', 'project-6', 'content').insert(0, '【オンライン】')
+    const project6 = (c: CollabClient) => docToSheet(c.doc).projects.find((p) => p.id === 'project-6')!
+    await eventually(() => expect(project6(a).content).not.toContain('【オンライン】'))
+    expect(project6(b).name).not.toContain('【オフライン】')
+    a.provider.connect()
+    await eventually(() => {
+      for (const c of [a, b]) {
+        expect(project6(c).name).toContain('【オフライン】')
+        expect(project6(c).content).toContain('【オンライン】')
+      }
+    })
+  })
+
+  it('export.json shows live edits while the sheet is open', async () => {
+    const a = await editor('kikaku')
+    cellText(a.doc, 'measures', 'measure-4', 'name').insert(0, '【ライブ】')
+    const rest = await as('kacho')
+    await eventually(async () => {
+      const res = await rest.get<Sheet>(`/api/sheets/${sheetId}/export.json`)
+      expect(res.body.measures[3]!.name).toMatch(/^【ライブ】/)
+    })
+  })
+})
+
+describe('permissions at the upgrade', () => {
+  async function upgrade(path: string, cookie?: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(`${server.url.replace('http', 'ws')}${path}`, cookie ? { headers: { cookie } } : {})
+      ws.on('unexpected-response', (_req, res) => {
+        resolve(res.statusCode ?? 0)
+        ws.terminate()
+      })
+      ws.on('open', () => {
+        resolve(101)
+        ws.close()
+      })
+      ws.on('error', () => undefined)
+      setTimeout(() => reject(new Error('no answer')), 5000)
+    })
+  }
+
+  it('refuses an upgrade without a session, to a sheet one may not read, and to no sheet', async () => {
+    expect(await upgrade(`/collab/${sheetId}`)).toBe(401)
+    expect(await upgrade(`/collab/${sheetId}`, 'hoshin_session=forged')).toBe(401)
+    expect(await upgrade('/collab/sh_missing', (await as('kikaku')).cookieHeader())).toBe(404)
+    expect(await upgrade(`/collab/${sheetId}`, (await as('kikaku')).cookieHeader())).toBe(101)
+  })
+
+  it('refuses an upgrade from another site’s page', async () => {
+    const cookie = (await as('kikaku')).cookieHeader()!
+    const status = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(`${server.url.replace('http', 'ws')}/collab/${sheetId}`, {
+        headers: { cookie, origin: 'http://evil.example' },
+      })
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0))
+      ws.on('open', () => resolve(101))
+      ws.on('error', () => undefined)
+    })
+    expect(status).toBe(403)
+  })
+
+  it('gives a reader a read-only connection whose updates are dropped and never stored', async () => {
+    // somu (総務課) may read 企画財政課's sheet (it names 全課) but not edit it.
+    const reader = await editor('somu')
+    const writer = await editor('kikaku')
+    await eventually(() => expect(reader.session).toEqual({ kind: 'session', readOnly: true, reason: 'permission' }))
+    cellText(reader.doc, 'issues', 'issue-3', 'text').insert(0, '【閲覧者の改ざん】')
+    // A change from the writer after the reader's proves the reader's had its chance to arrive.
+    cellText(writer.doc, 'issues', 'issue-4', 'text').insert(0, '【編集者】')
+    await eventually(() => expect(docToSheet(reader.doc).issues[3]!.text).toMatch(/^【編集者】/))
+    expect(docToSheet(writer.doc).issues[2]!.text).not.toContain('改ざん')
+    await server.services.documents.updateLog.flush()
+    const stored = await server.services.documents.read(sheetId, docToSheet)
+    expect(stored.issues[2]!.text).not.toContain('改ざん')
+    const log = await server.db.all<{ data: Buffer }>('SELECT data FROM sheet_updates')
+    expect(log.some((r) => Buffer.from(r.data).includes(Buffer.from('改ざん')))).toBe(false)
+    // The reader still sees others' presence and edits: it is a live reader.
+    expect(docToSheet(reader.doc).issues[3]!.text).toMatch(/^【編集者】/)
+  })
+
+  it('lets a department edit its own sheet but only read another', async () => {
+    const own = await editor('somu', somuSheetId)
+    expect(own.session).toMatchObject({ readOnly: false })
+  })
+})
+
+describe('limits and bad input', () => {
+  async function rawSocket(): Promise<WebSocket> {
+    const cookie = (await as('kikaku')).cookieHeader()!
+    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/collab/${sheetId}`, { headers: { cookie } })
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve)
+      ws.once('error', reject)
+    })
+    return ws
+  }
+
+  function closeCode(ws: WebSocket): Promise<number> {
+    return new Promise((resolve) => ws.once('close', (code) => resolve(code)))
+  }
+
+  it('closes only the offending connection with 1009 past the size limit', async () => {
+    const bystander = await editor('joho')
+    const before = JSON.stringify(docToSheet(bystander.doc))
+    const ws = await rawSocket()
+    const closed = closeCode(ws)
+    ws.send(new Uint8Array(MAX_MESSAGE_BYTES + 1))
+    expect(await closed).toBe(CloseCode.MessageTooBig)
+    expect(bystander.closeEvents).toEqual([])
+    cellText(bystander.doc, 'issues', 'issue-1', 'text').insert(0, '★')
+    const check = await editor('kikaku')
+    await eventually(() => expect(docToSheet(check.doc).issues[0]!.text).toMatch(/^★/))
+    expect(before).not.toContain('★縮小')
+  })
+
+  const garbage: [string, Uint8Array | string][] = [
+    ['random bytes', new Uint8Array([0, 2, 200, 1, 2, 3, 99, 250, 17])],
+    ['a truncated update', new Uint8Array([0, 2, 10, 1, 2])],
+    ['an unknown message type', new Uint8Array([77, 1, 2, 3])],
+    ['an unknown sync step', new Uint8Array([0, 9, 0])],
+    ['an empty message', new Uint8Array([])],
+    ['a text frame', 'hello'],
+  ]
+
+  it.each(garbage)('closes only that connection with a protocol error on %s, leaving the document untouched', async (_label, payload) => {
+    const bystander = await editor('joho')
+    const before = JSON.stringify(docToSheet(bystander.doc))
+    const ws = await rawSocket()
+    const closed = closeCode(ws)
+    ws.send(payload)
+    expect(await closed).toBe(CloseCode.ProtocolError)
+    expect(bystander.closeEvents).toEqual([])
+    const live = await server.services.documents.read(sheetId, (doc) => JSON.stringify(docToSheet(doc)))
+    expect(live).toBe(before)
+    const fresh = await editor('kikaku')
+    expect(JSON.stringify(docToSheet(fresh.doc))).toBe(before)
+  })
+
+  it('rejects a well-formed update that is truncated inside, without applying part of it', async () => {
+    const source = new Y.Doc()
+    Y.applyUpdate(source, Y.encodeStateAsUpdate((await editor()).doc))
+    const bystander = await editor('joho')
+    const before = JSON.stringify(docToSheet(bystander.doc))
+    source.getMap('meta').set('departmentName', '乗っ取り')
+    const update = Y.encodeStateAsUpdate(source)
+    const cut = update.slice(0, update.length - 3)
+    const message = new Uint8Array([0, 2, ...varUint(cut.length), ...cut])
+    const ws = await rawSocket()
+    const closed = closeCode(ws)
+    ws.send(message)
+    expect(await closed).toBe(CloseCode.ProtocolError)
+    expect(await server.services.documents.read(sheetId, (doc) => JSON.stringify(docToSheet(doc)))).toBe(before)
+  })
+})
+
+function varUint(n: number): number[] {
+  const out: number[] = []
+  while (n > 127) {
+    out.push((n & 127) | 128)
+    n >>>= 7
+  }
+  out.push(n)
+  return out
+}

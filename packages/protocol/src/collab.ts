@@ -1,0 +1,61 @@
+/**
+ * The collaboration socket: `/collab/:sheetId`, the standard y-websocket protocol (sync, awareness) plus
+ * one message type of Hoshin's own. Server and clients import these numbers from here only.
+ */
+export const MessageType = {
+  /** y-protocols sync: step 1 (state vector), step 2 (missing updates), update. */
+  Sync: 0,
+  /** y-protocols awareness update (presence, carets). */
+  Awareness: 1,
+  /** y-protocols auth (permission denied). */
+  Auth: 2,
+  /** Ask the other side for all awareness states. */
+  QueryAwareness: 3,
+  /** Hoshin's own messages: a JSON `HoshinMessage` written as a varString. */
+  Hoshin: 100,
+} as const
+
+/**
+ * Close codes. y-websocket clients reconnect after any close except 4400–4499, which they treat as final
+ * (a decision reconnecting cannot change), so the final ones live in that range.
+ */
+export const CloseCode = {
+  /** The server is shutting down or the document is being unloaded: reconnect. */
+  GoingAway: 1001,
+  /** A message over MAX_MESSAGE_BYTES (the WebSocket standard code). */
+  MessageTooBig: 1009,
+  /** A malformed, truncated or unknown message: the client is broken, do not retry. */
+  ProtocolError: 4400,
+  /** The session ended (logout, password reset, transfer). */
+  Unauthenticated: 4401,
+  /** The person may no longer read this sheet. */
+  Forbidden: 4403,
+  /** The sheet does not exist. */
+  NotFound: 4404,
+} as const
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode]
+
+/**
+ * The largest message the server accepts. A whole sheet encodes to a few tens of KiB; 2 MiB leaves room
+ * for a long offline session's edits arriving in one sync step while keeping a hostile client from
+ * making the server buffer arbitrary amounts.
+ */
+export const MAX_MESSAGE_BYTES = 2 * 1024 * 1024
+
+/** Why a connection may only read. */
+export type ReadOnlyReason = 'permission' | 'approved'
+
+/** Sent by the server right after the upgrade, and again whenever the connection's rights change. */
+export interface SessionMessage {
+  kind: 'session'
+  readOnly: boolean
+  reason: ReadOnlyReason | null
+}
+
+export type HoshinMessage = SessionMessage
+
+export function isHoshinMessage(value: unknown): value is HoshinMessage {
+  if (typeof value !== 'object' || value === null) return false
+  const v = value as Partial<SessionMessage>
+  return v.kind === 'session' && typeof v.readOnly === 'boolean'
+}
