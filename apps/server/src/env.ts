@@ -1,5 +1,6 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { UpdateLogOptions } from './sync/update-log.js'
 
 /** The only reader of process.env. */
 export interface Config {
@@ -15,6 +16,8 @@ export interface Config {
   /** Behind a TLS-terminating proxy: trust X-Forwarded-Proto/Host for the Secure flag and origin check. */
   trustProxy: boolean
   logLevel: string
+  /** Update-log tuning (tests shrink it to exercise compaction); defaults in sync/update-log.ts. */
+  sync?: Partial<UpdateLogOptions>
 }
 
 function int(name: string, value: string | undefined, fallback: number): number {

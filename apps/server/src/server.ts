@@ -14,6 +14,7 @@ import { createSqliteStores } from './persistence/stores.js'
 import { seedDemo } from './seed/demo.js'
 import { SheetService } from './sheets/sheet-service.js'
 import { DocumentRegistry } from './sync/document-registry.js'
+import { defaultUpdateLogOptions } from './sync/update-log.js'
 
 export interface RunningServer {
   url: string
@@ -31,7 +32,7 @@ export async function openServices(config: Config): Promise<{ services: Services
   const applied = await migrate(db)
   if (applied.length) log.info({ applied }, 'database migrated')
   const stores = createSqliteStores(db)
-  const documents = new DocumentRegistry(stores.documents, log)
+  const documents = new DocumentRegistry(stores.documents, log, { ...defaultUpdateLogOptions, ...config.sync })
   const services: Services = {
     config,
     stores,

@@ -16,6 +16,8 @@ export class DocumentRegistry {
   private readonly unloading = new Map<string, Promise<void>>()
   private readonly compacting = new Set<string>()
   readonly updateLog: UpdateLog
+  /** Compactions done, for tests and the benchmark. */
+  compactions = 0
 
   constructor(
     private readonly store: DocumentStore,
@@ -39,7 +41,11 @@ export class DocumentRegistry {
 
   private async load(sheetId: string): Promise<SharedDocument> {
     const stored = await this.store.load(sheetId)
-    this.updateLog.setLength(sheetId, stored.updates.length)
+    this.updateLog.setLength(
+      sheetId,
+      stored.updates.length,
+      stored.updates.reduce((sum, u) => sum + u.byteLength, 0),
+    )
     return new SharedDocument(sheetId, stored, (id, update) => this.updateLog.append(id, update))
   }
 
@@ -107,6 +113,7 @@ export class DocumentRegistry {
       const compacted = this.store.compact(sheetId, document.encodeState())
       this.updateLog.compacted(sheetId)
       await compacted
+      this.compactions++
     } catch (error) {
       this.log.error({ err: error, sheetId }, 'compaction failed; the update log keeps everything')
     } finally {

@@ -3,7 +3,7 @@
  * Node 20 that throws inside its error handler (a message past the size limit, for one), so give it
  * a minimal ErrorEvent there.
  */
-if (typeof globalThis.ErrorEvent === 'undefined') {
+if (typeof (globalThis as { ErrorEvent?: unknown }).ErrorEvent === 'undefined') {
   class NodeErrorEvent extends Event {
     readonly error: unknown
     readonly message: string

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import * as Y from 'yjs'
 import type { DocumentStore, UpdateEntry } from '../persistence/document-store.js'
 
 export interface UpdateLogOptions {
@@ -8,14 +9,17 @@ export interface UpdateLogOptions {
    * a busy office's updates into a few transactions a second.
    */
   flushMs: number
-  /** Log length past which a sheet is compacted into its stored state. */
+  /** Log rows past which a sheet is compacted into its stored state. */
   compactAfter: number
+  /** Log bytes past which a sheet is compacted, whatever the row count. */
+  compactAfterBytes: number
 }
 
-export const defaultUpdateLogOptions: UpdateLogOptions = { flushMs: 20, compactAfter: 500 }
+export const defaultUpdateLogOptions: UpdateLogOptions = { flushMs: 20, compactAfter: 500, compactAfterBytes: 256 * 1024 }
 
 /**
- * Appends every accepted update to the store, batched: one transaction per tick for all sheets.
+ * Appends every accepted update to the store, batched: one transaction per tick for all sheets, and one
+ * row per sheet per tick (the tick's updates merged), so a burst of keystrokes is one small row.
  * A failed write (disk full, locked) keeps the batch and retries; the clients hold the same updates
  * and resend them on reconnect, so nothing is dropped meanwhile.
  */
@@ -23,7 +27,7 @@ export class UpdateLog {
   private pending: UpdateEntry[] = []
   private timer: NodeJS.Timeout | undefined
   private chain: Promise<void> = Promise.resolve()
-  private readonly lengths = new Map<string, number>()
+  private readonly lengths = new Map<string, { rows: number; bytes: number }>()
 
   constructor(
     private readonly store: DocumentStore,
@@ -33,8 +37,8 @@ export class UpdateLog {
   ) {}
 
   /** The log length found at load, so compaction counts from the stored log. */
-  setLength(sheetId: string, length: number): void {
-    this.lengths.set(sheetId, length)
+  setLength(sheetId: string, rows: number, bytes: number): void {
+    this.lengths.set(sheetId, { rows, bytes })
   }
 
   forget(sheetId: string): void {
@@ -54,31 +58,47 @@ export class UpdateLog {
     this.pending = []
     this.chain = this.chain.then(async () => {
       if (!batch.length) return
+      const merged = mergePerSheet(batch)
       try {
-        await this.store.append(batch)
+        await this.store.append(merged)
       } catch (error) {
         this.log.error({ err: error, updates: batch.length }, 'could not store updates; retrying')
-        this.pending = [...batch, ...this.pending]
+        this.pending = [...merged, ...this.pending]
         this.timer ??= setTimeout(() => void this.flush(), 1000)
         return
       }
-      const due = new Set<string>()
-      for (const { sheetId } of batch) {
-        const length = (this.lengths.get(sheetId) ?? 0) + 1
+      for (const { sheetId, update } of merged) {
+        const length = this.lengths.get(sheetId) ?? { rows: 0, bytes: 0 }
+        length.rows += 1
+        length.bytes += update.byteLength
         this.lengths.set(sheetId, length)
-        if (length > this.options.compactAfter) due.add(sheetId)
+        if (length.rows > this.options.compactAfter || length.bytes > this.options.compactAfterBytes) {
+          this.onCompactDue(sheetId)
+        }
       }
-      for (const sheetId of due) this.onCompactDue(sheetId)
     })
     return this.chain
   }
 
   /** Called once a sheet's log was folded into its state. */
   compacted(sheetId: string): void {
-    this.lengths.set(sheetId, 0)
+    this.lengths.set(sheetId, { rows: 0, bytes: 0 })
   }
 
   get pendingCount(): number {
     return this.pending.length
   }
+}
+
+function mergePerSheet(batch: UpdateEntry[]): UpdateEntry[] {
+  const bySheet = new Map<string, Uint8Array[]>()
+  for (const { sheetId, update } of batch) {
+    const list = bySheet.get(sheetId)
+    if (list) list.push(update)
+    else bySheet.set(sheetId, [update])
+  }
+  return [...bySheet].map(([sheetId, updates]) => ({
+    sheetId,
+    update: updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates),
+  }))
 }

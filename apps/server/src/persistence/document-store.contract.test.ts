@@ -1,0 +1,107 @@
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { tempDir } from '../../test/harness.js'
+import { type DocumentStore, MemoryDocumentStore, SqliteDocumentStore } from './document-store.js'
+import { newId } from './ids.js'
+import { migrate } from './migrations.js'
+import { SqliteDatabase } from './sqlite.js'
+
+/** The contract every DocumentStore keeps; run against each implementation. */
+function contract(name: string, create: () => Promise<{ store: DocumentStore; sheet: () => Promise<string> }>) {
+  describe(`DocumentStore contract: ${name}`, () => {
+    function edit(doc: Y.Doc, text: string): Uint8Array {
+      let update: Uint8Array | undefined
+      const capture = (u: Uint8Array) => {
+        update = u
+      }
+      doc.on('update', capture)
+      doc.getText('t').insert(doc.getText('t').length, text)
+      doc.off('update', capture)
+      return update!
+    }
+
+    function restore(stored: { state: Uint8Array | undefined; updates: Uint8Array[] }): string {
+      const doc = new Y.Doc()
+      if (stored.state) Y.applyUpdate(doc, stored.state)
+      for (const u of stored.updates) Y.applyUpdate(doc, u)
+      return doc.getText('t').toString()
+    }
+
+    it('loads nothing for a sheet without content', async () => {
+      const { store, sheet } = await create()
+      const id = await sheet()
+      const stored = await store.load(id)
+      expect(stored.updates).toEqual([])
+      expect(restore(stored)).toBe('')
+    })
+
+    it('appends updates in order and loads state + log', async () => {
+      const { store, sheet } = await create()
+      const id = await sheet()
+      const doc = new Y.Doc()
+      await store.append([{ sheetId: id, update: edit(doc, 'あ') }])
+      await store.append([
+        { sheetId: id, update: edit(doc, 'い') },
+        { sheetId: id, update: edit(doc, 'う') },
+      ])
+      expect(await store.logLength(id)).toBe(3)
+      expect(restore(await store.load(id))).toBe('あいう')
+    })
+
+    it('keeps sheets apart', async () => {
+      const { store, sheet } = await create()
+      const [a, b] = [await sheet(), await sheet()]
+      const docA = new Y.Doc()
+      const docB = new Y.Doc()
+      await store.append([
+        { sheetId: a, update: edit(docA, 'A') },
+        { sheetId: b, update: edit(docB, 'B') },
+      ])
+      expect(restore(await store.load(a))).toBe('A')
+      expect(restore(await store.load(b))).toBe('B')
+    })
+
+    it('compacts: the state replaces the log, content unchanged, later appends still load', async () => {
+      const { store, sheet } = await create()
+      const id = await sheet()
+      const doc = new Y.Doc()
+      for (const ch of '課等の方針') await store.append([{ sheetId: id, update: edit(doc, ch) }])
+      await store.compact(id, Y.encodeStateAsUpdate(doc))
+      expect(await store.logLength(id)).toBe(0)
+      expect((await store.load(id)).updates).toEqual([])
+      await store.append([{ sheetId: id, update: edit(doc, '！') }])
+      expect(restore(await store.load(id))).toBe('課等の方針！')
+    })
+
+    it('does not keep a reference to the caller’s buffer', async () => {
+      const { store, sheet } = await create()
+      const id = await sheet()
+      const doc = new Y.Doc()
+      const update = edit(doc, 'x')
+      await store.append([{ sheetId: id, update }])
+      update.fill(0)
+      expect(restore(await store.load(id))).toBe('x')
+    })
+  })
+}
+
+contract('SQLite', async () => {
+  const db = await SqliteDatabase.open(path.join(await tempDir(), 'db.sqlite'))
+  await migrate(db)
+  await db.run("INSERT INTO departments (id, name, created_at) VALUES ('d', '課', 'now')")
+  let year = 2000
+  return {
+    store: new SqliteDocumentStore(db),
+    sheet: async () => {
+      const id = newId('sh')
+      await db.run("INSERT INTO sheets (id, department_id, fiscal_year, created_at, updated_at) VALUES (?, 'd', ?, 'now', 'now')", [
+        id,
+        year++,
+      ])
+      return id
+    },
+  }
+})
+
+contract('in-memory', async () => ({ store: new MemoryDocumentStore(), sheet: async () => newId('sh') }))
