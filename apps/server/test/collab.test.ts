@@ -42,7 +42,8 @@ describe('co-editing through /collab/:sheetId with stock y-websocket providers',
   it('syncs the stored sheet to a new client', async () => {
     const client = await editor()
     expect(docToSheet(client.doc).projects).toHaveLength(13)
-    expect(client.session).toEqual({ kind: 'session', readOnly: false, reason: null })
+    // Editors get no Hoshin message at all: a stock client sees only the y-websocket protocol.
+    expect(client.session).toBeUndefined()
   })
 
   it('two clients typing concurrently into one field converge, both texts intact', async () => {
@@ -187,7 +188,11 @@ describe('permissions at the upgrade', () => {
 
   it('lets a department edit its own sheet but only read another', async () => {
     const own = await editor('somu', somuSheetId)
-    expect(own.session).toMatchObject({ readOnly: false })
+    expect(own.session).toBeUndefined()
+    cellText(own.doc, 'issues', 'somu-issue-1', 'text').insert(0, '【総務課】')
+    await eventually(async () =>
+      expect((await server.services.documents.read(somuSheetId, docToSheet)).issues[0]!.text).toMatch(/^【総務課】/),
+    )
   })
 })
 

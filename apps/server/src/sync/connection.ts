@@ -49,10 +49,14 @@ export class Connection {
     return this.closed
   }
 
-  /** The document has loaded: greet the client (as y-websocket servers do) and handle what waited. */
+  /**
+   * The document has loaded: greet the client (as y-websocket servers do) and handle what waited. A
+   * read-only connection is told so first, before any content; an editor hears nothing unusual, so a
+   * stock y-websocket client that knows no Hoshin messages works unchanged.
+   */
   attach(document: SharedDocument): void {
     this.document = document
-    this.sendHoshin({ kind: 'session', readOnly: this.readOnly, reason: this.readOnlyReason })
+    if (this.readOnly) this.sendHoshin({ kind: 'session', readOnly: true, reason: this.readOnlyReason })
     this.send(syncStep1(document.doc))
     const states = [...document.awareness.getStates().keys()]
     if (states.length) this.send(awarenessUpdate(document.awareness, states))
