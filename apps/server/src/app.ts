@@ -11,7 +11,7 @@ import type { AppEnv, Services } from './context.js'
 import { errors, HttpError } from './http/errors.js'
 import { authRoutes, meRoutes } from './routes/auth.js'
 import { collabRoutes } from './routes/collab.js'
-import { sheetRoutes } from './routes/sheets.js'
+import { departmentRoutes, sheetRoutes } from './routes/sheets.js'
 
 /**
  * The HTTP surface: the JSON API under /api, the collaboration socket under /collab, the built web app
@@ -23,6 +23,7 @@ export function createApp(services: Services) {
     .route('/auth', authRoutes(services))
     .route('/me', meRoutes())
     .route('/sheets', sheetRoutes(services))
+    .route('/departments', departmentRoutes(services))
     .all('*', () => {
       throw errors.notFound()
     })

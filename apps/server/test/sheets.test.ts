@@ -118,3 +118,15 @@ describe('GET /api/sheets/:id/export.json', () => {
     expect(res.body).toMatchObject({ department: { name: '企画財政課' }, fiscalYear: 2025, status: 'draft', canEdit: true })
   })
 })
+
+describe('GET /api/departments', () => {
+  it('lists the town’s departments with their sections, for the pickers', async () => {
+    const client = await new TestClient(server.url).login('somu')
+    const res = await client.get<{ departments: { id: string; name: string; sections: { name: string }[] }[] }>('/api/departments')
+    expect(res.status).toBe(200)
+    const kikaku = res.body.departments.find((d) => d.id === 'kikaku-zaisei')!
+    expect(kikaku.sections.map((s) => s.name)).toEqual(['企画調整係', '地域活力共創係', '情報戦略係', 'ゼロカーボン推進室'])
+    expect(res.body.departments.map((d) => d.name)).toContain('総務課')
+    expect((await new TestClient(server.url).get('/api/departments')).status).toBe(401)
+  })
+})

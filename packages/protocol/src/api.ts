@@ -50,3 +50,8 @@ export interface SheetListResponse {
 export interface HealthResponse {
   ok: true
 }
+
+/** `GET /api/departments`: the town's departments and their sections, for the 担当係 / 連携課 pickers. */
+export interface DepartmentsResponse {
+  departments: (Named & { sections: Named[] })[]
+}

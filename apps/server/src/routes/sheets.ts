@@ -1,4 +1,4 @@
-import type { SheetListResponse, SheetSummary } from '@hoshin/protocol'
+import type { DepartmentsResponse, SheetListResponse, SheetSummary } from '@hoshin/protocol'
 import type { Sheet } from '@hoshin/sheet'
 import { Hono } from 'hono'
 import { requireActor } from '../auth/middleware.js'
@@ -23,4 +23,12 @@ export function sheetRoutes({ sheets, stores }: Services) {
       c.header('Content-Disposition', `inline; filename="hoshin-${record.departmentId}-${record.fiscalYear}.json"`)
       return c.json<Sheet>(content)
     })
+}
+
+/** The town's organisation: every signed-in person may see it (names only, as on the printed sheets). */
+export function departmentRoutes({ stores }: Services) {
+  return new Hono<AppEnv>().get('/', async (c) => {
+    requireActor(c)
+    return c.json<DepartmentsResponse>({ departments: await stores.org.listDepartments() })
+  })
 }

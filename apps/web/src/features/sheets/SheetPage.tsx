@@ -1,24 +1,37 @@
-import type { SheetSummary } from '@hoshin/protocol'
-import type { Sheet } from '@hoshin/sheet'
+import type { DepartmentsResponse, Me, SheetSummary } from '@hoshin/protocol'
 import { useEffect, useState } from 'react'
 import { Link, useParams } from 'react-router'
 import { api } from '../../api/client'
 import { useErrorMessage } from '../../app/useErrorMessage'
+import { sectionColor } from '../../editor/colors'
+import { SheetEditor } from '../../editor/SheetEditor'
 import { useI18n } from '../../i18n/I18nProvider'
-import { SheetView } from './SheetView'
+import { useSheetSession } from '../../sync/useSheetSession'
+import { useAuth } from '../auth/AuthProvider'
+
+function LiveSheet({ sheetId, user, departments }: { sheetId: string; user: Me; departments: DepartmentsResponse['departments'] }) {
+  const { t } = useI18n()
+  const session = useSheetSession(sheetId, {
+    name: user.displayName,
+    section: user.section?.name ?? user.department.name,
+    color: sectionColor(user.section?.id, departments),
+  })
+  if (!session?.ready) return <p>{t('editor.loading')}</p>
+  return <SheetEditor session={session} departments={departments} />
+}
 
 export function SheetPage() {
   const { id = '' } = useParams()
   const { t } = useI18n()
+  const { state } = useAuth()
   const errorMessage = useErrorMessage()
-  const [data, setData] = useState<{ summary: SheetSummary; sheet: Sheet } | null>(null)
+  const [data, setData] = useState<{ summary: SheetSummary; departments: DepartmentsResponse['departments'] } | null>(null)
   const [error, setError] = useState<unknown>(null)
 
   useEffect(() => {
     let cancelled = false
-    const path = `/api/sheets/${encodeURIComponent(id)}`
-    Promise.all([api<SheetSummary>(path), api<Sheet>(`${path}/export.json`)]).then(
-      ([summary, sheet]) => !cancelled && setData({ summary, sheet }),
+    Promise.all([api<SheetSummary>(`/api/sheets/${encodeURIComponent(id)}`), api<DepartmentsResponse>('/api/departments')]).then(
+      ([summary, { departments }]) => !cancelled && setData({ summary, departments }),
       (e: unknown) => !cancelled && setError(e),
     )
     return () => {
@@ -26,6 +39,7 @@ export function SheetPage() {
     }
   }, [id])
 
+  if (state.status !== 'signedIn') return null
   return (
     <main id="main">
       <p className="back">
@@ -39,9 +53,8 @@ export function SheetPage() {
         <>
           <p className="sheet-meta">
             <span className={`status status-${data.summary.status}`}>{t(`status.${data.summary.status}`)}</span>
-            {!data.summary.canEdit && <span className="notice">{t('sheet.readOnlyNotice')}</span>}
           </p>
-          <SheetView sheet={data.sheet} />
+          <LiveSheet sheetId={data.summary.id} user={state.user} departments={data.departments} />
         </>
       )}
     </main>

@@ -1,0 +1,314 @@
+import type { DepartmentsResponse } from '@hoshin/protocol'
+import { fiscalYearLabel, formatBudget, type RowListName, rowMap, SPECIAL_PARTNERS, situationFragment } from '@hoshin/sheet'
+import { useEffect, useState } from 'react'
+import type * as Y from 'yjs'
+import { useI18n } from '../i18n/I18nProvider'
+import type { SheetSession } from '../sync/useSheetSession'
+import { BudgetCell } from './BudgetCell'
+import { CollabText } from './CollabText'
+import { NamesPicker } from './NamesPicker'
+import { ConnectionBadge, Presence } from './Presence'
+import { dropTarget, RowControls } from './RowControls'
+import { fieldLabel, listNames, rowOps } from './rows'
+import { useBudgetTotal, useRowIds, useYValue } from './useY'
+
+type Departments = DepartmentsResponse['departments']
+
+interface EditorContext {
+  session: SheetSession
+  readOnly: boolean
+  onDeleted: (label: string) => void
+}
+
+function fragmentOf(doc: Y.Doc, list: RowListName, id: string, field: string): Y.XmlFragment | undefined {
+  return rowMap(doc, list).get(id)?.get(field) as Y.XmlFragment | undefined
+}
+
+/** A numbered list of one-text items (行政課題, 単年度方針) or policy → outcome pairs (中長期方針). */
+function ItemList({ ctx, list, withOutcome = false }: { ctx: EditorContext; list: RowListName; withOutcome?: boolean }) {
+  const { t } = useI18n()
+  const { doc } = ctx.session
+  const ids = useRowIds(doc, list)
+  return (
+    <div className="item-list">
+      <ol className="numbered">
+        {ids.map((id, index) => {
+          const text = fragmentOf(doc, list, id, 'text')
+          const outcome = withOutcome ? fragmentOf(doc, list, id, 'outcome') : undefined
+          if (!text) return null
+          const label = fieldLabel(list, index + 1, 'text')
+          return (
+            <li key={id} {...dropTarget(doc, list, ids, id)}>
+              <div className="item">
+                <CollabText
+                  session={ctx.session}
+                  fragment={text}
+                  label={label}
+                  field={{ list, rowId: id, field: 'text' }}
+                  onEnter={ctx.readOnly ? undefined : () => rowOps.insert(doc, list, {}, { after: id })}
+                />
+                {outcome && (
+                  <>
+                    <span className="arrow" aria-hidden="true">
+                      →
+                    </span>
+                    <CollabText
+                      session={ctx.session}
+                      fragment={outcome}
+                      label={fieldLabel(list, index + 1, 'outcome')}
+                      field={{ list, rowId: id, field: 'outcome' }}
+                    />
+                  </>
+                )}
+                {!ctx.readOnly && <RowControls doc={doc} list={list} ids={ids} index={index} label={label} onDeleted={ctx.onDeleted} />}
+              </div>
+            </li>
+          )
+        })}
+      </ol>
+      {!ctx.readOnly && (
+        <button type="button" className="add" onClick={() => rowOps.insert(doc, list, {}, 'end')}>
+          ＋ {t('editor.addItem')}（{listNames[list]}）
+        </button>
+      )}
+    </div>
+  )
+}
+
+interface TableProps {
+  ctx: EditorContext
+  list: 'measures' | 'projects'
+  sections: string[]
+  partners: string[]
+}
+
+function ProjectTotal({ doc }: { doc: Y.Doc }) {
+  const total = useBudgetTotal(doc)
+  return <>{formatBudget(total)}</>
+}
+
+function RankedTable({ ctx, list, sections, partners }: TableProps) {
+  const { t } = useI18n()
+  const { doc } = ctx.session
+  const ids = useRowIds(doc, list)
+  const noun = listNames[list]
+  const isProjects = list === 'projects'
+  return (
+    <>
+      <table className="ranked editing">
+        <caption className="visually-hidden">
+          {noun}（重要度順）{isProjects ? '（単位：千円）' : ''}
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col" className="rank">
+              重要度順位
+            </th>
+            <th scope="col">{noun}名</th>
+            <th scope="col">{noun}の内容</th>
+            <th scope="col">担当係名</th>
+            <th scope="col">連携課名</th>
+            {isProjects && (
+              <th scope="col" className="budget">
+                事業費
+              </th>
+            )}
+          </tr>
+        </thead>
+        <tbody>
+          {ids.map((id, index) => (
+            <TableRow key={id} ctx={ctx} list={list} ids={ids} index={index} sections={sections} partners={partners} />
+          ))}
+        </tbody>
+        {isProjects && (
+          <tfoot>
+            <tr>
+              <th scope="row" colSpan={5} className="total-label">
+                {t('sheet.total')}
+              </th>
+              <td className="budget total" data-testid="budget-total">
+                <ProjectTotal doc={doc} />
+              </td>
+            </tr>
+          </tfoot>
+        )}
+      </table>
+      {!ctx.readOnly && (
+        <button type="button" className="add" onClick={() => rowOps.insert(doc, list, {}, 'end')}>
+          ＋ {t('editor.addRow')}（{noun}）
+        </button>
+      )}
+    </>
+  )
+}
+
+function TableRow({ ctx, list, ids, index, sections, partners }: TableProps & { ids: string[]; index: number }) {
+  const { doc } = ctx.session
+  const id = ids[index]!
+  const row = rowMap(doc, list).get(id)
+  const name = fragmentOf(doc, list, id, 'name')
+  const content = fragmentOf(doc, list, id, 'content')
+  if (!row || !name || !content) return null
+  const rank = index + 1
+  const rowLabel = `${listNames[list]} ${rank}`
+  return (
+    <tr {...dropTarget(doc, list, ids, id)} data-row-id={id}>
+      <td className="rank">
+        <span className="rank-number">{rank}</span>
+        {!ctx.readOnly && <RowControls doc={doc} list={list} ids={ids} index={index} label={rowLabel} onDeleted={ctx.onDeleted} />}
+      </td>
+      <td>
+        <CollabText session={ctx.session} fragment={name} label={fieldLabel(list, rank, 'name')} field={{ list, rowId: id, field: 'name' }} />
+      </td>
+      <td>
+        <CollabText session={ctx.session} fragment={content} label={fieldLabel(list, rank, 'content')} field={{ list, rowId: id, field: 'content' }} />
+      </td>
+      <td>
+        <NamesPicker
+          doc={doc}
+          array={row.get('sections') as Y.Array<string> | undefined}
+          options={sections}
+          label={fieldLabel(list, rank, 'sections')}
+          readOnly={ctx.readOnly}
+        />
+      </td>
+      <td>
+        <NamesPicker
+          doc={doc}
+          array={row.get('partners') as Y.Array<string> | undefined}
+          options={partners}
+          label={fieldLabel(list, rank, 'partners')}
+          readOnly={ctx.readOnly}
+        />
+      </td>
+      {list === 'projects' && (
+        <td className="budget">
+          <BudgetCell doc={doc} row={row} rowId={id} label={fieldLabel(list, rank, 'budget')} readOnly={ctx.readOnly} />
+        </td>
+      )}
+    </tr>
+  )
+}
+
+/**
+ * The live sheet, laid out like the printed 課等の方針: every text a collaborative field, rows added,
+ * deleted (with undo) and reordered, pickers for 担当係 / 連携課, 事業費 with its total, presence and the
+ * connection status always in view.
+ */
+export function SheetEditor({ session, departments }: { session: SheetSession; departments: Departments }) {
+  const { t } = useI18n()
+  const { doc } = session
+  const meta = doc.getMap('meta')
+  const fiscalYear = useYValue<number>(meta, 'fiscalYear')
+  const departmentName = useYValue<string>(meta, 'departmentName') ?? ''
+  const departmentId = useYValue<string>(meta, 'departmentId')
+  const readOnly = session.readOnly !== null
+  const [deleted, setDeleted] = useState<string | null>(null)
+  const [canUndo, setCanUndo] = useState(false)
+  const [canRedo, setCanRedo] = useState(false)
+
+  useEffect(() => {
+    const um = session.rowUndo
+    const update = () => {
+      setCanUndo(um.canUndo())
+      setCanRedo(um.canRedo())
+    }
+    um.on('stack-item-added', update)
+    um.on('stack-item-popped', update)
+    um.on('stack-cleared', update)
+    return () => {
+      um.off('stack-item-added', update)
+      um.off('stack-item-popped', update)
+      um.off('stack-cleared', update)
+    }
+  }, [session.rowUndo])
+
+  const own = departments.find((d) => d.id === departmentId)
+  const sectionOptions = own?.sections.map((s) => s.name) ?? []
+  const partnerOptions = [...SPECIAL_PARTNERS, ...departments.filter((d) => d.id !== departmentId).map((d) => d.name)]
+  const ctx: EditorContext = { session, readOnly, onDeleted: setDeleted }
+
+  return (
+    <article className="sheet" lang="ja">
+      <div className="editor-bar">
+        <ConnectionBadge session={session} />
+        <Presence session={session} />
+        {!readOnly && (
+          <div className="row-undo">
+            <button type="button" disabled={!canUndo} onClick={() => session.rowUndo.undo()}>
+              {t('editor.undoRows')}
+            </button>
+            <button type="button" disabled={!canRedo} onClick={() => session.rowUndo.redo()}>
+              {t('editor.redoRows')}
+            </button>
+          </div>
+        )}
+      </div>
+      {session.readOnly && <p className="notice read-only-notice">{t(`editor.readOnly.${session.readOnly}`)}</p>}
+      {deleted && (
+        <div className="toast" role="status">
+          {deleted}
+          {t('editor.deleted')}
+          <button
+            type="button"
+            onClick={() => {
+              session.rowUndo.undo()
+              setDeleted(null)
+            }}
+          >
+            {t('editor.undo')}
+          </button>
+        </div>
+      )}
+
+      <header className="sheet-title">
+        <h1>
+          {fiscalYear ? fiscalYearLabel(fiscalYear) : ''} 課等の方針
+          <span className="sheet-department">{departmentName}</span>
+        </h1>
+      </header>
+
+      <section aria-labelledby="part-situation">
+        <h2 id="part-situation">■課等の所管する行政課題等を取り巻く現状（国・県の動向や町民意識等）</h2>
+        <CollabText
+          session={session}
+          fragment={situationFragment(doc)}
+          label="現状"
+          field={{ list: 'situation', rowId: null, field: 'text' }}
+          className="situation"
+        />
+      </section>
+
+      <section aria-labelledby="part-issues">
+        <h2 id="part-issues">■解決すべき行政課題（現状の問題等点）</h2>
+        <ItemList ctx={ctx} list="issues" />
+      </section>
+
+      <section aria-labelledby="part-policies">
+        <h2 id="part-policies">■課題解決のための課等の方針（単年度方針と中長期方針）</h2>
+        <div className="policies">
+          <div>
+            <h3>【単年度方針】</h3>
+            <ItemList ctx={ctx} list="annualPolicies" />
+          </div>
+          <div>
+            <h3>【中長期方針】</h3>
+            <ItemList ctx={ctx} list="longTermPolicies" withOutcome />
+          </div>
+        </div>
+      </section>
+
+      <section aria-labelledby="part-measures">
+        <h2 id="part-measures">■今年度の課における施策（重要度順）</h2>
+        <RankedTable ctx={ctx} list="measures" sections={sectionOptions} partners={partnerOptions} />
+      </section>
+
+      <section aria-labelledby="part-projects">
+        <h2 id="part-projects">
+          ■今年度の課における事務事業（重要度順）<span className="unit">（単位：千円）</span>
+        </h2>
+        <RankedTable ctx={ctx} list="projects" sections={sectionOptions} partners={partnerOptions} />
+      </section>
+    </article>
+  )
+}

@@ -1,0 +1,96 @@
+import { rowLists, rowMap } from '@hoshin/sheet'
+import { type HoshinMessage, isHoshinMessage, MessageType, type ReadOnlyReason } from '@hoshin/protocol'
+import * as decoding from 'lib0/decoding'
+import { useEffect, useState } from 'react'
+import { IndexeddbPersistence } from 'y-indexeddb'
+import { WebsocketProvider } from 'y-websocket'
+import * as Y from 'yjs'
+import { CompositionGate } from './compositionGate'
+
+/** The origin of local row operations (add, delete, move, budget, pickers): what the row undo tracks. */
+export const ROW_ORIGIN = 'hoshin-rows'
+
+export type ConnectionStatus = 'connecting' | 'synced' | 'offline'
+
+export interface PresenceUser {
+  name: string
+  section: string
+  color: string
+}
+
+export interface SheetSession {
+  doc: Y.Doc
+  provider: WebsocketProvider
+  gate: CompositionGate
+  /** Undo of this person's own row operations (typing has per-field undo in each editor). */
+  rowUndo: Y.UndoManager
+  status: ConnectionStatus
+  /** The content is there to show: from this PC's copy (IndexedDB) or from the server. */
+  ready: boolean
+  readOnly: ReadOnlyReason | null
+}
+
+function collabUrl(): string {
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws'
+  return `${scheme}://${location.host}/collab`
+}
+
+/**
+ * One sheet's live session: the Y.Doc, its copy in this browser (y-indexeddb, so edits made offline
+ * survive a reload), and the stock y-websocket provider. Created inside an effect and destroyed in its
+ * cleanup, so React StrictMode leaves no orphan socket.
+ */
+export function useSheetSession(sheetId: string, { name, section, color }: PresenceUser): SheetSession | null {
+  const [session, setSession] = useState<SheetSession | null>(null)
+
+  useEffect(() => {
+    const doc = new Y.Doc()
+    const local = new IndexeddbPersistence(`hoshin-sheet-${sheetId}`, doc)
+    const provider = new WebsocketProvider(collabUrl(), sheetId, doc, { connect: false })
+    const gate = new CompositionGate(provider)
+    const rowUndo = new Y.UndoManager(
+      rowLists.map((list) => rowMap(doc, list)),
+      { trackedOrigins: new Set([ROW_ORIGIN]), captureTimeout: 0 },
+    )
+    let state: SheetSession = { doc, provider, gate, rowUndo, status: 'connecting', ready: false, readOnly: null }
+    const update = (patch: Partial<SheetSession>) => {
+      state = { ...state, ...patch }
+      setSession(state)
+    }
+    const hasContent = () => doc.getMap('meta').has('format')
+
+    provider.messageHandlers[MessageType.Hoshin] = (_encoder, decoder) => {
+      const message: unknown = JSON.parse(decoding.readVarString(decoder))
+      if (isHoshinMessage(message)) applyHoshin(message)
+    }
+    const applyHoshin = (message: HoshinMessage) => {
+      if (message.kind === 'session') update({ readOnly: message.readOnly ? message.reason ?? 'permission' : null })
+    }
+    provider.awareness.setLocalStateField('user', { name, section, color })
+    provider.on('status', ({ status }) => {
+      if (status === 'disconnected') update({ status: 'offline' })
+      else if (status === 'connecting' && state.status !== 'offline') update({ status: 'connecting' })
+    })
+    provider.on('sync', (synced: boolean) => {
+      if (synced) update({ status: 'synced', ready: true })
+    })
+    local.whenSynced.then(() => {
+      if (hasContent()) update({ ready: true })
+    })
+    const goOffline = () => update({ status: 'offline' })
+    window.addEventListener('offline', goOffline)
+    provider.connect()
+    update({})
+
+    return () => {
+      window.removeEventListener('offline', goOffline)
+      rowUndo.destroy()
+      provider.awareness.destroy()
+      provider.destroy()
+      void local.destroy()
+      doc.destroy()
+    }
+  }, [sheetId, name, section, color])
+
+  return session
+}
