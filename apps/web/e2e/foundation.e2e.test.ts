@@ -49,12 +49,13 @@ describe('the web app in Chromium', () => {
     expect(body).toContain('あたっていなかければ')
 
     const measures = page.getByRole('table', { name: /施策/ }).first()
-    expect(await measures.locator('tbody tr').count()).toBe(5)
+    await expect.poll(() => measures.locator('tbody tr').count()).toBe(5)
     const projects = page.getByRole('table', { name: /事務事業/ })
     // 13 projects and the total row.
     await expect.poll(() => projects.locator('tbody tr').count()).toBe(13)
-    expect(await projects.textContent()).toContain('394,502')
-    expect(await projects.textContent()).toContain('227,434')
+    await expect.poll(() => projects.getByTestId('budget-total').textContent()).toBe('394,502')
+    expect(await page.getByRole('textbox', { name: '事務事業 5 事業費' }).inputValue()).toBe('227,434')
+    expect(await page.getByRole('textbox', { name: '事務事業 10 事業費' }).inputValue()).toBe('')
     expect(await projects.getByRole('columnheader').allTextContents()).toEqual(
       expect.arrayContaining(['重要度順位', '事務事業名', '事務事業の内容', '担当係名', '事業費'].map((h) => expect.stringContaining(h))),
     )

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
-import { afterAll } from 'vitest'
+import { afterAll, afterEach } from 'vitest'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const serverMain = path.resolve(here, '..', '..', 'server', 'dist', 'main.js')
@@ -78,8 +78,16 @@ export async function launchBrowser(): Promise<Browser> {
  * A person in their own browser context. Every request the page makes is recorded, so a test can prove
  * that nothing leaves the server's origin (LGWAN has no internet).
  */
+const openContexts = new Set<BrowserContext>()
+afterEach(async () => {
+  // Pages left open keep their sockets and editors busy, slowing the next test on two cores.
+  await Promise.all([...openContexts].map((c) => c.close().catch(() => undefined)))
+  openContexts.clear()
+})
+
 export async function newUser(browser: Browser, server: E2eServer, locale = 'ja-JP') {
   const context: BrowserContext = await browser.newContext({ baseURL: server.url, locale, viewport: { width: 1280, height: 900 } })
+  openContexts.add(context)
   const requests: string[] = []
   context.on('request', (request) => requests.push(request.url()))
   const page: Page = await context.newPage()
@@ -91,4 +99,27 @@ export async function login(page: Page, server: E2eServer, username: string, pas
   await page.getByLabel('ユーザー名').fill(username)
   await page.getByLabel('パスワード').fill(password)
   await page.getByRole('button', { name: 'ログイン' }).click()
+}
+
+/** Logs in and opens 企画財政課's sheet; resolves when its editor is live. */
+export async function openSheet(page: Page, server: E2eServer, username: string) {
+  await login(page, server, username)
+  await page.getByRole('link', { name: '企画財政課' }).click()
+  await page.getByRole('textbox', { name: '施策 1 施策の内容' }).waitFor({ timeout: 20_000 })
+}
+
+/** The text of a field, by its accessible name: its paragraphs joined by "\n", without others' caret labels. */
+export function fieldText(page: Page, name: string): Promise<string> {
+  return page.getByRole('textbox', { name, exact: true }).evaluate((element) => {
+    const copy = element.cloneNode(true) as HTMLElement
+    for (const caret of copy.querySelectorAll('.collaboration-carets__caret')) caret.remove()
+    return [...copy.querySelectorAll('p')].map((p) => p.textContent ?? '').join('\n')
+  })
+}
+
+/** Puts the caret at the end of a field. */
+export async function focusEnd(page: Page, name: string): Promise<void> {
+  const field = page.getByRole('textbox', { name, exact: true })
+  await field.click()
+  await page.keyboard.press('Control+End')
 }

@@ -12,3 +12,8 @@ createRoot(root).render(
     <App />
   </StrictMode>,
 )
+
+// Offline support (the app shell and the last API answers); only for the production build.
+if ('serviceWorker' in navigator && import.meta.env.PROD) {
+  void navigator.serviceWorker.register('/sw.js').catch(() => undefined)
+}

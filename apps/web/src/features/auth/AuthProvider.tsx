@@ -33,6 +33,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   const logout = useCallback(async () => {
     await api<void>('/api/auth/logout', { method: 'POST' }).catch(() => undefined)
+    // The service worker keeps the last API answers for offline use; they belong to this person.
+    await globalThis.caches?.delete('hoshin-api-v1').catch(() => undefined)
     setState({ status: 'signedOut' })
   }, [])
 
