@@ -1,5 +1,6 @@
 import { rowLists, rowMap } from '@hoshin/sheet'
 import { type HoshinMessage, isHoshinMessage, MessageType, type ReadOnlyReason } from '@hoshin/protocol'
+import { fromBase64, toBase64 } from 'lib0/buffer'
 import * as decoding from 'lib0/decoding'
 import { useEffect, useState } from 'react'
 import { IndexeddbPersistence } from 'y-indexeddb'
@@ -45,6 +46,7 @@ export function useSheetSession(sheetId: string, { name, section, color }: Prese
 
   useEffect(() => {
     const doc = new Y.Doc()
+    restoreUnloadCopy(sheetId, doc)
     const local = new IndexeddbPersistence(`hoshin-sheet-${sheetId}`, doc)
     const provider = new WebsocketProvider(collabUrl(), sheetId, doc, { connect: false })
     const gate = new CompositionGate(provider)
@@ -71,6 +73,10 @@ export function useSheetSession(sheetId: string, { name, section, color }: Prese
       if (status === 'disconnected') update({ status: 'offline' })
       else if (status === 'connecting' && state.status !== 'offline') update({ status: 'connecting' })
     })
+    // A socket that never opened (offline from the start) reports only errors and closes.
+    provider.on('connection-close', () => {
+      if (!provider.wsconnected) update({ status: 'offline' })
+    })
     provider.on('sync', (synced: boolean) => {
       if (synced) update({ status: 'synced', ready: true })
     })
@@ -79,11 +85,14 @@ export function useSheetSession(sheetId: string, { name, section, color }: Prese
     })
     const goOffline = () => update({ status: 'offline' })
     window.addEventListener('offline', goOffline)
+    const onPageHide = () => saveUnloadCopy(sheetId, doc)
+    window.addEventListener('pagehide', onPageHide)
     provider.connect()
-    update({})
+    update(navigator.onLine ? {} : { status: 'offline' })
 
     return () => {
       window.removeEventListener('offline', goOffline)
+      window.removeEventListener('pagehide', onPageHide)
       rowUndo.destroy()
       provider.awareness.destroy()
       provider.destroy()
@@ -93,4 +102,32 @@ export function useSheetSession(sheetId: string, { name, section, color }: Prese
   }, [sheetId, name, section, color])
 
   return session
+}
+
+/**
+ * IndexedDB writes are asynchronous and a page closed or reloaded right after a keystroke can lose the
+ * last ones. On pagehide the whole sheet (a few tens of KiB) is also written synchronously to
+ * localStorage; the next load merges it back (Yjs merges are idempotent) and y-indexeddb takes it over.
+ */
+function unloadKey(sheetId: string): string {
+  return `hoshin-unload-${sheetId}`
+}
+
+function saveUnloadCopy(sheetId: string, doc: Y.Doc): void {
+  try {
+    localStorage.setItem(unloadKey(sheetId), toBase64(Y.encodeStateAsUpdate(doc)))
+  } catch {
+    // quota or private mode: IndexedDB still has all but the last moment
+  }
+}
+
+function restoreUnloadCopy(sheetId: string, doc: Y.Doc): void {
+  try {
+    const saved = localStorage.getItem(unloadKey(sheetId))
+    if (!saved) return
+    localStorage.removeItem(unloadKey(sheetId))
+    Y.applyUpdate(doc, fromBase64(saved))
+  } catch {
+    // a damaged copy is ignored; IndexedDB and the server hold the rest
+  }
 }

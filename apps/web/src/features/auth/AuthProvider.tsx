@@ -1,6 +1,32 @@
 import type { Me, MeResponse } from '@hoshin/protocol'
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react'
-import { api } from '../../api/client'
+import { ApiError, api } from '../../api/client'
+
+/**
+ * The signed-in person, remembered on this PC so that a page reloaded while the network is down still
+ * opens (the server checks the session again as soon as it is reachable).
+ */
+const OFFLINE_ME = 'hoshin.me'
+
+function remember(user: Me | null): void {
+  try {
+    if (user) localStorage.setItem(OFFLINE_ME, JSON.stringify(user))
+    else localStorage.removeItem(OFFLINE_ME)
+  } catch {
+    // storage unavailable: no offline start
+  }
+}
+
+function remembered(): Me | null {
+  try {
+    const raw = localStorage.getItem(OFFLINE_ME)
+    return raw ? (JSON.parse(raw) as Me) : null
+  } catch {
+    return null
+  }
+}
+
+const unreachable = (error: unknown) => error instanceof ApiError && (error.code === 'network' || error.status === 503)
 
 type AuthState = { status: 'loading' } | { status: 'signedOut' } | { status: 'signedIn'; user: Me }
 
@@ -18,8 +44,16 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     let cancelled = false
     api<MeResponse>('/api/me').then(
-      ({ user }) => !cancelled && setState({ status: 'signedIn', user }),
-      () => !cancelled && setState({ status: 'signedOut' }),
+      ({ user }) => {
+        remember(user)
+        if (!cancelled) setState({ status: 'signedIn', user })
+      },
+      (error: unknown) => {
+        if (cancelled) return
+        const offlineUser = unreachable(error) ? remembered() : null
+        if (!offlineUser) remember(null)
+        setState(offlineUser ? { status: 'signedIn', user: offlineUser } : { status: 'signedOut' })
+      },
     )
     return () => {
       cancelled = true
@@ -28,6 +62,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   const login = useCallback(async (username: string, password: string) => {
     const { user } = await api<MeResponse>('/api/auth/login', { method: 'POST', json: { username, password } })
+    remember(user)
     setState({ status: 'signedIn', user })
   }, [])
 
@@ -35,6 +70,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     await api<void>('/api/auth/logout', { method: 'POST' }).catch(() => undefined)
     // The service worker keeps the last API answers for offline use; they belong to this person.
     await globalThis.caches?.delete('hoshin-api-v1').catch(() => undefined)
+    remember(null)
     setState({ status: 'signedOut' })
   }, [])
 
