@@ -11,6 +11,7 @@ import type { AppEnv, Services } from './context.js'
 import { errors, HttpError } from './http/errors.js'
 import { authRoutes, meRoutes } from './routes/auth.js'
 import { collabRoutes } from './routes/collab.js'
+import { commentRoutes, unreadRoutes } from './routes/comments.js'
 import { departmentRoutes, sheetRoutes } from './routes/sheets.js'
 
 /**
@@ -21,8 +22,10 @@ export function createApp(services: Services) {
   const api = new Hono<AppEnv>()
     .get('/health', (c) => c.json<HealthResponse>({ ok: true }))
     .route('/auth', authRoutes(services))
+    .route('/me/unread', unreadRoutes(services))
     .route('/me', meRoutes())
     .route('/sheets', sheetRoutes(services))
+    .route('/sheets', commentRoutes(services))
     .route('/departments', departmentRoutes(services))
     .all('*', () => {
       throw errors.notFound()

@@ -2,6 +2,7 @@ import type { Role } from '@hoshin/protocol'
 import type { Logger } from 'pino'
 import type { AppLucia } from './auth/lucia.js'
 import type { Lockout } from './auth/lockout.js'
+import type { CommentService } from './comments/comment-service.js'
 import type { Config } from './env.js'
 import type { Stores } from './persistence/stores.js'
 import type { SheetService } from './sheets/sheet-service.js'
@@ -25,6 +26,7 @@ export interface Services {
   sheets: SheetService
   /** The open co-edited documents. */
   documents: DocumentRegistry
+  comments: CommentService
   log: Logger
 }
 

@@ -6,6 +6,7 @@ import type { WebSocketServer } from 'ws'
 import { createApp } from './app.js'
 import { Lockout } from './auth/lockout.js'
 import { createLucia } from './auth/lucia.js'
+import { CommentService } from './comments/comment-service.js'
 import type { Services } from './context.js'
 import type { Config } from './env.js'
 import { migrate } from './persistence/migrations.js'
@@ -33,13 +34,15 @@ export async function openServices(config: Config): Promise<{ services: Services
   if (applied.length) log.info({ applied }, 'database migrated')
   const stores = createSqliteStores(db)
   const documents = new DocumentRegistry(stores.documents, log, { ...defaultUpdateLogOptions, ...config.sync })
+  const sheets = new SheetService(stores.sheets, stores.org, documents)
   const services: Services = {
     config,
     stores,
     lucia: createLucia(stores.sessions, config.sessionHours),
     lockout: new Lockout(stores.loginFailures),
-    sheets: new SheetService(stores.sheets, stores.org, documents),
+    sheets,
     documents,
+    comments: new CommentService(stores.comments, stores.users, stores.org, sheets, documents),
     log,
   }
   return { services, db }

@@ -52,10 +52,17 @@ export interface SessionMessage {
   reason: ReadOnlyReason | null
 }
 
-export type HoshinMessage = SessionMessage
+/** A comment thread of this sheet changed (new, reply, edit, resolve…): fetch the threads again. */
+export interface CommentsMessage {
+  kind: 'comments'
+  threadId: string
+}
+
+export type HoshinMessage = SessionMessage | CommentsMessage
 
 export function isHoshinMessage(value: unknown): value is HoshinMessage {
   if (typeof value !== 'object' || value === null) return false
-  const v = value as Partial<SessionMessage>
-  return v.kind === 'session' && typeof v.readOnly === 'boolean'
+  const v = value as { kind?: unknown; readOnly?: unknown; threadId?: unknown }
+  if (v.kind === 'session') return typeof v.readOnly === 'boolean'
+  return v.kind === 'comments' && typeof v.threadId === 'string'
 }

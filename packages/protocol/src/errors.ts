@@ -15,6 +15,16 @@ export const ErrorCode = {
   /** A mutating request whose Origin (or Referer) is not this server. */
   CrossOrigin: 'cross_origin',
   Internal: 'internal_error',
+  /** A comment body that is empty after trimming. */
+  BodyEmpty: 'body_empty',
+  /** A comment body over MAX_COMMENT_LENGTH characters. */
+  BodyTooLong: 'body_too_long',
+  /** An @mention that names no person or section. */
+  UnknownMention: 'unknown_mention',
+  /** The row, item or field a new thread points at does not exist (any more). */
+  TargetNotFound: 'target_not_found',
+  /** A text range outside its field, or empty. */
+  InvalidRange: 'invalid_range',
 } as const
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 

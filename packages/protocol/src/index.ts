@@ -1,3 +1,4 @@
 export * from './api.js'
 export * from './collab.js'
+export * from './comments.js'
 export * from './errors.js'

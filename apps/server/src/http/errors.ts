@@ -12,6 +12,11 @@ const messages: Record<ErrorCode, string> = {
   [ErrorCode.NotFound]: '指定されたものが見つかりません。',
   [ErrorCode.CrossOrigin]: '別のサイトからの操作は受け付けられません。',
   [ErrorCode.Internal]: 'サーバーで問題が発生しました。時間をおいてもう一度お試しください。',
+  [ErrorCode.BodyEmpty]: 'コメントを入力してください。',
+  [ErrorCode.BodyTooLong]: 'コメントが長すぎます。',
+  [ErrorCode.UnknownMention]: 'メンション先が見つかりません。',
+  [ErrorCode.TargetNotFound]: 'コメントの対象が見つかりません。',
+  [ErrorCode.InvalidRange]: 'コメントする範囲が正しくありません。',
 }
 
 export class HttpError extends Error {
@@ -46,4 +51,10 @@ export const errors = {
   notFound: () => new HttpError(404, ErrorCode.NotFound),
   crossOrigin: () => new HttpError(403, ErrorCode.CrossOrigin),
   internal: () => new HttpError(500, ErrorCode.Internal),
+  bodyEmpty: () => new HttpError(400, ErrorCode.BodyEmpty),
+  bodyTooLong: (max: number) => new HttpError(400, ErrorCode.BodyTooLong, `コメントは${max.toLocaleString('ja-JP')}文字以内にしてください。`),
+  unknownMention: (token: string) =>
+    new HttpError(400, ErrorCode.UnknownMention, `メンション「@${token}」に当たる職員・係が見つかりません。`),
+  targetNotFound: () => new HttpError(400, ErrorCode.TargetNotFound),
+  invalidRange: () => new HttpError(400, ErrorCode.InvalidRange),
 }

@@ -98,6 +98,50 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX sheet_updates_by_sheet ON sheet_updates (sheet_id, id);
     `,
   },
+  {
+    version: 4,
+    name: 'comment threads, comments, mentions and unread marks',
+    sql: `
+      CREATE TABLE comment_threads (
+        id TEXT PRIMARY KEY,
+        sheet_id TEXT NOT NULL REFERENCES sheets(id),
+        target_kind TEXT NOT NULL CHECK (target_kind IN ('measure', 'project', 'issue', 'policy', 'text')),
+        target_id TEXT NOT NULL,
+        -- For text ranges: the field and the Yjs relative positions of both ends (JSON).
+        anchor TEXT,
+        quote TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'resolved')),
+        state_by TEXT REFERENCES users(id),
+        state_at TEXT,
+        created_by TEXT NOT NULL REFERENCES users(id),
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX comment_threads_by_sheet ON comment_threads (sheet_id, created_at);
+      CREATE TABLE comments (
+        id TEXT PRIMARY KEY,
+        thread_id TEXT NOT NULL REFERENCES comment_threads(id),
+        author_id TEXT NOT NULL REFERENCES users(id),
+        body TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        edited_at TEXT,
+        deleted_at TEXT
+      );
+      CREATE INDEX comments_by_thread ON comments (thread_id, created_at);
+      CREATE TABLE comment_mentions (
+        comment_id TEXT NOT NULL REFERENCES comments(id),
+        kind TEXT NOT NULL CHECK (kind IN ('user', 'section')),
+        target_id TEXT NOT NULL,
+        PRIMARY KEY (comment_id, kind, target_id)
+      );
+      -- A row means: this person has not opened this thread since it last concerned them.
+      CREATE TABLE comment_unread (
+        thread_id TEXT NOT NULL REFERENCES comment_threads(id),
+        user_id TEXT NOT NULL REFERENCES users(id),
+        PRIMARY KEY (thread_id, user_id)
+      );
+      CREATE INDEX comment_unread_by_user ON comment_unread (user_id);
+    `,
+  },
 ]
 
 export const LATEST_SCHEMA_VERSION = migrations.at(-1)?.version ?? 0

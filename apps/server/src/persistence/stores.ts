@@ -1,5 +1,6 @@
 import type { Adapter } from 'lucia'
 import { type AuditStore, SqliteAuditStore } from './audit-store.js'
+import { type CommentStore, SqliteCommentStore } from './comment-store.js'
 import { type DocumentStore, SqliteDocumentStore } from './document-store.js'
 import { type LoginFailureStore, SqliteLoginFailureStore } from './login-failure-store.js'
 import { type OrgStore, SqliteOrgStore } from './org-store.js'
@@ -16,6 +17,7 @@ export interface Stores {
   loginFailures: LoginFailureStore
   sheets: SheetStore
   documents: DocumentStore
+  comments: CommentStore
   audit: AuditStore
 }
 
@@ -27,6 +29,7 @@ export function createSqliteStores(db: SqliteDatabase): Stores {
     loginFailures: new SqliteLoginFailureStore(db),
     sheets: new SqliteSheetStore(db),
     documents: new SqliteDocumentStore(db),
+    comments: new SqliteCommentStore(db),
     audit: new SqliteAuditStore(db),
   }
 }

@@ -137,7 +137,7 @@ export class Connection {
     }
   }
 
-  private sendHoshin(message: HoshinMessage): void {
+  sendHoshin(message: HoshinMessage): void {
     this.send(hoshinMessage(message))
   }
 

@@ -1,4 +1,4 @@
-import { CloseCode } from '@hoshin/protocol'
+import { CloseCode, type HoshinMessage } from '@hoshin/protocol'
 import type { Logger } from 'pino'
 import * as Y from 'yjs'
 import type { DocumentStore } from '../persistence/document-store.js'
@@ -98,6 +98,13 @@ export class DocumentRegistry {
     } finally {
       doc.destroy()
     }
+  }
+
+  /** Tells everyone who has the sheet open (a comment changed, the sheet was frozen…). */
+  notify(sheetId: string, message: HoshinMessage): void {
+    void this.live(sheetId).then((document) => {
+      for (const connection of document?.connections ?? []) connection.sendHoshin(message)
+    })
   }
 
   /** Folds a sheet's update log into its stored state. */

@@ -1,0 +1,316 @@
+import {
+  type CommentTarget,
+  MAX_COMMENT_LENGTH,
+  type Person,
+  type ThreadView,
+  type UnreadResponse,
+} from '@hoshin/protocol'
+import { orderedRowIds, readFieldText, type RowListName, rowMap } from '@hoshin/sheet'
+import * as Y from 'yjs'
+import type { Actor } from '../context.js'
+import { errors } from '../http/errors.js'
+import type { CommentRecord, CommentStore, Mention, ThreadRecord } from '../persistence/comment-store.js'
+import type { Department, OrgStore } from '../persistence/org-store.js'
+import type { SheetRecord } from '../persistence/sheet-store.js'
+import type { UserRecord, UserStore } from '../persistence/user-store.js'
+import { canReadSheet } from '../sheets/permissions.js'
+import type { SheetService } from '../sheets/sheet-service.js'
+import type { DocumentRegistry } from '../sync/document-registry.js'
+import { encodeAnchor, fieldFragment, findRow, resolveAnchor, type TextAnchor } from './anchors.js'
+
+const rowListOf = { measure: ['measures'], project: ['projects'], issue: ['issues'], policy: ['annualPolicies', 'longTermPolicies'] } as const
+
+interface Directory {
+  users: UserRecord[]
+  departments: Department[]
+}
+
+/**
+ * Comments on a sheet. Anyone who may read the sheet may comment, also on an approved sheet (the freeze
+ * is of the content, not of the discussion). The author is always the session's person. Every change
+ * is announced live to the sheet's open connections.
+ */
+export class CommentService {
+  constructor(
+    private readonly comments: CommentStore,
+    private readonly users: UserStore,
+    private readonly org: OrgStore,
+    private readonly sheets: SheetService,
+    private readonly documents: DocumentRegistry,
+  ) {}
+
+  private async directory(): Promise<Directory> {
+    return { users: await this.users.list(), departments: await this.org.listDepartments() }
+  }
+
+  private checkBody(body: string): string {
+    const trimmed = body.trim()
+    if (!trimmed) throw errors.bodyEmpty()
+    if ([...trimmed].length > MAX_COMMENT_LENGTH) throw errors.bodyTooLong(MAX_COMMENT_LENGTH)
+    return trimmed
+  }
+
+  /** @mentions in a body: a section by name (@企画調整係), a person by user name or name without spaces. */
+  private mentions(body: string, sheet: SheetRecord, dir: Directory): Mention[] {
+    const found = new Map<string, Mention>()
+    for (const match of body.matchAll(/(?:^|\s)[@＠]([^\s@＠、。,]+)/g)) {
+      const token = match[1]!
+      const ownSections = dir.departments.find((d) => d.id === sheet.departmentId)?.sections ?? []
+      const allSections = dir.departments.flatMap((d) => d.sections)
+      const section = ownSections.find((s) => s.name === token) ?? single(allSections.filter((s) => s.name === token))
+      if (section) {
+        found.set(`section:${section.id}`, { kind: 'section', targetId: section.id })
+        continue
+      }
+      const user =
+        dir.users.find((u) => u.username.toLowerCase() === token.toLowerCase()) ??
+        single(dir.users.filter((u) => u.displayName.replace(/\s/g, '') === token))
+      if (!user) throw errors.unknownMention(token)
+      found.set(`user:${user.id}`, { kind: 'user', targetId: user.id })
+    }
+    return [...found.values()]
+  }
+
+  /** Sections (by id) responsible for the row a thread is on: its 担当係. */
+  private rowSections(doc: Y.Doc, thread: Pick<ThreadRecord, 'targetKind' | 'targetId' | 'anchor'>, sheet: SheetRecord, dir: Directory): string[] {
+    const rowId = thread.targetKind === 'text' ? (JSON.parse(thread.anchor ?? '{}') as TextAnchor).rowId : thread.targetId
+    const names = findRow(doc, rowId)?.row.get('sections')
+    if (!(names instanceof Y.Array)) return []
+    const sections = dir.departments.find((d) => d.id === sheet.departmentId)?.sections ?? []
+    return names
+      .toArray()
+      .map((name) => sections.find((s) => s.name === name)?.id)
+      .filter((id): id is string => Boolean(id))
+  }
+
+  /** Who sees a thread as unread after a comment: the mentioned, their sections, the row's 担当係, earlier writers. */
+  private async notifyUnread(thread: ThreadRecord, sheet: SheetRecord, author: Actor, mentions: Mention[], dir: Directory): Promise<void> {
+    const sectionIds = new Set(mentions.filter((m) => m.kind === 'section').map((m) => m.targetId))
+    await this.documents.read(sheet.id, (doc) => {
+      for (const id of this.rowSections(doc, thread, sheet, dir)) sectionIds.add(id)
+    })
+    const recipients = new Set(mentions.filter((m) => m.kind === 'user').map((m) => m.targetId))
+    for (const user of dir.users) if (user.sectionId && sectionIds.has(user.sectionId)) recipients.add(user.id)
+    for (const c of await this.comments.comments([thread.id])) recipients.add(c.authorId)
+    recipients.delete(author.id)
+    const content = await this.sheets.content(sheet.id)
+    const allowed: string[] = []
+    for (const id of recipients) {
+      const user = dir.users.find((u) => u.id === id)
+      if (!user) continue
+      const department = dir.departments.find((d) => d.id === user.departmentId)
+      const actor: Actor = {
+        id: user.id,
+        username: user.username,
+        displayName: user.displayName,
+        role: user.role,
+        department: { id: user.departmentId, name: department?.name ?? '' },
+        section: null,
+      }
+      // Nobody gets an unread mark for a sheet they may not open.
+      if (await canReadSheet(actor, sheet, async () => content)) allowed.push(id)
+    }
+    await this.comments.markUnread(thread.id, allowed)
+  }
+
+  private announce(sheetId: string, threadId: string): void {
+    this.documents.notify(sheetId, { kind: 'comments', threadId })
+  }
+
+  async list(actor: Actor, sheetId: string): Promise<ThreadView[]> {
+    const sheet = await this.sheets.readable(actor, sheetId)
+    return this.views(actor, sheet, await this.comments.threads(sheet.id))
+  }
+
+  async create(actor: Actor, sheetId: string, target: CommentTarget, rawBody: string): Promise<ThreadView> {
+    const sheet = await this.sheets.readable(actor, sheetId)
+    const body = this.checkBody(rawBody)
+    const dir = await this.directory()
+    const mentions = this.mentions(body, sheet, dir)
+    const located = await this.documents.read(sheet.id, (doc) => locate(doc, target))
+    const thread = await this.comments.createThread(
+      { sheetId: sheet.id, targetKind: target.kind, targetId: target.id, anchor: located.anchor, quote: located.quote, createdBy: actor.id },
+      { authorId: actor.id, body, mentions },
+    )
+    await this.notifyUnread(thread, sheet, actor, mentions, dir)
+    this.announce(sheet.id, thread.id)
+    return this.view(actor, sheet, thread)
+  }
+
+  private async threadOf(actor: Actor, sheetId: string, threadId: string) {
+    const sheet = await this.sheets.readable(actor, sheetId)
+    const thread = await this.comments.thread(threadId)
+    if (!thread || thread.sheetId !== sheet.id) throw errors.notFound()
+    return { sheet, thread }
+  }
+
+  async reply(actor: Actor, sheetId: string, threadId: string, rawBody: string): Promise<ThreadView> {
+    const { sheet, thread } = await this.threadOf(actor, sheetId, threadId)
+    const body = this.checkBody(rawBody)
+    const dir = await this.directory()
+    const mentions = this.mentions(body, sheet, dir)
+    await this.comments.addComment(thread.id, { authorId: actor.id, body, mentions })
+    await this.notifyUnread(thread, sheet, actor, mentions, dir)
+    this.announce(sheet.id, thread.id)
+    return this.view(actor, sheet, thread)
+  }
+
+  private async ownComment(actor: Actor, thread: ThreadRecord, commentId: string): Promise<CommentRecord> {
+    const comment = await this.comments.comment(commentId)
+    if (!comment || comment.threadId !== thread.id || comment.deletedAt) throw errors.notFound()
+    if (comment.authorId !== actor.id) throw errors.forbidden()
+    return comment
+  }
+
+  async edit(actor: Actor, sheetId: string, threadId: string, commentId: string, rawBody: string): Promise<ThreadView> {
+    const { sheet, thread } = await this.threadOf(actor, sheetId, threadId)
+    await this.ownComment(actor, thread, commentId)
+    const body = this.checkBody(rawBody)
+    const dir = await this.directory()
+    const mentions = this.mentions(body, sheet, dir)
+    await this.comments.editComment(commentId, body, mentions)
+    await this.notifyUnread(thread, sheet, actor, mentions, dir)
+    this.announce(sheet.id, thread.id)
+    return this.view(actor, sheet, thread)
+  }
+
+  async remove(actor: Actor, sheetId: string, threadId: string, commentId: string): Promise<ThreadView> {
+    const { sheet, thread } = await this.threadOf(actor, sheetId, threadId)
+    await this.ownComment(actor, thread, commentId)
+    await this.comments.deleteComment(commentId)
+    this.announce(sheet.id, thread.id)
+    return this.view(actor, sheet, thread)
+  }
+
+  async setState(actor: Actor, sheetId: string, threadId: string, state: 'open' | 'resolved'): Promise<ThreadView> {
+    const { sheet, thread } = await this.threadOf(actor, sheetId, threadId)
+    await this.comments.setState(thread.id, state, actor.id)
+    this.announce(sheet.id, thread.id)
+    return this.view(actor, sheet, (await this.comments.thread(thread.id))!)
+  }
+
+  async markRead(actor: Actor, sheetId: string, threadId: string): Promise<void> {
+    const { thread } = await this.threadOf(actor, sheetId, threadId)
+    await this.comments.markRead(thread.id, actor.id)
+  }
+
+  async unread(actor: Actor): Promise<UnreadResponse> {
+    const rows = await this.comments.unreadThreads(actor.id)
+    const bySheet = new Map<string, number>()
+    for (const { sheetId } of rows) bySheet.set(sheetId, (bySheet.get(sheetId) ?? 0) + 1)
+    return { total: rows.length, sheets: [...bySheet].map(([sheetId, count]) => ({ sheetId, count })) }
+  }
+
+  private async view(actor: Actor, sheet: SheetRecord, thread: ThreadRecord): Promise<ThreadView> {
+    const [view] = await this.views(actor, sheet, [thread])
+    return view!
+  }
+
+  private async views(actor: Actor, sheet: SheetRecord, threads: ThreadRecord[]): Promise<ThreadView[]> {
+    const ids = threads.map((t) => t.id)
+    const [comments, mentions, unread, dir] = await Promise.all([
+      this.comments.comments(ids),
+      this.comments.mentions(ids),
+      this.comments.unreadThreads(actor.id),
+      this.directory(),
+    ])
+    const unreadIds = new Set(unread.map((u) => u.threadId))
+    const person = (id: string | null): Person | null => {
+      if (!id) return null
+      const user = dir.users.find((u) => u.id === id)
+      const section = dir.departments.flatMap((d) => d.sections).find((s) => s.id === user?.sectionId)
+      return { id, name: user?.displayName ?? '（削除された利用者）', section: section?.name ?? null }
+    }
+    const sectionName = (id: string) => dir.departments.flatMap((d) => d.sections).find((s) => s.id === id)?.name ?? id
+    return this.documents.read(sheet.id, (doc) =>
+      threads.map((thread): ThreadView => {
+        const threadComments = comments.filter((c) => c.threadId === thread.id)
+        const threadMentions = mentions.filter((m) => m.threadId === thread.id)
+        const rowSections = this.rowSections(doc, thread, sheet, dir)
+        const mySectionId = actor.section?.id
+        return {
+          id: thread.id,
+          sheetId: thread.sheetId,
+          ...placeOf(doc, thread),
+          quote: thread.quote,
+          state: thread.state,
+          stateBy: person(thread.stateBy),
+          stateAt: thread.stateAt,
+          createdAt: thread.createdAt,
+          comments: threadComments.map((c) => ({
+            id: c.id,
+            author: person(c.authorId)!,
+            body: c.deletedAt ? '' : c.body,
+            createdAt: c.createdAt,
+            editedAt: c.editedAt,
+            deleted: Boolean(c.deletedAt),
+          })),
+          mentions: threadMentions.map((m) => ({
+            kind: m.kind,
+            id: m.targetId,
+            name: m.kind === 'section' ? sectionName(m.targetId) : (person(m.targetId)?.name ?? ''),
+          })),
+          unread: unreadIds.has(thread.id),
+          mine: threadComments.some((c) => c.authorId === actor.id),
+          mySection: Boolean(
+            mySectionId && (rowSections.includes(mySectionId) || threadMentions.some((m) => m.kind === 'section' && m.targetId === mySectionId)),
+          ),
+        }
+      }),
+    )
+  }
+}
+
+function single<T>(list: T[]): T | undefined {
+  return list.length === 1 ? list[0] : undefined
+}
+
+/** Checks a new thread's target against the live document; returns its anchor and quote. */
+function locate(doc: Y.Doc, target: CommentTarget): { anchor: string | null; quote: string } {
+  if (target.kind === 'text') {
+    const fragment = fieldFragment(doc, target.id, target.field)
+    if (!fragment) throw errors.targetNotFound()
+    const text = readFieldText(fragment)
+    if (target.start >= target.end || target.end > text.length) throw errors.invalidRange()
+    return { anchor: JSON.stringify(encodeAnchor(target.id, target.field, fragment, target.start, target.end)), quote: text.slice(target.start, target.end) }
+  }
+  for (const list of rowListOf[target.kind]) {
+    const row = rowMap(doc, list).get(target.id)
+    if (row) {
+      const field = row.get(target.kind === 'measure' || target.kind === 'project' ? 'name' : 'text')
+      return { anchor: null, quote: field instanceof Y.XmlFragment ? readFieldText(field) : '' }
+    }
+  }
+  throw errors.targetNotFound()
+}
+
+/** The thread's target and where it sits now (text ranges report their current offsets). */
+function placeOf(doc: Y.Doc, thread: ThreadRecord): Pick<ThreadView, 'target' | 'anchor'> {
+  if (thread.targetKind === 'text') {
+    const anchor = JSON.parse(thread.anchor ?? '{}') as TextAnchor
+    const field = anchor.field as 'text'
+    const range = resolveAnchor(doc, anchor)
+    if (!range) return { target: { kind: 'text', id: anchor.rowId, field, start: 0, end: thread.quote.length }, anchor: { status: 'detached' } }
+    const found = findRow(doc, anchor.rowId)
+    return {
+      target: { kind: 'text', id: anchor.rowId, field, start: range.start, end: range.end },
+      anchor: { status: 'attached', rank: found ? rankOf(doc, found.list, anchor.rowId) : null, text: range.text },
+    }
+  }
+  const target: CommentTarget = { kind: thread.targetKind, id: thread.targetId }
+  for (const list of rowListOf[thread.targetKind]) {
+    const row = rowMap(doc, list).get(thread.targetId)
+    if (row) {
+      const field = row.get(thread.targetKind === 'measure' || thread.targetKind === 'project' ? 'name' : 'text')
+      return {
+        target,
+        anchor: { status: 'attached', rank: rankOf(doc, list, thread.targetId), text: field instanceof Y.XmlFragment ? readFieldText(field) : '' },
+      }
+    }
+  }
+  return { target, anchor: { status: 'detached' } }
+}
+
+function rankOf(doc: Y.Doc, list: RowListName, id: string): number {
+  return orderedRowIds(doc, list).indexOf(id) + 1
+}

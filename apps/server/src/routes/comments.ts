@@ -1,0 +1,47 @@
+import { commentBodySchema, newThreadSchema, type ThreadListResponse, type ThreadView, type UnreadResponse } from '@hoshin/protocol'
+import { Hono } from 'hono'
+import { requireActor } from '../auth/middleware.js'
+import type { AppEnv, Services } from '../context.js'
+import { readJson } from '../http/json.js'
+
+/** `/api/sheets/:id/comments…`: threads, replies, edits, resolve/reopen, read marks. Each call checks access. */
+export function commentRoutes({ comments }: Services) {
+  return new Hono<AppEnv>()
+    .get('/:id/comments', async (c) => {
+      const threads = await comments.list(requireActor(c), c.req.param('id'))
+      return c.json<ThreadListResponse>({ threads })
+    })
+    .post('/:id/comments', async (c) => {
+      const actor = requireActor(c)
+      const { target, body } = await readJson(c, newThreadSchema)
+      return c.json<ThreadView>(await comments.create(actor, c.req.param('id'), target, body), 201)
+    })
+    .post('/:id/comments/:threadId/replies', async (c) => {
+      const actor = requireActor(c)
+      const { body } = await readJson(c, commentBodySchema)
+      return c.json<ThreadView>(await comments.reply(actor, c.req.param('id'), c.req.param('threadId'), body), 201)
+    })
+    .post('/:id/comments/:threadId/resolve', async (c) =>
+      c.json<ThreadView>(await comments.setState(requireActor(c), c.req.param('id'), c.req.param('threadId'), 'resolved')),
+    )
+    .post('/:id/comments/:threadId/reopen', async (c) =>
+      c.json<ThreadView>(await comments.setState(requireActor(c), c.req.param('id'), c.req.param('threadId'), 'open')),
+    )
+    .post('/:id/comments/:threadId/read', async (c) => {
+      await comments.markRead(requireActor(c), c.req.param('id'), c.req.param('threadId'))
+      return c.body(null, 204)
+    })
+    .patch('/:id/comments/:threadId/comments/:commentId', async (c) => {
+      const actor = requireActor(c)
+      const { body } = await readJson(c, commentBodySchema)
+      return c.json<ThreadView>(await comments.edit(actor, c.req.param('id'), c.req.param('threadId'), c.req.param('commentId'), body))
+    })
+    .delete('/:id/comments/:threadId/comments/:commentId', async (c) =>
+      c.json<ThreadView>(await comments.remove(requireActor(c), c.req.param('id'), c.req.param('threadId'), c.req.param('commentId'))),
+    )
+}
+
+/** `GET /api/me/unread`: the badge, across sheets. */
+export function unreadRoutes({ comments }: Services) {
+  return new Hono<AppEnv>().get('/', async (c) => c.json<UnreadResponse>(await comments.unread(requireActor(c))))
+}
