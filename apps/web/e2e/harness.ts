@@ -91,6 +91,8 @@ export async function newUser(browser: Browser, server: E2eServer, locale = 'ja-
   const requests: string[] = []
   context.on('request', (request) => requests.push(request.url()))
   const page: Page = await context.newPage()
+  // An element that never appears fails the test with a message instead of hanging it.
+  page.setDefaultTimeout(20_000)
   return { context, page, requests }
 }
 

@@ -1,4 +1,5 @@
 import { Link, Navigate, Outlet, useLocation, useNavigate } from 'react-router'
+import { useUnread } from '../comments/useThreads'
 import { useAuth } from '../features/auth/AuthProvider'
 import type { MessageKey } from '../i18n/catalog'
 import { useI18n } from '../i18n/I18nProvider'
@@ -24,6 +25,7 @@ export function Layout() {
   const { state, logout } = useAuth()
   const location = useLocation()
   const navigate = useNavigate()
+  const unread = useUnread()
 
   if (state.status === 'loading') return <p className="loading">{t('loading')}</p>
   if (state.status === 'signedOut') return <Navigate to="/login" replace state={{ from: location.pathname }} />
@@ -49,6 +51,11 @@ export function Layout() {
             {user.section ? ` ${user.section.name}` : ''}（{t(`role.${user.role}` as MessageKey)}）
           </span>
         </div>
+        {unread > 0 && (
+          <span className="unread-badge" role="status" aria-label={`${t('comments.badge')}: ${unread}`}>
+            💬 {unread}
+          </span>
+        )}
         <LanguageSwitch />
         <button
           type="button"

@@ -68,6 +68,22 @@ export function CollabText({ session, fragment, label, field, onEnter, className
         },
       },
       onFocus: () => session.provider.awareness.setLocalStateField('editing', field),
+      onSelectionUpdate: ({ editor: e }) => {
+        const { from, to } = e.state.selection
+        if (from === to || !field.rowId && field.list !== 'situation') return
+        // Offsets in the field's plain text: paragraphs joined by "\n", as the comment API counts.
+        const start = e.state.doc.textBetween(0, from, '\n').length
+        const end = e.state.doc.textBetween(0, to, '\n').length
+        if (end <= start) return
+        session.selection.current = {
+          rowId: field.rowId ?? 'situation',
+          field: field.field as 'text',
+          start,
+          end,
+          label,
+          quote: e.state.doc.textBetween(from, to, '\n'),
+        }
+      },
       onBlur: () => {
         const editing = session.provider.awareness.getLocalState()?.editing as FieldRef | undefined
         if (editing && editing.rowId === field.rowId && editing.field === field.field && editing.list === field.list) {

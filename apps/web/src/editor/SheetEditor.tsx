@@ -1,7 +1,9 @@
-import type { DepartmentsResponse } from '@hoshin/protocol'
+import type { CommentTarget, DepartmentsResponse, Me } from '@hoshin/protocol'
 import { fiscalYearLabel, formatBudget, type RowListName, rowMap, SPECIAL_PARTNERS, situationFragment } from '@hoshin/sheet'
 import { useEffect, useState } from 'react'
 import type * as Y from 'yjs'
+import { CommentsPanel, type NewThread } from '../comments/CommentsPanel'
+import { useThreads } from '../comments/useThreads'
 import { useI18n } from '../i18n/I18nProvider'
 import type { SheetSession } from '../sync/useSheetSession'
 import { BudgetCell } from './BudgetCell'
@@ -18,6 +20,33 @@ interface EditorContext {
   session: SheetSession
   readOnly: boolean
   onDeleted: (label: string) => void
+  /** Open threads per row id, and starting a new one. */
+  threadCount: (rowId: string) => number
+  comment: (target: CommentTarget, label: string) => void
+}
+
+const commentKind: Record<RowListName, Exclude<CommentTarget['kind'], 'text'>> = {
+  issues: 'issue',
+  annualPolicies: 'policy',
+  longTermPolicies: 'policy',
+  measures: 'measure',
+  projects: 'project',
+}
+
+/** 💬 with the number of open threads; anyone who may read may comment, also on a read-only sheet. */
+function CommentButton({ ctx, list, id, label }: { ctx: EditorContext; list: RowListName; id: string; label: string }) {
+  const { t } = useI18n()
+  const count = ctx.threadCount(id)
+  return (
+    <button
+      type="button"
+      className={`icon comment-button ${count ? 'has-threads' : ''}`}
+      aria-label={`${label} ${t('comments.on')}${count ? ` (${count})` : ''}`}
+      onClick={() => ctx.comment({ kind: commentKind[list], id }, label)}
+    >
+      💬{count ? ` ${count}` : ''}
+    </button>
+  )
 }
 
 function fragmentOf(doc: Y.Doc, list: RowListName, id: string, field: string): Y.XmlFragment | undefined {
@@ -61,6 +90,7 @@ function ItemList({ ctx, list, withOutcome = false }: { ctx: EditorContext; list
                   </>
                 )}
                 {!ctx.readOnly && <RowControls doc={doc} list={list} ids={ids} index={index} label={label} onDeleted={ctx.onDeleted} />}
+                <CommentButton ctx={ctx} list={list} id={id} label={label} />
               </div>
             </li>
           )
@@ -156,6 +186,7 @@ function TableRow({ ctx, list, ids, index, sections, partners }: TableProps & { 
       <td className="rank">
         <span className="rank-number">{rank}</span>
         {!ctx.readOnly && <RowControls doc={doc} list={list} ids={ids} index={index} label={rowLabel} onDeleted={ctx.onDeleted} />}
+        <CommentButton ctx={ctx} list={list} id={id} label={rowLabel} />
       </td>
       <td>
         <CollabText session={ctx.session} fragment={name} label={fieldLabel(list, rank, 'name')} field={{ list, rowId: id, field: 'name' }} />
@@ -195,7 +226,17 @@ function TableRow({ ctx, list, ids, index, sections, partners }: TableProps & { 
  * deleted (with undo) and reordered, pickers for 担当係 / 連携課, 事業費 with its total, presence and the
  * connection status always in view.
  */
-export function SheetEditor({ session, departments }: { session: SheetSession; departments: Departments }) {
+export function SheetEditor({
+  session,
+  departments,
+  sheetId,
+  me,
+}: {
+  session: SheetSession
+  departments: Departments
+  sheetId: string
+  me: Me
+}) {
   const { t } = useI18n()
   const { doc } = session
   const meta = doc.getMap('meta')
@@ -206,6 +247,9 @@ export function SheetEditor({ session, departments }: { session: SheetSession; d
   const [deleted, setDeleted] = useState<string | null>(null)
   const [canUndo, setCanUndo] = useState(false)
   const [canRedo, setCanRedo] = useState(false)
+  const { threads, refresh } = useThreads(sheetId)
+  const [panelOpen, setPanelOpen] = useState(false)
+  const [draft, setDraft] = useState<NewThread | null>(null)
 
   useEffect(() => {
     const um = session.rowUndo
@@ -226,13 +270,32 @@ export function SheetEditor({ session, departments }: { session: SheetSession; d
   const own = departments.find((d) => d.id === departmentId)
   const sectionOptions = own?.sections.map((s) => s.name) ?? []
   const partnerOptions = [...SPECIAL_PARTNERS, ...departments.filter((d) => d.id !== departmentId).map((d) => d.name)]
-  const ctx: EditorContext = { session, readOnly, onDeleted: setDeleted }
+  const openCounts = new Map<string, number>()
+  for (const th of threads) if (th.state === 'open') openCounts.set(th.target.id, (openCounts.get(th.target.id) ?? 0) + 1)
+  const comment = (target: CommentTarget, label: string) => {
+    setDraft({ target, label })
+    setPanelOpen(true)
+  }
+  const ctx: EditorContext = { session, readOnly, onDeleted: setDeleted, threadCount: (id) => openCounts.get(id) ?? 0, comment }
+  const commentOnSelection = () => {
+    const selection = session.selection.current
+    if (!selection) return
+    comment({ kind: 'text', id: selection.rowId, field: selection.field, start: selection.start, end: selection.end }, `${selection.label}「${selection.quote}」`)
+  }
 
   return (
     <article className="sheet" lang="ja">
       <div className="editor-bar">
         <ConnectionBadge session={session} />
         <Presence session={session} />
+        <div className="comment-actions">
+          <button type="button" aria-expanded={panelOpen} onClick={() => setPanelOpen(!panelOpen)}>
+            💬 {t('comments.open')} ({threads.filter((th) => th.state === 'open').length})
+          </button>
+          <button type="button" onMouseDown={(e) => e.preventDefault()} onClick={commentOnSelection}>
+            {t('comments.onSelection')}
+          </button>
+        </div>
         {!readOnly && (
           <div className="row-undo">
             <button type="button" disabled={!canUndo} onClick={() => session.rowUndo.undo()}>
@@ -261,6 +324,18 @@ export function SheetEditor({ session, departments }: { session: SheetSession; d
         </div>
       )}
 
+      {panelOpen && (
+        <CommentsPanel
+          sheetId={sheetId}
+          doc={doc}
+          me={me}
+          threads={threads}
+          refresh={refresh}
+          draft={draft}
+          onDraftDone={() => setDraft(null)}
+          onClose={() => setPanelOpen(false)}
+        />
+      )}
       <header className="sheet-title">
         <h1>
           {fiscalYear ? fiscalYearLabel(fiscalYear) : ''} 課等の方針

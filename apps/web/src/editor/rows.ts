@@ -1,4 +1,4 @@
-import { deleteRow, insertRow, moveRow, type RowInit, type RowListName, rowMap } from '@hoshin/sheet'
+import { deleteRow, insertRow, moveRow, type RowInit, type RowListName, rowLists, rowMap } from '@hoshin/sheet'
 import type * as Y from 'yjs'
 import { ROW_ORIGIN } from '../sync/useSheetSession'
 
@@ -60,4 +60,9 @@ export function fieldLabel(list: RowListName, rank: number, field: string): stri
     default:
       return `${base} ${rank} ${fieldNames[field] ?? field}`
   }
+}
+
+/** The list a row id lives in (ids are unique across the sheet). */
+export function findRowList(doc: Y.Doc, id: string): RowListName | undefined {
+  return rowLists.find((list) => rowMap(doc, list).has(id))
 }

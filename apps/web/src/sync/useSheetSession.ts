@@ -11,6 +11,9 @@ import { CompositionGate } from './compositionGate'
 /** The origin of local row operations (add, delete, move, budget, pickers): what the row undo tracks. */
 export const ROW_ORIGIN = 'hoshin-rows'
 
+/** Dispatched on window when a comment thread of the open sheet changed (anyone's). */
+export const COMMENTS_EVENT = 'hoshin:comments'
+
 export type ConnectionStatus = 'connecting' | 'synced' | 'offline'
 
 export interface PresenceUser {
@@ -29,6 +32,17 @@ export interface SheetSession {
   /** The content is there to show: from this PC's copy (IndexedDB) or from the server. */
   ready: boolean
   readOnly: ReadOnlyReason | null
+  /** The last non-empty text selection in a field, for "comment on selection". */
+  selection: { current: SelectionTarget | null }
+}
+
+export interface SelectionTarget {
+  rowId: string
+  field: 'text' | 'outcome' | 'name' | 'content'
+  start: number
+  end: number
+  label: string
+  quote: string
 }
 
 function collabUrl(): string {
@@ -54,7 +68,7 @@ export function useSheetSession(sheetId: string, { name, section, color }: Prese
       rowLists.map((list) => rowMap(doc, list)),
       { trackedOrigins: new Set([ROW_ORIGIN]), captureTimeout: 0 },
     )
-    let state: SheetSession = { doc, provider, gate, rowUndo, status: 'connecting', ready: false, readOnly: null }
+    let state: SheetSession = { doc, provider, gate, rowUndo, status: 'connecting', ready: false, readOnly: null, selection: { current: null } }
     const update = (patch: Partial<SheetSession>) => {
       state = { ...state, ...patch }
       setSession(state)
@@ -66,7 +80,8 @@ export function useSheetSession(sheetId: string, { name, section, color }: Prese
       if (isHoshinMessage(message)) applyHoshin(message)
     }
     const applyHoshin = (message: HoshinMessage) => {
-      if (message.kind === 'session') update({ readOnly: message.readOnly ? message.reason ?? 'permission' : null })
+      if (message.kind === 'session') update({ readOnly: message.readOnly ? (message.reason ?? 'permission') : null })
+      else if (message.kind === 'comments') window.dispatchEvent(new CustomEvent(COMMENTS_EVENT, { detail: message.threadId }))
     }
     provider.awareness.setLocalStateField('user', { name, section, color })
     provider.on('status', ({ status }) => {

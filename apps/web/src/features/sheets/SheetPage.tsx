@@ -17,7 +17,7 @@ function LiveSheet({ sheetId, user, departments }: { sheetId: string; user: Me; 
     color: sectionColor(user.section?.id, departments),
   })
   if (!session?.ready) return <p>{t('editor.loading')}</p>
-  return <SheetEditor session={session} departments={departments} />
+  return <SheetEditor session={session} departments={departments} sheetId={sheetId} me={user} />
 }
 
 export function SheetPage() {
