@@ -173,7 +173,7 @@ function Thread({ thread, me, label, base, act, onOpen, when }: ThreadProps) {
       className={`thread ${thread.unread ? 'unread' : ''} thread-${thread.state}`}
       aria-label={`${t('comments.title')}: ${label}`}
       onFocusCapture={onOpen}
-      onClick={onOpen}
+      onPointerDown={onOpen}
     >
       <header>
         <span className="thread-target">{label}</span>
