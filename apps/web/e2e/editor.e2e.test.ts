@@ -113,24 +113,26 @@ describe('the live sheet editor, two people in their own browsers', () => {
   it('reorders by drag, and sets 担当係 and 連携課 with the pickers', async () => {
     const { a, b } = await twoUsers()
     const rowOf = (page: Page, name: string) => page.locator('tr', { has: page.getByRole('textbox', { name, exact: true }) })
-    await rowOf(a, '施策 5 施策名').locator('.drag-handle').dragTo(rowOf(a, '施策 1 施策名'))
+    // Drag the first measure down onto the last (well clear of the sticky bar at the top).
+    await rowOf(a, '施策 1 施策名').locator('.drag-handle').dragTo(rowOf(a, '施策 5 施策名'))
     for (const page of [a, b]) {
-      await expect.poll(() => fieldText(page, '施策 1 施策名')).toBe('脱炭素社会の実現に向けた具体的取組')
-      await expect.poll(() => fieldText(page, '施策 2 施策名')).toBe('第6次総合計画（後期基本計画）の推進')
+      await expect.poll(() => fieldText(page, '施策 5 施策名')).toBe('第6次総合計画（後期基本計画）の推進')
+      await expect.poll(() => fieldText(page, '施策 1 施策名')).toBe('移住定住・二地域居住の推進、関係人口の拡大・創出')
     }
 
+    // 施策 3 is now デジタル化・ＤＸ推進 (情報戦略係; 全課).
     await a.getByLabel(/^施策 3 担当係名:/).click()
-    await a.getByRole('group', { name: '施策 3 担当係名' }).getByLabel('情報戦略係').check()
+    await a.getByRole('group', { name: '施策 3 担当係名' }).getByLabel('企画調整係').check()
     await a.getByLabel(/^施策 3 連携課名:/).click()
     const partners = a.getByRole('group', { name: '施策 3 連携課名' })
     expect(await partners.getByRole('checkbox').evaluateAll((boxes) => boxes.map((b) => b.parentElement?.textContent))).toEqual(['全課', '関係課', '総務課'])
-    await partners.getByLabel('関係課').uncheck()
+    await partners.getByLabel('全課').uncheck()
     await partners.getByLabel('総務課').check()
     await expect.poll(async () => (await exported(b)).measures[2]).toMatchObject({
-      name: '移住定住・二地域居住の推進、関係人口の拡大・創出',
-      sections: ['企画調整係', '地域活力共創係', '情報戦略係'],
+      name: 'デジタル化・ＤＸ推進',
+      sections: ['情報戦略係', '企画調整係'],
       partners: ['総務課'],
     })
-    await expect.poll(() => b.getByLabel(/^施策 3 担当係名:/).textContent()).toContain('情報戦略係')
+    await expect.poll(() => b.getByLabel(/^施策 3 担当係名:/).textContent()).toContain('企画調整係')
   })
 })
