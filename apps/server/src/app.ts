@@ -13,6 +13,7 @@ import { authRoutes, meRoutes } from './routes/auth.js'
 import { collabRoutes } from './routes/collab.js'
 import { commentRoutes, unreadRoutes } from './routes/comments.js'
 import { departmentRoutes, sheetRoutes } from './routes/sheets.js'
+import { workflowRoutes } from './routes/workflow.js'
 
 /**
  * The HTTP surface: the JSON API under /api, the collaboration socket under /collab, the built web app
@@ -26,6 +27,7 @@ export function createApp(services: Services) {
     .route('/me', meRoutes())
     .route('/sheets', sheetRoutes(services))
     .route('/sheets', commentRoutes(services))
+    .route('/sheets', workflowRoutes(services))
     .route('/departments', departmentRoutes(services))
     .all('*', () => {
       throw errors.notFound()

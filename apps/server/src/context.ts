@@ -6,6 +6,7 @@ import type { CommentService } from './comments/comment-service.js'
 import type { Config } from './env.js'
 import type { Stores } from './persistence/stores.js'
 import type { SheetService } from './sheets/sheet-service.js'
+import type { WorkflowService } from './sheets/workflow-service.js'
 import type { DocumentRegistry } from './sync/document-registry.js'
 
 /** The signed-in person, loaded fresh from the store on every request. */
@@ -27,6 +28,7 @@ export interface Services {
   /** The open co-edited documents. */
   documents: DocumentRegistry
   comments: CommentService
+  workflow: WorkflowService
   log: Logger
 }
 

@@ -14,6 +14,7 @@ import { SqliteDatabase } from './persistence/sqlite.js'
 import { createSqliteStores } from './persistence/stores.js'
 import { seedDemo } from './seed/demo.js'
 import { SheetService } from './sheets/sheet-service.js'
+import { WorkflowService } from './sheets/workflow-service.js'
 import { DocumentRegistry } from './sync/document-registry.js'
 import { defaultUpdateLogOptions } from './sync/update-log.js'
 
@@ -34,7 +35,7 @@ export async function openServices(config: Config): Promise<{ services: Services
   if (applied.length) log.info({ applied }, 'database migrated')
   const stores = createSqliteStores(db)
   const documents = new DocumentRegistry(stores.documents, log, { ...defaultUpdateLogOptions, ...config.sync })
-  const sheets = new SheetService(stores.sheets, stores.org, documents)
+  const sheets = new SheetService(stores.sheets, stores.org, documents, stores.versions, stores.users)
   const services: Services = {
     config,
     stores,
@@ -43,6 +44,7 @@ export async function openServices(config: Config): Promise<{ services: Services
     sheets,
     documents,
     comments: new CommentService(stores.comments, stores.users, stores.org, sheets, documents),
+    workflow: new WorkflowService(stores.sheets, stores.versions, stores.users, stores.audit, sheets, documents),
     log,
   }
   return { services, db }

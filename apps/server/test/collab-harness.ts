@@ -20,6 +20,8 @@ export interface CollabClient {
   provider: WebsocketProvider
   /** The last session message from the server (read-only or not). */
   session: HoshinMessage | undefined
+  /** Every Hoshin message received, in order. */
+  messages: HoshinMessage[]
   closeEvents: { code: number; reason: string }[]
   synced(): Promise<void>
   destroy(): void
@@ -48,6 +50,7 @@ export function collabClient(baseUrl: string, sheetId: string, client: TestClien
     doc,
     provider,
     session: undefined,
+    messages: [],
     closeEvents: [],
     synced: () =>
       provider.synced
@@ -67,7 +70,9 @@ export function collabClient(baseUrl: string, sheetId: string, client: TestClien
     },
   }
   provider.messageHandlers[MessageType.Hoshin] = (_encoder, decoder) => {
-    result.session = JSON.parse(decoding.readVarString(decoder)) as HoshinMessage
+    const message = JSON.parse(decoding.readVarString(decoder)) as HoshinMessage
+    result.messages.push(message)
+    if (message.kind === 'session') result.session = message
   }
   provider.on('connection-close', (event) => {
     if (event) result.closeEvents.push({ code: event.code, reason: event.reason })

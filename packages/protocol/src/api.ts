@@ -42,6 +42,41 @@ export interface SheetSummary {
   /** Whether this user may change the content (the server enforces it; the UI mirrors it). */
   canEdit: boolean
   updatedAt: string
+  revision: number
+  returnedReason: string | null
+  /** The latest approved version, if any. */
+  latestVersion: VersionSummary | null
+  /** The workflow steps this user may take now. */
+  actions: WorkflowAction[]
+}
+
+export const workflowActions = ['submit', 'return', 'approve', 'reopen'] as const
+export type WorkflowAction = (typeof workflowActions)[number]
+
+export const returnRequestSchema = z.object({ reason: z.string().trim().min(1).max(1000) })
+
+export interface VersionSummary {
+  number: number
+  revision: number
+  sha256: string
+  approvedBy: Named
+  approvedAt: string
+}
+
+/** `GET /api/sheets/:id/versions/:n`: the frozen canonical JSON; sha256 = SHA-256 of canonicalJson(sheet). */
+export interface VersionResponse extends VersionSummary {
+  sheet: unknown
+}
+
+export interface VersionListResponse {
+  versions: VersionSummary[]
+}
+
+export interface AuditEntryView {
+  at: string
+  username: string | null
+  action: string
+  detail: string | null
 }
 export interface SheetListResponse {
   sheets: SheetSummary[]

@@ -58,11 +58,18 @@ export interface CommentsMessage {
   threadId: string
 }
 
-export type HoshinMessage = SessionMessage | CommentsMessage
+/** The sheet's workflow state changed (submitted, returned, approved, reopened): fetch its summary again. */
+export interface WorkflowMessage {
+  kind: 'workflow'
+  status: 'draft' | 'submitted' | 'approved'
+}
+
+export type HoshinMessage = SessionMessage | CommentsMessage | WorkflowMessage
 
 export function isHoshinMessage(value: unknown): value is HoshinMessage {
   if (typeof value !== 'object' || value === null) return false
   const v = value as { kind?: unknown; readOnly?: unknown; threadId?: unknown }
   if (v.kind === 'session') return typeof v.readOnly === 'boolean'
+  if (v.kind === 'workflow') return typeof (value as { status?: unknown }).status === 'string'
   return v.kind === 'comments' && typeof v.threadId === 'string'
 }

@@ -25,6 +25,10 @@ export const ErrorCode = {
   TargetNotFound: 'target_not_found',
   /** A text range outside its field, or empty. */
   InvalidRange: 'invalid_range',
+  /** The sheet's state does not allow this step (approving a draft, approving twice…). */
+  InvalidTransition: 'invalid_transition',
+  /** The sheet is approved: its content cannot change. */
+  SheetFrozen: 'sheet_frozen',
 } as const
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 

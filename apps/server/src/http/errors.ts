@@ -17,6 +17,8 @@ const messages: Record<ErrorCode, string> = {
   [ErrorCode.UnknownMention]: 'メンション先が見つかりません。',
   [ErrorCode.TargetNotFound]: 'コメントの対象が見つかりません。',
   [ErrorCode.InvalidRange]: 'コメントする範囲が正しくありません。',
+  [ErrorCode.InvalidTransition]: 'このシートの今の状態では、その操作はできません。',
+  [ErrorCode.SheetFrozen]: 'このシートは承認済みのため変更できません。',
 }
 
 export class HttpError extends Error {
@@ -57,4 +59,6 @@ export const errors = {
     new HttpError(400, ErrorCode.UnknownMention, `メンション「@${token}」に当たる職員・係が見つかりません。`),
   targetNotFound: () => new HttpError(400, ErrorCode.TargetNotFound),
   invalidRange: () => new HttpError(400, ErrorCode.InvalidRange),
+  invalidTransition: (message?: string) => new HttpError(409, ErrorCode.InvalidTransition, message),
+  sheetFrozen: () => new HttpError(409, ErrorCode.SheetFrozen),
 }

@@ -142,6 +142,45 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX comment_unread_by_user ON comment_unread (user_id);
     `,
   },
+  {
+    version: 5,
+    name: 'approval: revisions, immutable versions, rejected change sets, append-only audit',
+    sql: `
+      ALTER TABLE sheets ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+      ALTER TABLE sheets ADD COLUMN returned_reason TEXT;
+      CREATE TABLE sheet_versions (
+        id INTEGER PRIMARY KEY,
+        sheet_id TEXT NOT NULL REFERENCES sheets(id),
+        number INTEGER NOT NULL,
+        revision INTEGER NOT NULL,
+        state BLOB NOT NULL,
+        canonical TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        approved_by TEXT NOT NULL REFERENCES users(id),
+        approved_at TEXT NOT NULL,
+        UNIQUE (sheet_id, number)
+      );
+      -- An approved version is never changed nor removed, whatever code runs against the file.
+      CREATE TRIGGER sheet_versions_no_update BEFORE UPDATE ON sheet_versions
+        BEGIN SELECT RAISE(ABORT, 'approved versions are immutable'); END;
+      CREATE TRIGGER sheet_versions_no_delete BEFORE DELETE ON sheet_versions
+        BEGIN SELECT RAISE(ABORT, 'approved versions are immutable'); END;
+      CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+      CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+      -- Edits that reached a frozen sheet (an offline client coming back): kept, not merged.
+      CREATE TABLE rejected_changes (
+        id TEXT PRIMARY KEY,
+        sheet_id TEXT NOT NULL REFERENCES sheets(id),
+        user_id TEXT NOT NULL REFERENCES users(id),
+        version_number INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX rejected_changes_by_sheet_user ON rejected_changes (sheet_id, user_id);
+    `,
+  },
 ]
 
 export const LATEST_SCHEMA_VERSION = migrations.at(-1)?.version ?? 0

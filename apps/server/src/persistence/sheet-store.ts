@@ -7,6 +7,10 @@ export interface SheetRecord {
   departmentId: string
   fiscalYear: number
   status: SheetStatus
+  /** 改訂: 1 for the first draft, +1 each time an approved sheet is reopened. */
+  revision: number
+  /** The 課長's reason when the sheet was last sent back (差し戻し). */
+  returnedReason: string | null
   createdAt: string
   updatedAt: string
 }
@@ -20,8 +24,8 @@ export interface SheetStore {
   list(): Promise<SheetRecord[]>
 }
 
-const columns = `id, department_id AS departmentId, fiscal_year AS fiscalYear, status,
-  created_at AS createdAt, updated_at AS updatedAt`
+const columns = `id, department_id AS departmentId, fiscal_year AS fiscalYear, status, revision,
+  returned_reason AS returnedReason, created_at AS createdAt, updated_at AS updatedAt`
 
 export class SqliteSheetStore implements SheetStore {
   constructor(private readonly db: SqliteDatabase) {}
@@ -32,6 +36,8 @@ export class SqliteSheetStore implements SheetStore {
       departmentId: input.departmentId,
       fiscalYear: input.fiscalYear,
       status: 'draft',
+      revision: 1,
+      returnedReason: null,
       createdAt: nowIso(),
       updatedAt: nowIso(),
     }

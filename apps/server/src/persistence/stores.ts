@@ -8,6 +8,7 @@ import { SqliteSessionStore } from './session-store.js'
 import { type SheetStore, SqliteSheetStore } from './sheet-store.js'
 import type { SqliteDatabase } from './sqlite.js'
 import { SqliteUserStore, type UserStore } from './user-store.js'
+import { VersionStore } from './version-store.js'
 
 /** Every store the server uses, each behind its interface. */
 export interface Stores {
@@ -18,6 +19,7 @@ export interface Stores {
   sheets: SheetStore
   documents: DocumentStore
   comments: CommentStore
+  versions: VersionStore
   audit: AuditStore
 }
 
@@ -30,6 +32,7 @@ export function createSqliteStores(db: SqliteDatabase): Stores {
     sheets: new SqliteSheetStore(db),
     documents: new SqliteDocumentStore(db),
     comments: new SqliteCommentStore(db),
+    versions: new VersionStore(db),
     audit: new SqliteAuditStore(db),
   }
 }

@@ -13,7 +13,7 @@ import { Connection } from '../sync/connection.js'
  * edit gets a read-only connection.
  */
 export function collabRoutes(services: Services, upgradeWebSocket: UpgradeWebSocket) {
-  const { sheets, documents, log } = services
+  const { sheets, documents, log, workflow } = services
   return new Hono<AppEnv>().get(
     '/:sheetId',
     upgradeWebSocket(async (c) => {
@@ -30,11 +30,13 @@ export function collabRoutes(services: Services, upgradeWebSocket: UpgradeWebSoc
         if (host !== c.req.header('host')) throw errors.crossOrigin()
       }
       const record = await sheets.readable(actor, c.req.param('sheetId') ?? '')
-      const readOnly = !canEditSheet(actor, record) ? 'permission' : record.status === 'approved' ? 'approved' : null
+      const frozen = record.status === 'approved' || documents.isFrozen(record.id)
+      const readOnly = !canEditSheet(actor, record) ? 'permission' : frozen ? 'approved' : null
       let connection: Connection | undefined
       return {
         onOpen: (_event, ws) => {
           connection = new Connection(ws, actor, readOnly, log)
+          connection.onRejected = (update) => void workflow.keepRejected(record.id, actor, update)
           void documents.connect(record.id, connection)
         },
         onMessage: (event) => connection?.receive(event.data as ArrayBuffer | string),

@@ -4,7 +4,10 @@ import type { Actor } from '../context.js'
 import { errors } from '../http/errors.js'
 import type { OrgStore } from '../persistence/org-store.js'
 import type { SheetRecord, SheetStore } from '../persistence/sheet-store.js'
+import type { UserStore } from '../persistence/user-store.js'
+import type { VersionStore } from '../persistence/version-store.js'
 import type { DocumentRegistry } from '../sync/document-registry.js'
+import { allowedActions } from './workflow-service.js'
 import { canEditSheet, canReadSheet } from './permissions.js'
 
 /**
@@ -16,6 +19,8 @@ export class SheetService {
     private readonly sheets: SheetStore,
     private readonly org: OrgStore,
     private readonly documents: DocumentRegistry,
+    private readonly versions: VersionStore,
+    private readonly users: UserStore,
   ) {}
 
   content(sheetId: string): Promise<Sheet> {
@@ -44,6 +49,8 @@ export class SheetService {
 
   async summary(actor: Actor, record: SheetRecord): Promise<SheetSummary> {
     const department = await this.org.getDepartment(record.departmentId)
+    const latest = (await this.versions.list(record.id)).at(-1)
+    const approver = latest ? await this.users.findById(latest.approvedBy) : undefined
     return {
       id: record.id,
       department: { id: record.departmentId, name: department?.name ?? record.departmentId },
@@ -51,6 +58,18 @@ export class SheetService {
       status: record.status,
       canEdit: canEditSheet(actor, record) && record.status !== 'approved',
       updatedAt: record.updatedAt,
+      revision: record.revision,
+      returnedReason: record.returnedReason,
+      latestVersion: latest
+        ? {
+            number: latest.number,
+            revision: latest.revision,
+            sha256: latest.sha256,
+            approvedBy: { id: latest.approvedBy, name: approver?.displayName ?? '' },
+            approvedAt: latest.approvedAt,
+          }
+        : null,
+      actions: allowedActions(actor, record),
     }
   }
 }

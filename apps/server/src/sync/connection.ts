@@ -33,6 +33,8 @@ export class Connection {
   private closed = false
   /** Document changes dropped because the connection may only read. */
   droppedUpdates = 0
+  /** Called with each change that reached a frozen (approved) sheet, to keep it aside. */
+  onRejected: ((update: Uint8Array) => void) | undefined
 
   constructor(
     private readonly socket: Socket,
@@ -43,6 +45,10 @@ export class Connection {
 
   get readOnly(): boolean {
     return this.readOnlyReason !== null
+  }
+
+  get readOnlyBecause(): ReadOnlyReason | null {
+    return this.readOnlyReason
   }
 
   get isClosed(): boolean {
@@ -103,6 +109,7 @@ export class Connection {
           const update = decoding.readVarUint8Array(decoder)
           if (this.readOnly) {
             this.droppedUpdates++
+            if (this.readOnlyReason === 'approved') this.onRejected?.(update)
             return
           }
           // Decode fully before applying, so a truncated or garbled update never half-applies.

@@ -15,6 +15,7 @@ export class DocumentRegistry {
   private readonly documents = new Map<string, Promise<SharedDocument>>()
   private readonly unloading = new Map<string, Promise<void>>()
   private readonly compacting = new Set<string>()
+  private readonly frozen = new Set<string>()
   readonly updateLog: UpdateLog
   /** Compactions done, for tests and the benchmark. */
   compactions = 0
@@ -105,6 +106,29 @@ export class DocumentRegistry {
     void this.live(sheetId).then((document) => {
       for (const connection of document?.connections ?? []) connection.sendHoshin(message)
     })
+  }
+
+  /**
+   * The approval freeze: from now on every connection of the sheet may only read, and says so to its
+   * client at once. Set before the approved state is captured, so no update can slip in between.
+   */
+  async freeze(sheetId: string): Promise<void> {
+    this.frozen.add(sheetId)
+    for (const connection of (await this.live(sheetId))?.connections ?? []) {
+      if (connection.readOnlyBecause !== 'permission') connection.setReadOnly('approved')
+    }
+  }
+
+  /** Lifts the freeze (a reopened revision, or an approval that lost the race). */
+  async unfreeze(sheetId: string, mayEdit: (connection: Connection) => boolean): Promise<void> {
+    this.frozen.delete(sheetId)
+    for (const connection of (await this.live(sheetId))?.connections ?? []) {
+      if (connection.readOnlyBecause === 'approved') connection.setReadOnly(mayEdit(connection) ? null : 'permission')
+    }
+  }
+
+  isFrozen(sheetId: string): boolean {
+    return this.frozen.has(sheetId)
   }
 
   /** Folds a sheet's update log into its stored state. */

@@ -1,0 +1,140 @@
+import type { SheetStatus } from '@hoshin/protocol'
+import type { SqliteDatabase, SqlExecutor } from './sqlite.js'
+import { newId, nowIso } from './ids.js'
+
+export interface VersionRecord {
+  number: number
+  revision: number
+  sha256: string
+  approvedBy: string
+  approvedAt: string
+}
+
+export interface Transition {
+  sheetId: string
+  from: SheetStatus
+  to: SheetStatus
+  revision?: number
+  returnedReason?: string | null
+  audit: { userId: string; username: string; action: string; detail?: string }
+}
+
+/**
+ * The workflow's writes, each in one transaction with its audit entry. A transition names the state it
+ * expects; when another request changed the state first (two 課長 approving at once), nothing is written
+ * and the call answers false.
+ */
+export class VersionStore {
+  constructor(private readonly db: SqliteDatabase) {}
+
+  private async move(tx: SqlExecutor, t: Transition): Promise<boolean> {
+    const now = nowIso()
+    const result = await tx.run(
+      `UPDATE sheets SET status = ?, revision = coalesce(?, revision), returned_reason = ?, updated_at = ?
+       WHERE id = ? AND status = ?`,
+      [t.to, t.revision ?? null, t.returnedReason ?? null, now, t.sheetId, t.from],
+    )
+    if (result.changes !== 1) return false
+    await tx.run('INSERT INTO audit_log (at, user_id, username, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)', [
+      now,
+      t.audit.userId,
+      t.audit.username,
+      t.audit.action,
+      t.sheetId,
+      t.audit.detail ?? null,
+    ])
+    return true
+  }
+
+  transition(t: Transition): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const moved = await this.move(tx, t)
+      if (!moved) throw new StateChanged()
+      return true
+    }).catch((error: unknown) => {
+      if (error instanceof StateChanged) return false
+      throw error
+    })
+  }
+
+  /** Approve = store the version, set the state and write the audit entry, all or nothing. */
+  approve(
+    t: Transition,
+    version: { revision: number; state: Uint8Array; canonical: string; sha256: string },
+  ): Promise<VersionRecord | null> {
+    return this.db
+      .transaction(async (tx) => {
+        if (!(await this.move(tx, t))) throw new StateChanged()
+        const last = await tx.get<{ n: number | null }>('SELECT max(number) AS n FROM sheet_versions WHERE sheet_id = ?', [t.sheetId])
+        const record: VersionRecord = {
+          number: (last?.n ?? 0) + 1,
+          revision: version.revision,
+          sha256: version.sha256,
+          approvedBy: t.audit.userId,
+          approvedAt: nowIso(),
+        }
+        await tx.run(
+          `INSERT INTO sheet_versions (sheet_id, number, revision, state, canonical, sha256, approved_by, approved_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          [t.sheetId, record.number, record.revision, version.state, version.canonical, record.sha256, record.approvedBy, record.approvedAt],
+        )
+        await tx.run('INSERT INTO audit_log (at, user_id, username, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)', [
+          record.approvedAt,
+          t.audit.userId,
+          t.audit.username,
+          'sheet.version',
+          t.sheetId,
+          `v${record.number} sha256=${record.sha256}`,
+        ])
+        return record
+      })
+      .catch((error: unknown) => {
+        if (error instanceof StateChanged) return null
+        throw error
+      })
+  }
+
+  list(sheetId: string): Promise<VersionRecord[]> {
+    return this.db.all(
+      `SELECT number, revision, sha256, approved_by AS approvedBy, approved_at AS approvedAt
+       FROM sheet_versions WHERE sheet_id = ? ORDER BY number`,
+      [sheetId],
+    )
+  }
+
+  get(sheetId: string, number: number): Promise<(VersionRecord & { canonical: string; state: Buffer }) | undefined> {
+    return this.db.get(
+      `SELECT number, revision, sha256, approved_by AS approvedBy, approved_at AS approvedAt, canonical, state
+       FROM sheet_versions WHERE sheet_id = ? AND number = ?`,
+      [sheetId, number],
+    )
+  }
+
+  async keepRejected(sheetId: string, userId: string, versionNumber: number, data: Uint8Array): Promise<void> {
+    await this.db.run('INSERT INTO rejected_changes (id, sheet_id, user_id, version_number, data, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
+      newId('rj'),
+      sheetId,
+      userId,
+      versionNumber,
+      data,
+      nowIso(),
+    ])
+  }
+
+  rejected(sheetId: string, userId: string): Promise<{ id: string; versionNumber: number; data: Buffer; createdAt: string }[]> {
+    return this.db.all(
+      `SELECT id, version_number AS versionNumber, data, created_at AS createdAt FROM rejected_changes
+       WHERE sheet_id = ? AND user_id = ? ORDER BY created_at`,
+      [sheetId, userId],
+    )
+  }
+
+  audit(sheetId: string, actionPrefix: string): Promise<{ at: string; username: string | null; action: string; detail: string | null }[]> {
+    return this.db.all(
+      `SELECT at, username, action, detail FROM audit_log WHERE target = ? AND action LIKE ? ORDER BY id`,
+      [sheetId, `${actionPrefix}%`],
+    )
+  }
+}
+
+class StateChanged extends Error {}

@@ -1,0 +1,51 @@
+import { returnRequestSchema, type VersionListResponse, type VersionResponse, type VersionSummary } from '@hoshin/protocol'
+import { Hono } from 'hono'
+import { requireActor } from '../auth/middleware.js'
+import type { AppEnv, Services } from '../context.js'
+import { errors } from '../http/errors.js'
+import { readJson } from '../http/json.js'
+
+/** The approval workflow, versions, diffs, rejected change sets and the sheet's audit trail. */
+export function workflowRoutes({ workflow, sheets }: Services) {
+  const summary = async (c: { req: { param(name: 'id'): string } }, actor: Parameters<typeof sheets.readable>[0]) =>
+    sheets.summary(actor, await sheets.readable(actor, c.req.param('id')))
+  return new Hono<AppEnv>()
+    .post('/:id/submit', async (c) => {
+      const actor = requireActor(c)
+      await workflow.submit(actor, c.req.param('id'))
+      return c.json(await summary(c, actor))
+    })
+    .post('/:id/return', async (c) => {
+      const actor = requireActor(c)
+      const { reason } = await readJson(c, returnRequestSchema)
+      await workflow.returnToDraft(actor, c.req.param('id'), reason)
+      return c.json(await summary(c, actor))
+    })
+    .post('/:id/approve', async (c) => {
+      const actor = requireActor(c)
+      return c.json<VersionSummary>(await workflow.approve(actor, c.req.param('id')), 201)
+    })
+    .post('/:id/reopen', async (c) => {
+      const actor = requireActor(c)
+      await workflow.reopen(actor, c.req.param('id'))
+      return c.json(await summary(c, actor))
+    })
+    .get('/:id/versions', async (c) =>
+      c.json<VersionListResponse>({ versions: await workflow.list(requireActor(c), c.req.param('id')) }),
+    )
+    .get('/:id/versions/:n', async (c) => {
+      const n = Number(c.req.param('n'))
+      if (!Number.isInteger(n) || n < 1) throw errors.notFound()
+      return c.json<VersionResponse>(await workflow.version(requireActor(c), c.req.param('id'), n))
+    })
+    .get('/:id/diff', async (c) => {
+      const from = c.req.query('from')
+      const to = c.req.query('to') ?? 'current'
+      if (!from) throw errors.validation('from')
+      return c.json({ from, to, changes: await workflow.diff(requireActor(c), c.req.param('id'), from, to) })
+    })
+    .get('/:id/rejected', async (c) => c.json({ sets: await workflow.rejected(requireActor(c), c.req.param('id')) }))
+    .get('/:id/audit', async (c) =>
+      c.json({ entries: await workflow.auditTrail(requireActor(c), c.req.param('id'), c.req.query('action') ?? '') }),
+    )
+}

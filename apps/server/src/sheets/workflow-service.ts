@@ -1,0 +1,219 @@
+import { createHash } from 'node:crypto'
+import type { AuditEntryView, SheetStatus, VersionResponse, VersionSummary, WorkflowAction } from '@hoshin/protocol'
+import { canonicalJson, diffSheets, docToSheet, type Sheet, type SheetChange } from '@hoshin/sheet'
+import * as Y from 'yjs'
+import type { Actor } from '../context.js'
+import { errors } from '../http/errors.js'
+import type { AuditStore } from '../persistence/audit-store.js'
+import type { SheetRecord, SheetStore } from '../persistence/sheet-store.js'
+import type { UserStore } from '../persistence/user-store.js'
+import type { VersionRecord, VersionStore } from '../persistence/version-store.js'
+import type { DocumentRegistry } from '../sync/document-registry.js'
+import { canEditSheet } from './permissions.js'
+import type { SheetService } from './sheet-service.js'
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex')
+}
+
+const isHead = (actor: Actor, sheet: SheetRecord) => actor.role === 'head' && actor.department.id === sheet.departmentId
+
+/** Which steps a person may take on a sheet in its current state (the same rules the calls enforce). */
+export function allowedActions(actor: Actor, sheet: SheetRecord): WorkflowAction[] {
+  const actions: WorkflowAction[] = []
+  if (sheet.status === 'draft' && canEditSheet(actor, sheet)) actions.push('submit')
+  if (sheet.status === 'submitted' && isHead(actor, sheet)) actions.push('return', 'approve')
+  if (sheet.status === 'approved' && (isHead(actor, sheet) || actor.role === 'admin')) actions.push('reopen')
+  return actions
+}
+
+/**
+ * 作成中 → 確認依頼中 → 承認済, with 差し戻し back to draft and 改訂 (reopen) as a new revision. While
+ * submitted, the sheet stays editable for review fixes (the 課長 sees them live); approval freezes it.
+ */
+export class WorkflowService {
+  constructor(
+    private readonly sheetStore: SheetStore,
+    private readonly versions: VersionStore,
+    private readonly users: UserStore,
+    private readonly audit: AuditStore,
+    private readonly sheets: SheetService,
+    private readonly documents: DocumentRegistry,
+  ) {}
+
+  private async step(actor: Actor, sheetId: string, action: WorkflowAction): Promise<SheetRecord> {
+    const sheet = await this.sheets.readable(actor, sheetId)
+    if (!allowedActions(actor, sheet).includes(action)) {
+      const roleAllows = allowedActions(actor, { ...sheet, status: fromState[action] }).includes(action)
+      if (!roleAllows) {
+        await this.audit.append({ userId: actor.id, username: actor.username, action: `sheet.${action}.refused`, target: sheet.id })
+        throw errors.forbidden()
+      }
+      throw errors.invalidTransition(`${stateNames[sheet.status]}のシートには、この操作はできません。`)
+    }
+    return sheet
+  }
+
+  private announce(sheetId: string, status: SheetStatus): void {
+    this.documents.notify(sheetId, { kind: 'workflow', status })
+  }
+
+  private raced(): never {
+    throw errors.invalidTransition('ほかの操作が先に行われました。画面を更新してください。')
+  }
+
+  async submit(actor: Actor, sheetId: string): Promise<void> {
+    const sheet = await this.step(actor, sheetId, 'submit')
+    const ok = await this.versions.transition({ sheetId: sheet.id, from: 'draft', to: 'submitted', audit: auditOf(actor, 'sheet.submit') })
+    if (!ok) this.raced()
+    this.announce(sheet.id, 'submitted')
+  }
+
+  async returnToDraft(actor: Actor, sheetId: string, reason: string): Promise<void> {
+    const sheet = await this.step(actor, sheetId, 'return')
+    const ok = await this.versions.transition({
+      sheetId: sheet.id,
+      from: 'submitted',
+      to: 'draft',
+      returnedReason: reason,
+      audit: { ...auditOf(actor, 'sheet.return'), detail: reason },
+    })
+    if (!ok) this.raced()
+    this.announce(sheet.id, 'draft')
+  }
+
+  /** Freeze first, then capture exactly what is frozen, then store it in one transaction. */
+  async approve(actor: Actor, sheetId: string): Promise<VersionSummary> {
+    const sheet = await this.step(actor, sheetId, 'approve')
+    await this.documents.freeze(sheet.id)
+    const { state, content } = await this.documents.read(sheet.id, (doc) => ({ state: Y.encodeStateAsUpdate(doc), content: docToSheet(doc) }))
+    const canonical = canonicalJson(content)
+    const version = await this.versions.approve(
+      { sheetId: sheet.id, from: 'submitted', to: 'approved', audit: auditOf(actor, 'sheet.approve') },
+      { revision: sheet.revision, state, canonical, sha256: sha256(canonical) },
+    )
+    if (!version) {
+      // Another approval (or a send-back) won; only lift the freeze if the sheet did not end up approved.
+      const now = await this.sheetStore.get(sheet.id)
+      if (now?.status !== 'approved') await this.documents.unfreeze(sheet.id, (c) => canEditSheet(c.actor, sheet))
+      this.raced()
+    }
+    this.announce(sheet.id, 'approved')
+    return this.summary(version)
+  }
+
+  async reopen(actor: Actor, sheetId: string): Promise<void> {
+    const sheet = await this.step(actor, sheetId, 'reopen')
+    const ok = await this.versions.transition({
+      sheetId: sheet.id,
+      from: 'approved',
+      to: 'draft',
+      revision: sheet.revision + 1,
+      audit: { ...auditOf(actor, 'sheet.reopen'), detail: `revision ${sheet.revision + 1}` },
+    })
+    if (!ok) this.raced()
+    await this.documents.unfreeze(sheet.id, (c) => canEditSheet(c.actor, sheet))
+    this.announce(sheet.id, 'draft')
+  }
+
+  private async summary(v: VersionRecord): Promise<VersionSummary> {
+    const user = await this.users.findById(v.approvedBy)
+    return {
+      number: v.number,
+      revision: v.revision,
+      sha256: v.sha256,
+      approvedBy: { id: v.approvedBy, name: user?.displayName ?? '' },
+      approvedAt: v.approvedAt,
+    }
+  }
+
+  async latest(sheetId: string): Promise<VersionSummary | null> {
+    const list = await this.versions.list(sheetId)
+    const last = list.at(-1)
+    return last ? this.summary(last) : null
+  }
+
+  async list(actor: Actor, sheetId: string): Promise<VersionSummary[]> {
+    const sheet = await this.sheets.readable(actor, sheetId)
+    return Promise.all((await this.versions.list(sheet.id)).map((v) => this.summary(v)))
+  }
+
+  private async frozenSheet(sheetId: string, number: number): Promise<{ record: VersionRecord & { state: Buffer }; sheet: Sheet }> {
+    const record = await this.versions.get(sheetId, number)
+    if (!record) throw errors.notFound()
+    return { record, sheet: JSON.parse(record.canonical) as Sheet }
+  }
+
+  async version(actor: Actor, sheetId: string, number: number): Promise<VersionResponse> {
+    const sheet = await this.sheets.readable(actor, sheetId)
+    const { record, sheet: content } = await this.frozenSheet(sheet.id, number)
+    return { ...(await this.summary(record)), sheet: content }
+  }
+
+  async diff(actor: Actor, sheetId: string, from: string, to: string): Promise<SheetChange[]> {
+    const sheet = await this.sheets.readable(actor, sheetId)
+    const load = async (which: string): Promise<Sheet> => {
+      if (which === 'current') return this.sheets.content(sheet.id)
+      const n = Number(which)
+      if (!Number.isInteger(n) || n < 1) throw errors.validation(which === from ? 'from' : 'to')
+      return (await this.frozenSheet(sheet.id, n)).sheet
+    }
+    return diffSheets(await load(from), await load(to))
+  }
+
+  /**
+   * A change that reached the frozen sheet (a client that was offline during the approval): kept aside
+   * for its author when it would have changed anything, never merged.
+   */
+  async keepRejected(sheetId: string, actor: Actor, update: Uint8Array): Promise<void> {
+    const latest = (await this.versions.list(sheetId)).at(-1)
+    if (!latest) return
+    const changed = await this.documents.read(sheetId, (doc) => {
+      const copy = new Y.Doc()
+      try {
+        Y.applyUpdate(copy, Y.encodeStateAsUpdate(doc))
+        const before = canonicalJson(docToSheet(copy))
+        Y.applyUpdate(copy, update)
+        return canonicalJson(docToSheet(copy)) !== before
+      } catch {
+        return false
+      } finally {
+        copy.destroy()
+      }
+    })
+    if (!changed) return
+    await this.versions.keepRejected(sheetId, actor.id, latest.number, update)
+    await this.audit.append({ userId: actor.id, username: actor.username, action: 'sheet.rejected-update', target: sheetId, detail: `v${latest.number}` })
+  }
+
+  /** This person's rejected change sets, each as the changes it would have made to the frozen version. */
+  async rejected(actor: Actor, sheetId: string): Promise<{ id: string; createdAt: string; version: number; changes: SheetChange[] }[]> {
+    const sheet = await this.sheets.readable(actor, sheetId)
+    const sets = await this.versions.rejected(sheet.id, actor.id)
+    const out = []
+    for (const set of sets) {
+      const frozen = await this.versions.get(sheet.id, set.versionNumber)
+      if (!frozen) continue
+      const doc = new Y.Doc()
+      Y.applyUpdate(doc, new Uint8Array(frozen.state))
+      Y.applyUpdate(doc, new Uint8Array(set.data))
+      out.push({ id: set.id, createdAt: set.createdAt, version: set.versionNumber, changes: diffSheets(JSON.parse(frozen.canonical) as Sheet, docToSheet(doc)) })
+      doc.destroy()
+    }
+    return out
+  }
+
+  /** The sheet's audit trail, for its 課長 and admins. */
+  async auditTrail(actor: Actor, sheetId: string, actionPrefix: string): Promise<AuditEntryView[]> {
+    const sheet = await this.sheets.readable(actor, sheetId)
+    if (!isHead(actor, sheet) && actor.role !== 'admin') throw errors.forbidden()
+    return this.versions.audit(sheet.id, actionPrefix)
+  }
+}
+
+const fromState: Record<WorkflowAction, SheetStatus> = { submit: 'draft', return: 'submitted', approve: 'submitted', reopen: 'approved' }
+const stateNames: Record<SheetStatus, string> = { draft: '作成中', submitted: '確認依頼中', approved: '承認済' }
+
+function auditOf(actor: Actor, action: string) {
+  return { userId: actor.id, username: actor.username, action }
+}
