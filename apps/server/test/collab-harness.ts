@@ -1,4 +1,4 @@
-import { type HoshinMessage, MessageType } from '@hoshin/protocol'
+import { type HoshinMessage, MessageType, type SessionMessage } from '@hoshin/protocol'
 import * as decoding from 'lib0/decoding'
 import { afterEach } from 'vitest'
 import WebSocket from 'ws'
@@ -19,7 +19,7 @@ export interface CollabClient {
   doc: Y.Doc
   provider: WebsocketProvider
   /** The last session message from the server (read-only or not). */
-  session: HoshinMessage | undefined
+  session: SessionMessage | undefined
   /** Every Hoshin message received, in order. */
   messages: HoshinMessage[]
   closeEvents: { code: number; reason: string }[]
