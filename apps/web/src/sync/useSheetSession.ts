@@ -13,6 +13,8 @@ export const ROW_ORIGIN = 'hoshin-rows'
 
 /** Dispatched on window when a comment thread of the open sheet changed (anyone's). */
 export const COMMENTS_EVENT = 'hoshin:comments'
+/** Dispatched on window when the open sheet's workflow state changed (approved, returned…). */
+export const WORKFLOW_EVENT = 'hoshin:workflow'
 
 export type ConnectionStatus = 'connecting' | 'synced' | 'offline'
 
@@ -82,6 +84,7 @@ export function useSheetSession(sheetId: string, { name, section, color }: Prese
     const applyHoshin = (message: HoshinMessage) => {
       if (message.kind === 'session') update({ readOnly: message.readOnly ? (message.reason ?? 'permission') : null })
       else if (message.kind === 'comments') window.dispatchEvent(new CustomEvent(COMMENTS_EVENT, { detail: message.threadId }))
+      else if (message.kind === 'workflow') window.dispatchEvent(new CustomEvent(WORKFLOW_EVENT, { detail: message.status }))
     }
     provider.awareness.setLocalStateField('user', { name, section, color })
     provider.on('status', ({ status }) => {

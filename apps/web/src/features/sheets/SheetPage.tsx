@@ -6,8 +6,9 @@ import { useErrorMessage } from '../../app/useErrorMessage'
 import { sectionColor } from '../../editor/colors'
 import { SheetEditor } from '../../editor/SheetEditor'
 import { useI18n } from '../../i18n/I18nProvider'
-import { useSheetSession } from '../../sync/useSheetSession'
+import { useSheetSession, WORKFLOW_EVENT } from '../../sync/useSheetSession'
 import { useAuth } from '../auth/AuthProvider'
+import { History, RejectedNotice, WorkflowBar } from './Workflow'
 
 function LiveSheet({ sheetId, user, departments }: { sheetId: string; user: Me; departments: DepartmentsResponse['departments'] }) {
   const { t } = useI18n()
@@ -27,6 +28,18 @@ export function SheetPage() {
   const errorMessage = useErrorMessage()
   const [data, setData] = useState<{ summary: SheetSummary; departments: DepartmentsResponse['departments'] } | null>(null)
   const [error, setError] = useState<unknown>(null)
+  const [showHistory, setShowHistory] = useState(false)
+
+  useEffect(() => {
+    // Approved, sent back, reopened by someone else: the banner and the buttons follow live.
+    const refresh = () =>
+      api<SheetSummary>(`/api/sheets/${encodeURIComponent(id)}`).then(
+        (summary) => setData((d) => (d ? { ...d, summary } : d)),
+        () => undefined,
+      )
+    window.addEventListener(WORKFLOW_EVENT, refresh)
+    return () => window.removeEventListener(WORKFLOW_EVENT, refresh)
+  }, [id])
 
   useEffect(() => {
     let cancelled = false
@@ -51,9 +64,14 @@ export function SheetPage() {
         <p>{t('loading')}</p>
       ) : (
         <>
-          <p className="sheet-meta">
-            <span className={`status status-${data.summary.status}`}>{t(`status.${data.summary.status}`)}</span>
+          <WorkflowBar summary={data.summary} onChanged={(summary) => setData({ ...data, summary })} />
+          <RejectedNotice sheetId={data.summary.id} />
+          <p>
+            <button type="button" aria-expanded={showHistory} onClick={() => setShowHistory(!showHistory)}>
+              {t('history.title')}
+            </button>
           </p>
+          {showHistory && <History sheetId={data.summary.id} />}
           <LiveSheet sheetId={data.summary.id} user={state.user} departments={data.departments} />
         </>
       )}

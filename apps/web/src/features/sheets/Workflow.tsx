@@ -1,0 +1,280 @@
+import type { SheetSummary, VersionListResponse, VersionResponse } from '@hoshin/protocol'
+import type { Sheet, SheetChange } from '@hoshin/sheet'
+import { type FormEvent, useEffect, useId, useState } from 'react'
+import { api } from '../../api/client'
+import { useErrorMessage } from '../../app/useErrorMessage'
+import { useI18n } from '../../i18n/I18nProvider'
+import { WORKFLOW_EVENT } from '../../sync/useSheetSession'
+import { SheetView } from './SheetView'
+
+function when(iso: string, locale: string) {
+  return new Date(iso).toLocaleString(locale === 'ja' ? 'ja-JP' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short' })
+}
+
+/** Status, the 承認済 banner, and the steps this person may take (the server checks them again). */
+export function WorkflowBar({ summary, onChanged }: { summary: SheetSummary; onChanged: (s: SheetSummary) => void }) {
+  const { t, locale } = useI18n()
+  const errorMessage = useErrorMessage()
+  const [error, setError] = useState<string | null>(null)
+  const [returning, setReturning] = useState(false)
+  const reasonId = useId()
+  const base = `/api/sheets/${encodeURIComponent(summary.id)}`
+
+  async function run(action: string, json?: unknown) {
+    setError(null)
+    try {
+      if (action === 'approve') await api(`${base}/approve`, { method: 'POST' })
+      else await api(`${base}/${action}`, { method: 'POST', json })
+      onChanged(await api<SheetSummary>(base))
+      setReturning(false)
+    } catch (e) {
+      setError(errorMessage(e))
+    }
+  }
+
+  const v = summary.latestVersion
+  return (
+    <div className="workflow">
+      <p className="sheet-meta">
+        <span className={`status status-${summary.status}`}>{t(`status.${summary.status}`)}</span>
+        {summary.revision > 1 && (
+          <span className="muted">
+            {t('workflow.revision')} {summary.revision}
+          </span>
+        )}
+        {summary.actions.includes('submit') && (
+          <button type="button" onClick={() => void run('submit')}>
+            {t('workflow.submit')}
+          </button>
+        )}
+        {summary.actions.includes('return') && (
+          <button type="button" onClick={() => setReturning(!returning)} aria-expanded={returning}>
+            {t('workflow.return')}
+          </button>
+        )}
+        {summary.actions.includes('approve') && (
+          <button type="button" className="primary" onClick={() => void run('approve')}>
+            {t('workflow.approve')}
+          </button>
+        )}
+        {summary.actions.includes('reopen') && (
+          <button type="button" onClick={() => void run('reopen')}>
+            {t('workflow.reopen')}
+          </button>
+        )}
+      </p>
+      {returning && (
+        <form
+          className="return-form"
+          onSubmit={(e: FormEvent<HTMLFormElement>) => {
+            e.preventDefault()
+            void run('return', { reason: String(new FormData(e.currentTarget).get('reason') ?? '') })
+          }}
+        >
+          <label htmlFor={reasonId}>{t('workflow.returnReason')}</label>
+          <textarea id={reasonId} name="reason" rows={2} required />
+          <button type="submit">{t('workflow.returnConfirm')}</button>
+        </form>
+      )}
+      {error && <p role="alert">{error}</p>}
+      {summary.status === 'approved' && v && (
+        <p className="approved-banner" role="status">
+          {t('workflow.approvedBanner')} (v{v.number}, 課長 {v.approvedBy.name}, {when(v.approvedAt, locale)})
+        </p>
+      )}
+      {summary.status === 'draft' && summary.returnedReason && (
+        <p className="returned-banner" role="status">
+          {t('workflow.returned')}: {summary.returnedReason}
+        </p>
+      )}
+    </div>
+  )
+}
+
+/** Edits of this person that reached the sheet after its approval: kept, shown, not merged. */
+export function RejectedNotice({ sheetId }: { sheetId: string }) {
+  const { t } = useI18n()
+  const [sets, setSets] = useState<{ id: string; version: number; changes: SheetChange[] }[]>([])
+  useEffect(() => {
+    const load = () =>
+      api<{ sets: typeof sets }>(`/api/sheets/${encodeURIComponent(sheetId)}/rejected`).then(
+        (r) => setSets(r.sets),
+        () => undefined,
+      )
+    void load()
+    window.addEventListener(WORKFLOW_EVENT, load)
+    const timer = setInterval(load, 15_000)
+    return () => {
+      clearInterval(timer)
+      window.removeEventListener(WORKFLOW_EVENT, load)
+    }
+  }, [sheetId])
+  if (!sets.length) return null
+  return (
+    <section className="rejected" aria-label={t('workflow.rejected')}>
+      <h2>{t('workflow.rejected')}</h2>
+      <ul>
+        {sets.flatMap((set) =>
+          set.changes.map((change) => (
+            <li key={`${set.id}-${change.summary}`}>
+              v{set.version}: {change.summary}
+            </li>
+          )),
+        )}
+      </ul>
+    </section>
+  )
+}
+
+function Parts({ change, side }: { change: SheetChange; side: 'before' | 'after' }) {
+  if (!change.parts) return <>{side === 'before' ? change.from : change.to}</>
+  return (
+    <>
+      {change.parts
+        .filter((p) => p.op === 'same' || (side === 'before' ? p.op === 'del' : p.op === 'ins'))
+        .map((p, i) =>
+          p.op === 'same' ? (
+            <span key={`${i}-${p.text}`}>{p.text}</span>
+          ) : p.op === 'del' ? (
+            <del key={`${i}-${p.text}`}>{p.text}</del>
+          ) : (
+            <ins key={`${i}-${p.text}`}>{p.text}</ins>
+          ),
+        )}
+    </>
+  )
+}
+
+/** Approved versions (each viewable read-only) and a side-by-side diff between any two, or with the draft. */
+export function History({ sheetId }: { sheetId: string }) {
+  const { t, locale } = useI18n()
+  const [versions, setVersions] = useState<VersionListResponse['versions']>([])
+  const [shown, setShown] = useState<VersionResponse | null>(null)
+  const [from, setFrom] = useState('')
+  const [to, setTo] = useState('current')
+  const [changes, setChanges] = useState<SheetChange[] | null>(null)
+  const ids = { from: useId(), to: useId() }
+  const base = `/api/sheets/${encodeURIComponent(sheetId)}`
+
+  useEffect(() => {
+    const load = () => api<VersionListResponse>(`${base}/versions`).then((r) => setVersions(r.versions), () => undefined)
+    void load()
+    window.addEventListener(WORKFLOW_EVENT, load)
+    return () => window.removeEventListener(WORKFLOW_EVENT, load)
+  }, [base])
+
+  useEffect(() => {
+    if (!from && versions.length) setFrom(String(versions.at(-1)!.number))
+  }, [versions, from])
+
+  useEffect(() => {
+    if (!from) return
+    let cancelled = false
+    const load = () =>
+      api<{ changes: SheetChange[] }>(`${base}/diff?from=${from}&to=${to}`).then(
+        (r) => !cancelled && setChanges(r.changes),
+        () => undefined,
+      )
+    void load()
+    // Against the live draft the comparison follows the typing, a few seconds behind.
+    const timer = to === 'current' ? setInterval(load, 2000) : undefined
+    return () => {
+      cancelled = true
+      clearInterval(timer)
+    }
+  }, [base, from, to])
+
+  return (
+    <section className="history" aria-label={t('history.title')}>
+      <h2>{t('history.title')}</h2>
+      {versions.length === 0 ? (
+        <p className="muted">{t('history.none')}</p>
+      ) : (
+        <table>
+          <caption>{t('history.versions')}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t('history.version')}</th>
+              <th scope="col">{t('workflow.revision')}</th>
+              <th scope="col">{t('history.approvedBy')}</th>
+              <th scope="col">{t('history.approvedAt')}</th>
+              <th scope="col">SHA-256</th>
+              <th scope="col">
+                <span className="visually-hidden">{t('history.show')}</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {versions.map((v) => (
+              <tr key={v.number}>
+                <td>v{v.number}</td>
+                <td>{v.revision}</td>
+                <td>{v.approvedBy.name}</td>
+                <td>{when(v.approvedAt, locale)}</td>
+                <td>
+                  <code title={v.sha256}>{v.sha256.slice(0, 12)}…</code>
+                </td>
+                <td>
+                  <button
+                    type="button"
+                    onClick={async () => setShown(shown?.number === v.number ? null : await api<VersionResponse>(`${base}/versions/${v.number}`))}
+                  >
+                    {shown?.number === v.number ? t('history.hide') : `v${v.number} ${t('history.show')}`}
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {versions.length > 0 && (
+        <section className="diff" aria-label={t('history.diff')}>
+          <h3>{t('history.diff')}</h3>
+          <label htmlFor={ids.from}>{t('history.from')}</label>
+          <select id={ids.from} value={from} onChange={(e) => setFrom(e.currentTarget.value)}>
+            {versions.map((v) => (
+              <option key={v.number} value={v.number}>
+                v{v.number}
+              </option>
+            ))}
+          </select>
+          <label htmlFor={ids.to}>{t('history.to')}</label>
+          <select id={ids.to} value={to} onChange={(e) => setTo(e.currentTarget.value)}>
+            <option value="current">{t('history.current')}</option>
+            {versions.map((v) => (
+              <option key={v.number} value={v.number}>
+                v{v.number}
+              </option>
+            ))}
+          </select>
+          {changes && changes.length === 0 && <p className="muted">{t('history.noChanges')}</p>}
+          {changes && changes.length > 0 && (
+            <table className="diff-table">
+              <thead>
+                <tr>
+                  <th scope="col">{t('history.diff')}</th>
+                  <th scope="col">{t('history.before')}</th>
+                  <th scope="col">{t('history.after')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {changes.map((change, i) => (
+                  <tr key={`${i}-${change.summary}`}>
+                    <th scope="row">{change.summary.split(':')[0]}</th>
+                    <td>{change.kind === 'changed' ? <Parts change={change} side="before" /> : change.kind === 'added' ? '' : change.summary}</td>
+                    <td>{change.kind === 'changed' ? <Parts change={change} side="after" /> : change.kind === 'removed' ? '' : change.summary}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+      )}
+      {shown && (
+        <div className="version-view">
+          <SheetView sheet={shown.sheet as Sheet} />
+        </div>
+      )}
+    </section>
+  )
+}
