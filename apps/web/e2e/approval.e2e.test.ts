@@ -33,6 +33,11 @@ describe('approval in the browser', () => {
     await head.getByRole('button', { name: '履歴', exact: true }).click()
     const history = head.getByRole('region', { name: '履歴' })
     await expect.poll(() => history.getByRole('row').filter({ hasText: 'v1' }).filter({ hasText: '伊藤 正和' }).count()).toBe(1)
+    const audit = history.getByRole('region', { name: '操作の記録' })
+    await expect.poll(() => audit.textContent()).toContain('sheet.approve')
+    await audit.getByLabel('種類').selectOption('sheet.submit')
+    await expect.poll(() => audit.getByRole('row').count()).toBe(1)
+    expect(await audit.textContent()).toContain('kikaku')
     await history.getByRole('button', { name: 'v1 表示' }).click()
     await expect.poll(() => history.getByRole('heading', { name: /令和7年度 課等の方針/ }).count()).toBe(1)
 

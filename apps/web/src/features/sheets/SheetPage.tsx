@@ -38,7 +38,12 @@ export function SheetPage() {
         () => undefined,
       )
     window.addEventListener(WORKFLOW_EVENT, refresh)
-    return () => window.removeEventListener(WORKFLOW_EVENT, refresh)
+    // A notice missed while reconnecting is caught up by a slow poll.
+    const timer = setInterval(refresh, 10_000)
+    return () => {
+      clearInterval(timer)
+      window.removeEventListener(WORKFLOW_EVENT, refresh)
+    }
   }, [id])
 
   useEffect(() => {
@@ -71,7 +76,12 @@ export function SheetPage() {
               {t('history.title')}
             </button>
           </p>
-          {showHistory && <History sheetId={data.summary.id} />}
+          {showHistory && (
+            <History
+              sheetId={data.summary.id}
+              canAudit={state.user.role === 'admin' || (state.user.role === 'head' && state.user.department.id === data.summary.department.id)}
+            />
+          )}
           <LiveSheet sheetId={data.summary.id} user={state.user} departments={data.departments} />
         </>
       )}

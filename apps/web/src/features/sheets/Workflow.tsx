@@ -1,4 +1,4 @@
-import type { SheetSummary, VersionListResponse, VersionResponse } from '@hoshin/protocol'
+import type { AuditEntryView, SheetSummary, VersionListResponse, VersionResponse } from '@hoshin/protocol'
 import type { Sheet, SheetChange } from '@hoshin/sheet'
 import { type FormEvent, useEffect, useId, useState } from 'react'
 import { api } from '../../api/client'
@@ -145,8 +145,50 @@ function Parts({ change, side }: { change: SheetChange; side: 'before' | 'after'
   )
 }
 
+/** The sheet's audit trail (課長 and admins), filtered by kind of event. */
+function AuditTrail({ sheetId }: { sheetId: string }) {
+  const { t, locale } = useI18n()
+  const [filter, setFilter] = useState('sheet.')
+  const [entries, setEntries] = useState<AuditEntryView[]>([])
+  const filterId = useId()
+  useEffect(() => {
+    api<{ entries: AuditEntryView[] }>(`/api/sheets/${encodeURIComponent(sheetId)}/audit?action=${encodeURIComponent(filter)}`).then(
+      (r) => setEntries(r.entries),
+      () => setEntries([]),
+    )
+  }, [sheetId, filter])
+  return (
+    <section className="audit" aria-label={t('history.audit')}>
+      <h3>{t('history.audit')}</h3>
+      <label htmlFor={filterId}>{t('history.auditFilter')}</label>
+      <select id={filterId} value={filter} onChange={(e) => setFilter(e.currentTarget.value)}>
+        <option value="sheet.">{t('comments.filter.all')}</option>
+        <option value="sheet.submit">{t('workflow.submit')}</option>
+        <option value="sheet.return">{t('workflow.return')}</option>
+        <option value="sheet.approve">{t('workflow.approve')}</option>
+        <option value="sheet.version">{t('history.version')}</option>
+        <option value="sheet.reopen">{t('workflow.reopen')}</option>
+        <option value="sheet.rejected-update">{t('workflow.rejected')}</option>
+        <option value="sheet.export">{t('history.auditExport')}</option>
+      </select>
+      <table>
+        <tbody>
+          {entries.map((e, i) => (
+            <tr key={`${i}-${e.at}`}>
+              <td>{when(e.at, locale)}</td>
+              <td>{e.username}</td>
+              <td>{e.action}</td>
+              <td>{e.detail}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  )
+}
+
 /** Approved versions (each viewable read-only) and a side-by-side diff between any two, or with the draft. */
-export function History({ sheetId }: { sheetId: string }) {
+export function History({ sheetId, canAudit }: { sheetId: string; canAudit: boolean }) {
   const { t, locale } = useI18n()
   const [versions, setVersions] = useState<VersionListResponse['versions']>([])
   const [shown, setShown] = useState<VersionResponse | null>(null)
@@ -270,6 +312,7 @@ export function History({ sheetId }: { sheetId: string }) {
           )}
         </section>
       )}
+      {canAudit && <AuditTrail sheetId={sheetId} />}
       {shown && (
         <div className="version-view">
           <SheetView sheet={shown.sheet as Sheet} />
