@@ -13,6 +13,7 @@ import { authRoutes, meRoutes } from './routes/auth.js'
 import { collabRoutes } from './routes/collab.js'
 import { commentRoutes, unreadRoutes } from './routes/comments.js'
 import { departmentRoutes, sheetRoutes } from './routes/sheets.js'
+import { outputRoutes } from './routes/output.js'
 import { workflowRoutes } from './routes/workflow.js'
 
 /**
@@ -25,6 +26,7 @@ export function createApp(services: Services) {
     .route('/auth', authRoutes(services))
     .route('/me/unread', unreadRoutes(services))
     .route('/me', meRoutes())
+    .route('/', outputRoutes(services))
     .route('/sheets', sheetRoutes(services))
     .route('/sheets', commentRoutes(services))
     .route('/sheets', workflowRoutes(services))

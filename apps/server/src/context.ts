@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import type { AppLucia } from './auth/lucia.js'
 import type { Lockout } from './auth/lockout.js'
 import type { CommentService } from './comments/comment-service.js'
+import type { OutputService } from './output/output-service.js'
 import type { Config } from './env.js'
 import type { Stores } from './persistence/stores.js'
 import type { SheetService } from './sheets/sheet-service.js'
@@ -29,6 +30,7 @@ export interface Services {
   documents: DocumentRegistry
   comments: CommentService
   workflow: WorkflowService
+  output: OutputService
   log: Logger
 }
 

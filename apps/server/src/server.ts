@@ -7,6 +7,7 @@ import { createApp } from './app.js'
 import { Lockout } from './auth/lockout.js'
 import { createLucia } from './auth/lucia.js'
 import { CommentService } from './comments/comment-service.js'
+import { OutputService } from './output/output-service.js'
 import type { Services } from './context.js'
 import type { Config } from './env.js'
 import { migrate } from './persistence/migrations.js'
@@ -36,6 +37,7 @@ export async function openServices(config: Config): Promise<{ services: Services
   const stores = createSqliteStores(db)
   const documents = new DocumentRegistry(stores.documents, log, { ...defaultUpdateLogOptions, ...config.sync })
   const sheets = new SheetService(stores.sheets, stores.org, documents, stores.versions, stores.users)
+  const workflow = new WorkflowService(stores.sheets, stores.versions, stores.users, stores.audit, sheets, documents)
   const services: Services = {
     config,
     stores,
@@ -44,7 +46,8 @@ export async function openServices(config: Config): Promise<{ services: Services
     sheets,
     documents,
     comments: new CommentService(stores.comments, stores.users, stores.org, sheets, documents),
-    workflow: new WorkflowService(stores.sheets, stores.versions, stores.users, stores.audit, sheets, documents),
+    workflow,
+    output: new OutputService(sheets, workflow, documents),
     log,
   }
   return { services, db }

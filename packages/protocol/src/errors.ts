@@ -29,6 +29,12 @@ export const ErrorCode = {
   InvalidTransition: 'invalid_transition',
   /** The sheet is approved: its content cannot change. */
   SheetFrozen: 'sheet_frozen',
+  /** An upload over the size limit. */
+  PayloadTooLarge: 'payload_too_large',
+  /** An uploaded file that is not a Hoshin export (broken, or from elsewhere). */
+  InvalidFile: 'invalid_file',
+  /** A Hoshin file of another department or fiscal year. */
+  WrongSheet: 'wrong_sheet',
 } as const
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 

@@ -53,3 +53,24 @@ describe('[S14] field-level diff', () => {
     expect(diffSheets(kikakuZaisei2025, clone(kikakuZaisei2025))).toEqual([])
   })
 })
+
+describe('[S15] applying an imported sheet', () => {
+  it('changes nothing when the sheet is unchanged, and exactly the edits otherwise', async () => {
+    const { sheetToDoc, docToSheet, applySheetToDoc } = await import('./ydoc.js')
+    const Y = await import('yjs')
+    const doc = sheetToDoc(kikakuZaisei2025)
+    const before = Y.encodeStateVector(doc)
+    applySheetToDoc(doc, clone(kikakuZaisei2025))
+    expect(Y.encodeStateVector(doc)).toEqual(before)
+
+    const edited = clone(kikakuZaisei2025)
+    edited.projects[0]!.budget = 12
+    edited.measures.reverse().forEach((m, i) => {
+      m.rank = i + 1
+    })
+    edited.issues.push({ id: 'issue-7', text: '追加' })
+    edited.policies.annual.splice(0, 1)
+    applySheetToDoc(doc, edited)
+    expect(docToSheet(doc)).toEqual(edited)
+  })
+})

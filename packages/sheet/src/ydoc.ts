@@ -246,3 +246,66 @@ export function docToSheet(doc: Y.Doc): Sheet {
     })),
   }
 }
+
+function rowsForList(sheet: Sheet, list: RowListName): ({ id: string } & RowInit)[] {
+  if (list === 'annualPolicies') return sheet.policies.annual
+  if (list === 'longTermPolicies') return sheet.policies.longTerm
+  return sheet[list]
+}
+
+function sameNames(array: unknown, names: readonly string[]): boolean {
+  return array instanceof Y.Array && array.length === names.length && array.toArray().every((v, i) => v === names[i])
+}
+
+/**
+ * Makes a document say what `sheet` says, changing only what differs ([S15]): text fields that differ
+ * are rewritten, rows missing from `sheet` are deleted, new ones inserted, and when the order differs
+ * every row gets a fresh order key. Importing an unchanged export changes nothing at all.
+ */
+export function applySheetToDoc(doc: Y.Doc, sheet: Sheet): void {
+  doc.transact(() => {
+    if (readFieldText(situationFragment(doc)) !== sheet.situation) writeFieldText(situationFragment(doc), sheet.situation)
+    for (const list of rowLists) {
+      const map = rowMap(doc, list)
+      const wanted = rowsForList(sheet, list)
+      const wantedIds = new Set(wanted.map((r) => r.id))
+      for (const id of [...map.keys()]) if (!wantedIds.has(id)) map.delete(id)
+      for (const source of wanted) {
+        let row = map.get(source.id)
+        if (!row) {
+          row = new Y.Map<unknown>()
+          map.set(source.id, row)
+          row.set('order', '')
+          fillRow(row, list, source)
+          continue
+        }
+        for (const field of rowFields[list].text) {
+          const value = source[field] ?? ''
+          const fragment = row.get(field)
+          if (fragment instanceof Y.XmlFragment) {
+            if (readFieldText(fragment) !== value) writeFieldText(fragment, value)
+          } else {
+            const created = new Y.XmlFragment()
+            row.set(field, created)
+            writeFieldText(created, value)
+          }
+        }
+        for (const field of rowFields[list].names) {
+          const names = source[field] ?? []
+          if (!sameNames(row.get(field), names)) {
+            const array = new Y.Array<string>()
+            row.set(field, array)
+            array.push(names)
+          }
+        }
+        if (list === 'projects' && row.get('budget') !== (source.budget ?? null)) row.set('budget', source.budget ?? null)
+      }
+      const current = orderedRowIds(doc, list)
+      const order = wanted.map((r) => r.id)
+      if (current.join('\u0000') !== order.join('\u0000')) {
+        const keys = generateNKeysBetween(null, null, order.length)
+        order.forEach((id, i) => map.get(id)?.set('order', keys[i]!))
+      }
+    }
+  })
+}

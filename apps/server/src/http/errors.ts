@@ -19,6 +19,9 @@ const messages: Record<ErrorCode, string> = {
   [ErrorCode.InvalidRange]: 'コメントする範囲が正しくありません。',
   [ErrorCode.InvalidTransition]: 'このシートの今の状態では、その操作はできません。',
   [ErrorCode.SheetFrozen]: 'このシートは承認済みのため変更できません。',
+  [ErrorCode.PayloadTooLarge]: 'ファイルが大きすぎます（10 MB まで）。',
+  [ErrorCode.InvalidFile]: 'Hoshin から書き出したファイルではありません。',
+  [ErrorCode.WrongSheet]: 'このファイルは別の課・年度のシートのものです。',
 }
 
 export class HttpError extends Error {
@@ -61,4 +64,7 @@ export const errors = {
   invalidRange: () => new HttpError(400, ErrorCode.InvalidRange),
   invalidTransition: (message?: string) => new HttpError(409, ErrorCode.InvalidTransition, message),
   sheetFrozen: () => new HttpError(409, ErrorCode.SheetFrozen),
+  payloadTooLarge: () => new HttpError(413, ErrorCode.PayloadTooLarge),
+  invalidFile: (message?: string) => new HttpError(400, ErrorCode.InvalidFile, message),
+  wrongSheet: (message?: string) => new HttpError(400, ErrorCode.WrongSheet, message),
 }

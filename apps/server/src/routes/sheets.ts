@@ -1,10 +1,9 @@
 import type { DepartmentsResponse, SheetListResponse, SheetSummary } from '@hoshin/protocol'
-import type { Sheet } from '@hoshin/sheet'
 import { Hono } from 'hono'
 import { requireActor } from '../auth/middleware.js'
 import type { AppEnv, Services } from '../context.js'
 
-export function sheetRoutes({ sheets, stores }: Services) {
+export function sheetRoutes({ sheets }: Services) {
   return new Hono<AppEnv>()
     .get('/', async (c) => {
       const actor = requireActor(c)
@@ -14,14 +13,6 @@ export function sheetRoutes({ sheets, stores }: Services) {
       const actor = requireActor(c)
       const record = await sheets.readable(actor, c.req.param('id'))
       return c.json<SheetSummary>(await sheets.summary(actor, record))
-    })
-    .get('/:id/export.json', async (c) => {
-      const actor = requireActor(c)
-      const record = await sheets.readable(actor, c.req.param('id'))
-      const content = await sheets.content(record.id)
-      await stores.audit.append({ userId: actor.id, username: actor.username, action: 'sheet.export', target: record.id })
-      c.header('Content-Disposition', `inline; filename="hoshin-${record.departmentId}-${record.fiscalYear}.json"`)
-      return c.json<Sheet>(content)
     })
 }
 

@@ -101,6 +101,17 @@ export class DocumentRegistry {
     }
   }
 
+  /** Runs a change on the sheet's live document (loading it if needed, storing and unloading after if nobody is in it). */
+  async change<T>(sheetId: string, work: (doc: Y.Doc) => T): Promise<T> {
+    const document = await this.open(sheetId)
+    try {
+      return work(document.doc)
+    } finally {
+      await this.updateLog.flush()
+      if (document.connections.size === 0) await this.unload(sheetId)
+    }
+  }
+
   /** Tells everyone who has the sheet open (a comment changed, the sheet was frozen…). */
   notify(sheetId: string, message: HoshinMessage): void {
     void this.live(sheetId).then((document) => {

@@ -1,0 +1,69 @@
+import type { Sheet } from '@hoshin/sheet'
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { requireActor } from '../auth/middleware.js'
+import type { AppEnv, Services } from '../context.js'
+import { errors } from '../http/errors.js'
+
+/** Uploads for import: a sheet's .xlsx is tens of KiB; 10 MB is generous and keeps memory bounded. */
+export const MAX_IMPORT_BYTES = 10 * 1024 * 1024
+
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+
+function attachment(name: string): string {
+  return `attachment; filename="${name.replace(/[^\x20-\x7e]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`
+}
+
+/** Exports (JSON, Excel) and imports into a draft, with a preview. */
+export function outputRoutes({ output, stores }: Services) {
+  const limit = bodyLimit({
+    maxSize: MAX_IMPORT_BYTES,
+    onError: () => {
+      throw errors.payloadTooLarge()
+    },
+  })
+  const fileName = (departmentName: string, fiscalYear: number, version: string | undefined, ext: string) =>
+    `${fiscalYear}_${departmentName}_課等の方針${version ? `_v${version}` : ''}.${ext}`
+
+  return new Hono<AppEnv>()
+    .get('/sheets/:id/export.json', async (c) => {
+      const actor = requireActor(c)
+      const version = c.req.query('version')
+      const { record, sheet } = await output.content(actor, c.req.param('id'), version)
+      await stores.audit.append({ userId: actor.id, username: actor.username, action: 'sheet.export', target: record.id, detail: `json${version ? ` v${version}` : ''}` })
+      c.header('Content-Disposition', `inline; filename="hoshin-${record.departmentId}-${record.fiscalYear}${version ? `-v${version}` : ''}.json"`)
+      return c.json<Sheet>(sheet)
+    })
+    .get('/sheets/:id/export.xlsx', async (c) => {
+      const actor = requireActor(c)
+      const version = c.req.query('version')
+      const { record, data } = await output.xlsx(actor, c.req.param('id'), version)
+      const department = await stores.org.getDepartment(record.departmentId)
+      await stores.audit.append({ userId: actor.id, username: actor.username, action: 'sheet.export', target: record.id, detail: `xlsx${version ? ` v${version}` : ''}` })
+      c.header('Content-Type', XLSX)
+      c.header('Content-Disposition', attachment(fileName(department?.name ?? record.departmentId, record.fiscalYear, version, 'xlsx')))
+      return c.body(new Uint8Array(data))
+    })
+    .get('/fiscal-years/:year/export.xlsx', async (c) => {
+      const actor = requireActor(c)
+      const year = Number(c.req.param('year'))
+      if (!Number.isInteger(year)) throw errors.notFound()
+      const data = await output.fiscalYearXlsx(actor, year)
+      c.header('Content-Type', XLSX)
+      c.header('Content-Disposition', attachment(`${year}_課等の方針_全課.xlsx`))
+      return c.body(new Uint8Array(data))
+    })
+    .post('/sheets/:id/import/preview', limit, async (c) => {
+      const actor = requireActor(c)
+      const data = new Uint8Array(await c.req.arrayBuffer())
+      const changes = await output.preview(actor, c.req.param('id'), data, c.req.header('content-type') ?? '')
+      return c.json({ changes })
+    })
+    .post('/sheets/:id/import', limit, async (c) => {
+      const actor = requireActor(c)
+      const data = new Uint8Array(await c.req.arrayBuffer())
+      const changes = await output.apply(actor, c.req.param('id'), data, c.req.header('content-type') ?? '')
+      await stores.audit.append({ userId: actor.id, username: actor.username, action: 'sheet.import', target: c.req.param('id'), detail: `${changes.length} changes` })
+      return c.json({ changes })
+    })
+}
