@@ -2,6 +2,7 @@ import { createBrowserRouter, RouterProvider } from 'react-router'
 import { AuthProvider } from '../features/auth/AuthProvider'
 import { LoginPage } from '../features/auth/LoginPage'
 import { SheetListPage } from '../features/sheets/SheetListPage'
+import { PrintPage } from '../features/sheets/PrintPage'
 import { SheetPage } from '../features/sheets/SheetPage'
 import { I18nProvider } from '../i18n/I18nProvider'
 import { LanguageSwitch, Layout } from './Layout'
@@ -19,6 +20,7 @@ const router = createBrowserRouter([
       </>
     ),
   },
+  { path: '/sheets/:id/print', element: <PrintPage /> },
   {
     element: <Layout />,
     children: [

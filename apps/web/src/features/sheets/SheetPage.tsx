@@ -8,6 +8,7 @@ import { SheetEditor } from '../../editor/SheetEditor'
 import { useI18n } from '../../i18n/I18nProvider'
 import { useSheetSession, WORKFLOW_EVENT } from '../../sync/useSheetSession'
 import { useAuth } from '../auth/AuthProvider'
+import { OutputActions } from './OutputActions'
 import { History, RejectedNotice, WorkflowBar } from './Workflow'
 
 function LiveSheet({ sheetId, user, departments }: { sheetId: string; user: Me; departments: DepartmentsResponse['departments'] }) {
@@ -71,6 +72,7 @@ export function SheetPage() {
         <>
           <WorkflowBar summary={data.summary} onChanged={(summary) => setData({ ...data, summary })} />
           <RejectedNotice sheetId={data.summary.id} />
+          <OutputActions summary={data.summary} />
           <p>
             <button type="button" aria-expanded={showHistory} onClick={() => setShowHistory(!showHistory)}>
               {t('history.title')}
