@@ -304,7 +304,7 @@ export function applySheetToDoc(doc: Y.Doc, sheet: Sheet): void {
       const order = wanted.map((r) => r.id)
       if (current.join('\u0000') !== order.join('\u0000')) {
         const keys = generateNKeysBetween(null, null, order.length)
-        order.forEach((id, i) => map.get(id)?.set('order', keys[i]!))
+        for (const [i, id] of order.entries()) map.get(id)?.set('order', keys[i]!)
       }
     }
   })
