@@ -1,0 +1,95 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { createServer } from 'node:net'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { docToSheet } from '@hoshin/sheet'
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { SqliteDocumentStore } from '../src/persistence/document-store.js'
+import { SqliteDatabase } from '../src/persistence/sqlite.js'
+import { type CollabClient, collabClient, eventually } from './collab-harness.js'
+import { TestClient, tempDir } from './harness.js'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number }
+      probe.close(() => resolve(port))
+    })
+  })
+}
+
+function start(dir: string, port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [path.join(here, '..', 'dist', 'main.js')], {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', HOSHIN_DATA_DIR: dir, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('Hoshin: http')) resolve(child)
+    })
+    child.on('exit', (code) => reject(new Error(`server exited ${code}`)))
+  })
+}
+
+const situationText = (doc: Y.Doc) => docToSheet(doc).situation
+
+describe('crash', () => {
+  it('SIGKILL while 20 clients type: after a restart every character is on every client and in the stored state', async () => {
+    const dir = await tempDir()
+    const port = await freePort()
+    const url = `http://127.0.0.1:${port}`
+    let server = await start(dir, port)
+    const login = await new TestClient(url).login('kikaku')
+    const sheets = await login.get<{ sheets: { id: string; department: { id: string } }[] }>('/api/sheets')
+    const sheetId = sheets.body.sheets.find((s) => s.department.id === 'kikaku-zaisei')!.id
+    const clients: CollabClient[] = []
+    for (let i = 0; i < 20; i++) clients.push(collabClient(url, sheetId, login))
+    await Promise.all(clients.map((c) => c.synced()))
+
+    // Client i types its own character (from the private-use area, so none occurs in the sheet) at random places.
+    const mark = (i: number) => String.fromCharCode(0xe000 + i)
+    const typed = new Array<number>(20).fill(0)
+    const type = (rounds: number) =>
+      Promise.all(
+        clients.map(async (client, i) => {
+          for (let k = 0; k < rounds; k++) {
+            const text = (client.doc.getXmlFragment('situation').get(0) as Y.XmlElement).get(0) as Y.XmlText
+            text.insert(Math.floor(Math.random() * (text.length + 1)), mark(i))
+            typed[i]!++
+            await new Promise((r) => setTimeout(r, 2))
+          }
+        }),
+      )
+    const typing = type(40)
+    await new Promise((r) => setTimeout(r, 40))
+    server.kill('SIGKILL')
+    await typing
+    await type(10) // typed while the server is down
+    server = await start(dir, port)
+    await type(10) // typed after the restart
+    const restartedAt = Date.now()
+    await eventually(() => {
+      const texts = clients.map((c) => situationText(c.doc))
+      expect(new Set(texts).size).toBe(1)
+      for (let i = 0; i < 20; i++) expect([...texts[0]!].filter((ch) => ch === mark(i)).length).toBe(typed[i])
+    }, 45_000)
+    console.log(`20 clients converged ${Date.now() - restartedAt} ms after the restart`)
+    const expected = situationText(clients[0]!.doc)
+    for (const c of clients) c.destroy()
+    const exited = new Promise((r) => server.on('exit', r))
+    server.kill('SIGTERM')
+    await exited
+
+    const db = await SqliteDatabase.open(path.join(dir, 'hoshin.sqlite'))
+    const stored = await new SqliteDocumentStore(db).load(sheetId)
+    await db.close()
+    const doc = new Y.Doc()
+    if (stored.state) Y.applyUpdate(doc, stored.state)
+    for (const u of stored.updates) Y.applyUpdate(doc, u)
+    expect(situationText(doc)).toBe(expected)
+    expect(typed.reduce((a, b) => a + b)).toBe(20 * 60)
+  }, 90_000)
+})
