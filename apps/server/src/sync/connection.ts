@@ -112,8 +112,15 @@ export class Connection {
             if (this.readOnlyReason === 'approved') this.onRejected?.(update)
             return
           }
-          // Decode fully before applying, so a truncated or garbled update never half-applies.
-          Y.decodeUpdate(update)
+          // Decode fully before applying, so a truncated or garbled update never half-applies, and refuse
+          // one that starts past what the document has: an honest client after sync never sends that, and
+          // it would sit in the stored state as pending garbage.
+          const { structs } = Y.decodeUpdate(update)
+          const known = Y.decodeStateVector(Y.encodeStateVector(document.doc))
+          for (const struct of structs) {
+            if (struct.id.clock > (known.get(struct.id.client) ?? 0)) throw new ProtocolError('update depends on missing content')
+            known.set(struct.id.client, Math.max(known.get(struct.id.client) ?? 0, struct.id.clock + struct.length))
+          }
           Y.applyUpdate(document.doc, update, this)
         } else {
           throw new ProtocolError(`unknown sync message ${syncType}`)
