@@ -285,9 +285,9 @@ export function SheetEditor({
 
   return (
     <article className="sheet" lang="ja">
+      {/* Buttons first: the presence list and status change width as people come and go, and must not
+          move a button between mouse-down and mouse-up. */}
       <div className="editor-bar">
-        <ConnectionBadge session={session} />
-        <Presence session={session} />
         <div className="comment-actions">
           <button type="button" aria-expanded={panelOpen} onClick={() => setPanelOpen(!panelOpen)}>
             💬 {t('comments.open')} ({threads.filter((th) => th.state === 'open').length})
@@ -306,6 +306,8 @@ export function SheetEditor({
             </button>
           </div>
         )}
+        <ConnectionBadge session={session} />
+        <Presence session={session} />
       </div>
       {session.readOnly && <p className="notice read-only-notice">{t(`editor.readOnly.${session.readOnly}`)}</p>}
       {deleted && (

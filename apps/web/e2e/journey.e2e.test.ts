@@ -1,0 +1,106 @@
+import { mkdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Browser, Page } from 'playwright-core'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { type E2eServer, fieldText, focusEnd, launchBrowser, login, newUser, openSheet, startServer } from './harness.js'
+
+const require = createRequire(import.meta.url)
+const output = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'test-results', 'journey')
+let server: E2eServer
+let browser: Browser
+
+beforeAll(async () => {
+  ;[server, browser] = await Promise.all([startServer(), launchBrowser()])
+  mkdirSync(output, { recursive: true })
+})
+
+/** axe-core's serious and critical findings on the page (JIS X 8341-3 AA is the bar). */
+async function accessibilityProblems(page: Page) {
+  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') })
+  return page.evaluate(async () => {
+    type Result = { violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[] }
+    const { violations } = await (window as unknown as { axe: { run(): Promise<Result> } }).axe.run()
+    return violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
+  })
+}
+
+let step = 0
+const shot = (page: Page, name: string) => page.screenshot({ path: path.join(output, `${String(++step).padStart(2, '0')}-${name}.png`) })
+
+describe('the whole journey, three people', () => {
+  it('co-edit, comment, approve, read-only, print — nothing leaves the origin, no serious accessibility problem', async () => {
+    const a = await newUser(browser, server)
+    const b = await newUser(browser, server)
+    const head = await newUser(browser, server)
+
+    await a.page.goto(`${server.url}/login`)
+    expect(await accessibilityProblems(a.page)).toEqual([])
+    await shot(a.page, 'login')
+    await login(a.page, server, 'kikaku')
+    await a.page.getByRole('link', { name: '企画財政課' }).waitFor()
+    expect(await accessibilityProblems(a.page)).toEqual([])
+    await shot(a.page, 'list')
+    await a.page.getByRole('link', { name: '企画財政課' }).click()
+    await a.page.getByRole('textbox', { name: '施策 1 施策の内容' }).waitFor()
+    await Promise.all([openSheet(b.page, server, 'chiiki'), openSheet(head.page, server, 'kacho')])
+
+    // Two sections: different rows, then the same cell.
+    await focusEnd(a.page, '施策 1 施策の内容')
+    await a.page.keyboard.type('（企画）')
+    await focusEnd(b.page, '事務事業 3 事務事業名')
+    await b.page.keyboard.type('（地域）')
+    await focusEnd(a.page, '施策 2 施策の内容')
+    await a.page.keyboard.type('【A】')
+    await focusEnd(b.page, '施策 2 施策の内容')
+    await b.page.keyboard.type('【B】')
+    for (const page of [a.page, b.page, head.page]) {
+      await expect.poll(() => fieldText(page, '施策 1 施策の内容')).toMatch(/（企画）$/)
+      await expect.poll(() => fieldText(page, '事務事業 3 事務事業名')).toMatch(/（地域）$/)
+      await expect.poll(() => fieldText(page, '施策 2 施策の内容')).toMatch(/【A】/)
+      await expect.poll(() => fieldText(page, '施策 2 施策の内容')).toMatch(/【B】/)
+    }
+    expect(await accessibilityProblems(a.page)).toEqual([])
+    await shot(a.page, 'editor')
+
+    // A comments on a measure, B replies.
+    await a.page.getByRole('button', { name: '施策 4 にコメント' }).click()
+    await a.page.getByLabel('コメント本文').fill('@地域活力共創係 デジタル化の範囲を確認させてください')
+    await a.page.getByRole('button', { name: '投稿する' }).click()
+    const drawer = b.page.getByRole('complementary', { name: 'コメント' })
+    await b.page.getByRole('button', { name: /^💬 コメント/ }).click()
+    await drawer.waitFor()
+    const onB = b.page.getByRole('article', { name: 'コメント: 施策 4' })
+    await expect.poll(() => onB.textContent()).toContain('デジタル化の範囲')
+    await onB.getByPlaceholder('返信').fill('窓口手続きまでです')
+    await onB.getByRole('button', { name: '返信する' }).click()
+    await expect.poll(() => a.page.getByRole('article', { name: 'コメント: 施策 4' }).textContent()).toContain('窓口手続きまでです')
+    await shot(b.page, 'comments')
+    await a.page.getByRole('button', { name: 'コメントを閉じる' }).click()
+    await b.page.getByRole('button', { name: 'コメントを閉じる' }).click()
+
+    // Submitted, approved: both editors turn read-only live.
+    await a.page.getByRole('button', { name: '確認を依頼', exact: true }).click()
+    await head.page.getByRole('button', { name: '承認', exact: true }).click()
+    for (const page of [a.page, b.page]) {
+      await expect.poll(() => page.getByRole('status').filter({ hasText: /承認済 \(v1, 課長 伊藤 正和/ }).count()).toBe(1)
+      await expect.poll(() => page.getByRole('textbox', { name: '施策 1 施策の内容', exact: true }).getAttribute('contenteditable')).toBe('false')
+    }
+    await shot(b.page, 'approved')
+
+    // The print view of the approved sheet.
+    await head.page.goto(`${head.page.url()}/print`)
+    await head.page.getByRole('table', { name: /事務事業/ }).waitFor()
+    expect(await head.page.locator('main').textContent()).toContain('（地域）')
+    expect(await accessibilityProblems(head.page)).toEqual([])
+    await shot(head.page, 'print')
+
+    for (const { requests } of [a, b, head]) {
+      expect(requests.length).toBeGreaterThan(10)
+      expect(requests.filter((url) => !url.startsWith(server.url) && !url.startsWith('data:') && !url.startsWith('blob:'))).toEqual([])
+    }
+  })
+})
