@@ -1,5 +1,6 @@
 import { type HoshinMessage, MessageType, type SessionMessage } from '@hoshin/protocol'
 import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
 import { afterEach } from 'vitest'
 import WebSocket from 'ws'
 import { WebsocketProvider } from 'y-websocket'
@@ -103,4 +104,13 @@ export function cellText(doc: Y.Doc, list: string, rowId: string, field: string)
   const fragment = doc.getMap<Y.Map<unknown>>(list).get(rowId)?.get(field) as Y.XmlFragment | undefined
   if (!fragment) throw new Error(`no field ${list}/${rowId}/${field} yet`)
   return (fragment.get(0) as Y.XmlElement).get(0) as Y.XmlText
+}
+
+/** A y-websocket "sync update" message carrying `update`, as a client sends it. */
+export function updateMessage(update: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, MessageType.Sync)
+  encoding.writeVarUint(encoder, 2) // y-protocols messageYjsUpdate
+  encoding.writeVarUint8Array(encoder, update)
+  return encoding.toUint8Array(encoder)
 }

@@ -5,21 +5,12 @@ import WebSocket from 'ws'
 import * as Y from 'yjs'
 import type { RunningServer } from '../src/server.js'
 import { type CollabClient, cellText, collabClient, eventually } from './collab-harness.js'
-import { startTestServer, TestClient } from './harness.js'
+import { logins, startTestServer } from './harness.js'
 
 let server: RunningServer
 let sheetId: string
 let somuSheetId: string
-const logins = new Map<string, TestClient>()
-
-async function as(username: string): Promise<TestClient> {
-  let client = logins.get(username)
-  if (!client) {
-    client = await new TestClient(server.url).login(username)
-    logins.set(username, client)
-  }
-  return client
-}
+const as = logins(() => server)
 
 async function editor(username = 'kikaku', sheet = sheetId): Promise<CollabClient> {
   const client = collabClient(server.url, sheet, await as(username))

@@ -5,21 +5,12 @@ import * as Y from 'yjs'
 import { hashPassword } from '../src/auth/passwords.js'
 import type { RunningServer } from '../src/server.js'
 import { type CollabClient, cellText, collabClient, eventually } from './collab-harness.js'
-import { startTestServer, TestClient } from './harness.js'
+import { logins, startTestServer, TestClient } from './harness.js'
 
 let server: RunningServer
 let sheetId: string
 let gikaiSheetId: string
-const clients = new Map<string, TestClient>()
-
-async function as(username: string): Promise<TestClient> {
-  let client = clients.get(username)
-  if (!client) {
-    client = await new TestClient(server.url).login(username)
-    clients.set(username, client)
-  }
-  return client
-}
+const as = logins(() => server)
 
 async function live(username = 'kikaku'): Promise<CollabClient> {
   const client = collabClient(server.url, sheetId, await as(username))

@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto'
 import type { VersionResponse } from '@hoshin/protocol'
 import { canonicalJson, docToSheet } from '@hoshin/sheet'
-import * as encoding from 'lib0/encoding'
 import { beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
 import type { RunningServer } from '../src/server.js'
-import { cellText } from './collab-harness.js'
+import { cellText, updateMessage } from './collab-harness.js'
 import { startTestServer, TestClient } from './harness.js'
 
 let server: RunningServer
@@ -19,14 +18,6 @@ beforeAll(async () => {
   sheetId = (await server.services.stores.sheets.findByDepartmentYear('kikaku-zaisei', 2025))!.id
   somuSheetId = (await server.services.stores.sheets.findByDepartmentYear('somu', 2025))!.id
 })
-
-function updateMessage(update: Uint8Array): Uint8Array {
-  const e = encoding.createEncoder()
-  encoding.writeVarUint(e, 0)
-  encoding.writeVarUint(e, 2)
-  encoding.writeVarUint8Array(e, update)
-  return encoding.toUint8Array(e)
-}
 
 describe('an approved sheet under attack', () => {
   it('1,000 forged change attempts leave its version hash and live state unchanged', async () => {

@@ -1,10 +1,9 @@
 import { docToSheet } from '@hoshin/sheet'
-import * as encoding from 'lib0/encoding'
 import { beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
 import type { RunningServer } from '../src/server.js'
-import { cellText, collabClient, eventually } from './collab-harness.js'
+import { cellText, collabClient, eventually, updateMessage } from './collab-harness.js'
 import { startTestServer, TestClient } from './harness.js'
 
 /** A small seeded generator (mulberry32): the same seed, the same 10,000 messages. */
@@ -18,14 +17,6 @@ function random(seed: number) {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
   return { next, int: (n: number) => Math.floor(next() * n), bytes: (n: number) => Uint8Array.from({ length: n }, () => Math.floor(next() * 256)) }
-}
-
-function updateMessage(update: Uint8Array): Uint8Array {
-  const e = encoding.createEncoder()
-  encoding.writeVarUint(e, 0)
-  encoding.writeVarUint(e, 2)
-  encoding.writeVarUint8Array(e, update)
-  return encoding.toUint8Array(e)
 }
 
 let server: RunningServer

@@ -101,3 +101,16 @@ export class TestClient {
     return this.cookies.size ? [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') : undefined
   }
 }
+
+/** One signed-in client per user name, made on first use (tests of one file share a server). */
+export function logins(server: () => { url: string }) {
+  const clients = new Map<string, TestClient>()
+  return async (username: string): Promise<TestClient> => {
+    let client = clients.get(username)
+    if (!client) {
+      client = await new TestClient(server().url).login(username)
+      clients.set(username, client)
+    }
+    return client
+  }
+}

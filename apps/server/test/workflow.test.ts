@@ -1,26 +1,16 @@
 import { createHash } from 'node:crypto'
 import type { ApiErrorBody, SheetSummary, VersionListResponse, VersionResponse, VersionSummary } from '@hoshin/protocol'
 import { canonicalJson, docToSheet, type SheetChange } from '@hoshin/sheet'
-import * as encoding from 'lib0/encoding'
 import { beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { hashPassword } from '../src/auth/passwords.js'
 import type { RunningServer } from '../src/server.js'
-import { type CollabClient, cellText, collabClient, eventually } from './collab-harness.js'
-import { startTestServer, TestClient } from './harness.js'
+import { type CollabClient, cellText, collabClient, eventually, updateMessage } from './collab-harness.js'
+import { logins, startTestServer } from './harness.js'
 
 let server: RunningServer
 let sheetId: string
-const clients = new Map<string, TestClient>()
-
-async function as(username: string): Promise<TestClient> {
-  let client = clients.get(username)
-  if (!client) {
-    client = await new TestClient(server.url).login(username)
-    clients.set(username, client)
-  }
-  return client
-}
+const as = logins(() => server)
 
 async function step(username: string, action: string, body?: unknown) {
   return (await as(username)).post<SheetSummary & VersionSummary & ApiErrorBody>(`/api/sheets/${sheetId}/${action}`, body)
@@ -103,11 +93,7 @@ describe('the approval workflow', () => {
     const raw = new Y.Doc()
     Y.applyUpdate(raw, Y.encodeStateAsUpdate(editor.doc))
     raw.getMap('meta').set('departmentName', '書き換え')
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, 0) // sync
-    encoding.writeVarUint(encoder, 2) // update
-    encoding.writeVarUint8Array(encoder, Y.encodeStateAsUpdate(raw))
-    editor.provider.ws!.send(encoding.toUint8Array(encoder))
+    editor.provider.ws!.send(updateMessage(Y.encodeStateAsUpdate(raw)))
     const watcher = await live('joho')
     await new Promise((r) => setTimeout(r, 100))
     for (const action of ['submit', 'approve', 'return']) {
