@@ -1,7 +1,7 @@
 import type { Sheet } from '@hoshin/sheet'
 import type { Browser, Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { type E2eServer, fieldText, focusEnd, launchBrowser, newUser, openSheet, startServer } from './harness.js'
+import { type E2eServer, fieldText, focusEnd, launchBrowser, startServer, twoUsers as bothInSheet } from './harness.js'
 
 let server: E2eServer
 let browser: Browser
@@ -11,10 +11,8 @@ beforeAll(async () => {
 })
 
 async function twoUsers() {
-  const a = await newUser(browser, server)
-  const b = await newUser(browser, server)
-  await Promise.all([openSheet(a.page, server, 'kikaku'), openSheet(b.page, server, 'chiiki')])
-  return { a: a.page, b: b.page, contexts: [a.context, b.context] as const }
+  const { a, b } = await bothInSheet(browser, server)
+  return { a: a.page, b: b.page }
 }
 
 /** The sheet as the server stores it, fetched with the page's own session. */

@@ -125,3 +125,11 @@ export async function focusEnd(page: Page, name: string): Promise<void> {
   await field.click()
   await page.keyboard.press('Control+End')
 }
+
+/** 佐藤 美咲 (kikaku, 企画調整係) and 鈴木 健太 (chiiki, 地域活力共創係), each in their own browser, in the sheet. */
+export async function twoUsers(browser: Browser, server: E2eServer) {
+  const a = await newUser(browser, server)
+  const b = await newUser(browser, server)
+  await Promise.all([openSheet(a.page, server, 'kikaku'), openSheet(b.page, server, 'chiiki')])
+  return { a, b }
+}

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { type E2eServer, fieldText, focusEnd, launchBrowser, newUser, openSheet, startServer } from './harness.js'
+import { type E2eServer, fieldText, focusEnd, launchBrowser, newUser, openSheet, startServer, twoUsers as bothInSheet } from './harness.js'
 
 let server: E2eServer
 let browser: Browser
@@ -9,12 +9,7 @@ beforeAll(async () => {
   ;[server, browser] = await Promise.all([startServer(), launchBrowser()])
 })
 
-async function twoUsers() {
-  const a = await newUser(browser, server)
-  const b = await newUser(browser, server)
-  await Promise.all([openSheet(a.page, server, 'kikaku'), openSheet(b.page, server, 'chiiki')])
-  return { a, b }
-}
+const twoUsers = () => bothInSheet(browser, server)
 
 const itemCount = (page: Page) => page.getByRole('textbox', { name: /^行政課題 \d+$/ }).count()
 
