@@ -116,10 +116,11 @@ export class Connection {
           // one that starts past what the document has: an honest client after sync never sends that, and
           // it would sit in the stored state as pending garbage.
           const { structs } = Y.decodeUpdate(update)
-          const known = Y.decodeStateVector(Y.encodeStateVector(document.doc))
-          for (const struct of structs) {
-            if (struct.id.clock > (known.get(struct.id.client) ?? 0)) throw new ProtocolError('update depends on missing content')
-            known.set(struct.id.client, Math.max(known.get(struct.id.client) ?? 0, struct.id.clock + struct.length))
+          const known = new Map<number, number>()
+          for (const { id, length } of structs) {
+            const have = known.get(id.client) ?? Y.getState(document.doc.store, id.client)
+            if (id.clock > have) throw new ProtocolError('update depends on missing content')
+            known.set(id.client, Math.max(have, id.clock + length))
           }
           Y.applyUpdate(document.doc, update, this)
         } else {
