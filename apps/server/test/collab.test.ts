@@ -5,7 +5,7 @@ import WebSocket from 'ws'
 import * as Y from 'yjs'
 import type { RunningServer } from '../src/server.js'
 import { type CollabClient, cellText, collabClient, eventually } from './collab-harness.js'
-import { logins, startTestServer } from './harness.js'
+import { logins, startTestServer, TestClient } from './harness.js'
 
 let server: RunningServer
 let sheetId: string
@@ -175,6 +175,17 @@ describe('permissions at the upgrade', () => {
     expect(log.some((r) => Buffer.from(r.data).includes(Buffer.from('改ざん')))).toBe(false)
     // The reader still sees others' presence and edits: it is a live reader.
     expect(docToSheet(reader.doc).issues[3]!.text).toMatch(/^【編集者】/)
+  })
+
+  it('closes a live connection when its session logs out (4401, no reconnect)', async () => {
+    const session = await new TestClient(server.url).login('zero')
+    const client = collabClient(server.url, sheetId, session)
+    await client.synced()
+    expect((await session.post('/api/auth/logout')).status).toBe(204)
+    await eventually(() => expect(client.closeEvents).toContainEqual({ code: CloseCode.Unauthenticated, reason: 'session ended' }))
+    // Another person's connection stays.
+    const other = await editor('joho')
+    expect(other.closeEvents).toEqual([])
   })
 
   it('lets a department edit its own sheet but only read another', async () => {

@@ -35,7 +35,11 @@ export function authRoutes(services: Services) {
     .post('/logout', async (c) => {
       const sessionId = c.get('sessionId')
       const actor = c.get('actor')
-      if (sessionId) await lucia.invalidateSession(sessionId)
+      if (sessionId) {
+        await lucia.invalidateSession(sessionId)
+        // Live connections opened with this session end too.
+        await services.documents.closeSession(sessionId)
+      }
       writeSessionCookie(c, services, lucia.createBlankSessionCookie())
       if (actor) await stores.audit.append({ userId: actor.id, username: actor.username, action: 'logout' })
       return c.body(null, 204)

@@ -18,6 +18,7 @@ export function collabRoutes(services: Services, upgradeWebSocket: UpgradeWebSoc
     '/:sheetId',
     upgradeWebSocket(async (c) => {
       const actor = requireActor(c)
+      const sessionId = c.get('sessionId')
       // Browsers send Origin on websocket upgrades; another site's page must not ride on the cookie.
       const origin = c.req.header('origin')
       if (origin) {
@@ -37,6 +38,7 @@ export function collabRoutes(services: Services, upgradeWebSocket: UpgradeWebSoc
         onOpen: (_event, ws) => {
           connection = new Connection(ws, actor, readOnly, log)
           connection.onRejected = (update) => void workflow.keepRejected(record.id, actor, update)
+          connection.sessionId = sessionId
           void documents.connect(record.id, connection)
         },
         onMessage: (event) => connection?.receive(event.data as ArrayBuffer | string),

@@ -35,6 +35,8 @@ export class Connection {
   droppedUpdates = 0
   /** Called with each change that reached a frozen (approved) sheet, to keep it aside. */
   onRejected: ((update: Uint8Array) => void) | undefined
+  /** The session the connection was opened with, so that logging out closes it. */
+  sessionId: string | null = null
 
   constructor(
     private readonly socket: Socket,

@@ -112,6 +112,16 @@ export class DocumentRegistry {
     }
   }
 
+  /** Closes every connection opened with a session that just ended (logout). */
+  async closeSession(sessionId: string): Promise<void> {
+    const documents = await Promise.all([...this.documents.values()].map((p) => p.catch(() => undefined)))
+    for (const document of documents) {
+      for (const connection of document?.connections ?? []) {
+        if (connection.sessionId === sessionId) connection.close(CloseCode.Unauthenticated, 'session ended')
+      }
+    }
+  }
+
   /** Tells everyone who has the sheet open (a comment changed, the sheet was frozen…). */
   notify(sheetId: string, message: HoshinMessage): void {
     void this.live(sheetId).then((document) => {
