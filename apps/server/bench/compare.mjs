@@ -62,7 +62,7 @@ async function hoshin() {
   }
   await db.close()
   const port = await freePort()
-  const child = spawn(process.execPath, [path.join(dist, 'main.js')], {
+  const child = spawn(process.execPath, [...(process.env.PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.PROFILE] : []), path.join(dist, 'main.js')], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', HOSHIN_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
