@@ -1,11 +1,10 @@
 import type { ApiErrorBody, ThreadListResponse, ThreadView, UnreadResponse } from '@hoshin/protocol'
-import { deleteRow, moveRow, SHEET_FORMAT, sheetToDoc } from '@hoshin/sheet'
+import { deleteRow, moveRow } from '@hoshin/sheet'
 import { beforeAll, describe, expect, it } from 'vitest'
-import * as Y from 'yjs'
-import { hashPassword } from '../src/auth/passwords.js'
+import type * as Y from 'yjs'
 import type { RunningServer } from '../src/server.js'
 import { type CollabClient, cellText, collabClient, eventually } from './collab-harness.js'
-import { logins, startTestServer, TestClient } from './harness.js'
+import { addUninvolvedDepartment, logins, startTestServer, TestClient } from './harness.js'
 
 let server: RunningServer
 let sheetId: string
@@ -31,28 +30,7 @@ async function start(username: string, target: unknown, body: string, sheet = sh
 beforeAll(async () => {
   server = await startTestServer()
   sheetId = (await server.services.stores.sheets.findByDepartmentYear('kikaku-zaisei', 2025))!.id
-  const { stores } = server.services
-  await stores.org.upsertDepartment({ id: 'gikai', name: '議会事務局' })
-  await stores.org.upsertSection('gikai', { id: 'giji', name: '議事係' })
-  await stores.users.create({
-    username: 'gikai',
-    displayName: '議会 職員',
-    role: 'staff',
-    departmentId: 'gikai',
-    sectionId: 'giji',
-    passwordHash: await hashPassword('hoshin-demo'),
-  })
-  const doc = sheetToDoc({
-    format: SHEET_FORMAT,
-    department: { id: 'gikai', name: '議会事務局' },
-    fiscalYear: 2025,
-    situation: '議会の現状',
-    issues: [{ id: 'g-1', text: '課題' }],
-    policies: { annual: [], longTerm: [] },
-    measures: [],
-    projects: [],
-  })
-  gikaiSheetId = (await stores.sheets.create({ departmentId: 'gikai', fiscalYear: 2025, state: Y.encodeStateAsUpdate(doc) })).id
+  gikaiSheetId = await addUninvolvedDepartment(server)
 })
 
 describe('comment threads', () => {

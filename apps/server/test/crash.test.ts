@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { docToSheet } from '@hoshin/sheet'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { SqliteDocumentStore } from '../src/persistence/document-store.js'
+import { applyStored, SqliteDocumentStore } from '../src/persistence/document-store.js'
 import { SqliteDatabase } from '../src/persistence/sqlite.js'
 import { type CollabClient, collabClient, eventually } from './collab-harness.js'
 import { TestClient, tempDir } from './harness.js'
@@ -86,9 +86,7 @@ describe('crash', () => {
     const db = await SqliteDatabase.open(path.join(dir, 'hoshin.sqlite'))
     const stored = await new SqliteDocumentStore(db).load(sheetId)
     await db.close()
-    const doc = new Y.Doc()
-    if (stored.state) Y.applyUpdate(doc, stored.state)
-    for (const u of stored.updates) Y.applyUpdate(doc, u)
+    const doc = applyStored(new Y.Doc(), stored)
     expect(situationText(doc)).toBe(expected)
     expect(typed.reduce((a, b) => a + b)).toBe(20 * 60)
   }, 90_000)

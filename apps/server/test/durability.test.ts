@@ -4,7 +4,8 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { docToSheet } from '@hoshin/sheet'
 import { describe, expect, it } from 'vitest'
-import { SqliteDocumentStore } from '../src/persistence/document-store.js'
+import * as Y from 'yjs'
+import { applyStored, SqliteDocumentStore } from '../src/persistence/document-store.js'
 import { SqliteDatabase } from '../src/persistence/sqlite.js'
 import { startServer } from '../src/server.js'
 import { cellText, collabClient, eventually } from './collab-harness.js'
@@ -18,10 +19,7 @@ async function readFromDisk(file: string, sheetId: string) {
   try {
     const store = new SqliteDocumentStore(db)
     const stored = await store.load(sheetId)
-    const Y = await import('yjs')
-    const doc = new Y.Doc()
-    if (stored.state) Y.applyUpdate(doc, stored.state)
-    for (const u of stored.updates) Y.applyUpdate(doc, u)
+    const doc = applyStored(new Y.Doc(), stored)
     return { sheet: docToSheet(doc), logLength: stored.updates.length }
   } finally {
     await db.close()

@@ -4,6 +4,7 @@ import { canonicalJson, docToSheet } from '@hoshin/sheet'
 import { beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
+import { applyStored } from '../src/persistence/document-store.js'
 import type { RunningServer } from '../src/server.js'
 import { cellText, updateMessage } from './collab-harness.js'
 import { startTestServer, TestClient } from './harness.js'
@@ -72,9 +73,7 @@ describe('an approved sheet under attack', () => {
     await server.services.documents.updateLog.flush()
     expect(await liveSha()).toBe(version.sha256)
     const stored = await server.services.stores.documents.load(sheetId)
-    const doc = new Y.Doc()
-    if (stored.state) Y.applyUpdate(doc, stored.state)
-    for (const u of stored.updates) Y.applyUpdate(doc, u)
+    const doc = applyStored(new Y.Doc(), stored)
     expect(sha(canonicalJson(docToSheet(doc)))).toBe(version.sha256)
     const again = (await clients.somu!.get<VersionResponse>(`/api/sheets/${sheetId}/versions/1`)).body
     expect(again).toEqual(version)

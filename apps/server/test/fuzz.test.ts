@@ -2,6 +2,7 @@ import { docToSheet } from '@hoshin/sheet'
 import { beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
+import { applyStored } from '../src/persistence/document-store.js'
 import type { RunningServer } from '../src/server.js'
 import { cellText, collabClient, eventually, updateMessage } from './collab-harness.js'
 import { startTestServer, TestClient } from './harness.js'
@@ -125,9 +126,7 @@ describe('fuzz', () => {
     // Nothing of the garbage reached the stored document.
     await server.services.documents.updateLog.flush()
     const stored = await server.services.stores.documents.load(sheetId)
-    const doc = new Y.Doc()
-    if (stored.state) Y.applyUpdate(doc, stored.state)
-    for (const u of stored.updates) Y.applyUpdate(doc, u)
+    const doc = applyStored(new Y.Doc(), stored)
     expect(docToSheet(doc)).toEqual(docToSheet(a.doc))
     expect(docToSheet(doc).measures[1]!.content).not.toContain('偽')
     expect(doc.store.pendingStructs).toBeNull()

@@ -1,7 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { SHEET_FORMAT, sheetToDoc } from '@hoshin/sheet'
 import { afterAll } from 'vitest'
+import * as Y from 'yjs'
+import { hashPassword } from '../src/auth/passwords.js'
 import { type Config, loadConfig } from '../src/env.js'
 import { type RunningServer, startServer } from '../src/server.js'
 
@@ -113,4 +116,30 @@ export function logins(server: () => { url: string }) {
     }
     return client
   }
+}
+
+/**
+ * 議会事務局 (section 議事係, user `gikai`) with a 2025 sheet that names only 関係課, so no other department
+ * may read it; with `planner`, also a 企画 (planning) user who reads every sheet. Returns the sheet's id.
+ */
+export async function addUninvolvedDepartment(server: RunningServer, { planner = false } = {}): Promise<string> {
+  const { stores } = server.services
+  await stores.org.upsertDepartment({ id: 'gikai', name: '議会事務局' })
+  await stores.org.upsertSection('gikai', { id: 'giji', name: '議事係' })
+  const passwordHash = await hashPassword('hoshin-demo')
+  await stores.users.create({ username: 'gikai', displayName: '議会 職員', role: 'staff', departmentId: 'gikai', sectionId: 'giji', passwordHash })
+  if (planner) {
+    await stores.users.create({ username: 'planner', displayName: '企画 担当', role: 'planning', departmentId: 'somu', sectionId: 'somu-kakari', passwordHash })
+  }
+  const doc = sheetToDoc({
+    format: SHEET_FORMAT,
+    department: { id: 'gikai', name: '議会事務局' },
+    fiscalYear: 2025,
+    situation: '議会運営の効率化が求められている。',
+    issues: [{ id: 'g-1', text: '議会の情報発信' }],
+    policies: { annual: [{ id: 'g-annual-1', text: '議会だよりの充実' }], longTerm: [] },
+    measures: [{ id: 'g-m', rank: 1, name: '議会広報', content: '議会だよりの発行', sections: ['議事係'], partners: ['関係課'] }],
+    projects: [],
+  })
+  return (await stores.sheets.create({ departmentId: 'gikai', fiscalYear: 2025, state: Y.encodeStateAsUpdate(doc) })).id
 }

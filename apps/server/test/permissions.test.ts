@@ -1,10 +1,7 @@
-import { SHEET_FORMAT, sheetToDoc } from '@hoshin/sheet'
 import { beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import * as Y from 'yjs'
-import { hashPassword } from '../src/auth/passwords.js'
 import type { RunningServer } from '../src/server.js'
-import { startTestServer, TestClient } from './harness.js'
+import { addUninvolvedDepartment, startTestServer, TestClient } from './harness.js'
 
 /**
  * The permissions matrix, in one place: every route (and the websocket) × every kind of person, with
@@ -41,24 +38,8 @@ const clients = {} as Record<Actor, TestClient>
 
 beforeAll(async () => {
   server = await startTestServer()
-  const { stores } = server.services
-  ids.K = (await stores.sheets.findByDepartmentYear('kikaku-zaisei', 2025))!.id
-  await stores.org.upsertDepartment({ id: 'gikai', name: '議会事務局' })
-  await stores.org.upsertSection('gikai', { id: 'giji', name: '議事係' })
-  const passwordHash = await hashPassword('hoshin-demo')
-  await stores.users.create({ username: 'gikai', displayName: '議会 職員', role: 'staff', departmentId: 'gikai', sectionId: 'giji', passwordHash })
-  await stores.users.create({ username: 'planner', displayName: '企画 担当', role: 'planning', departmentId: 'somu', sectionId: 'somu-kakari', passwordHash })
-  const g = sheetToDoc({
-    format: SHEET_FORMAT,
-    department: { id: 'gikai', name: '議会事務局' },
-    fiscalYear: 2025,
-    situation: '現状',
-    issues: [{ id: 'g-1', text: '課題' }],
-    policies: { annual: [], longTerm: [] },
-    measures: [{ id: 'g-m', rank: 1, name: '施策', content: '内容', sections: ['議事係'], partners: ['関係課'] }],
-    projects: [],
-  })
-  ids.G = (await stores.sheets.create({ departmentId: 'gikai', fiscalYear: 2025, state: Y.encodeStateAsUpdate(g) })).id
+  ids.K = (await server.services.stores.sheets.findByDepartmentYear('kikaku-zaisei', 2025))!.id
+  ids.G = await addUninvolvedDepartment(server, { planner: true })
   // G is submitted, so that its own department's staff get "wrong state" and everyone else "forbidden".
   await server.db.run("UPDATE sheets SET status = 'submitted' WHERE id = ?", [ids.G])
   clients.anonymous = new TestClient(server.url)

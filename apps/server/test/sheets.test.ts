@@ -1,41 +1,17 @@
 import type { ApiErrorBody, SheetListResponse, SheetSummary } from '@hoshin/protocol'
-import { type Sheet, SHEET_FORMAT, sheetToDoc } from '@hoshin/sheet'
+import type { Sheet } from '@hoshin/sheet'
 import { kikakuZaisei2025, somu2025 } from '@hoshin/sheet/demo'
 import { beforeAll, describe, expect, it } from 'vitest'
-import * as Y from 'yjs'
-import { hashPassword } from '../src/auth/passwords.js'
 import type { RunningServer } from '../src/server.js'
-import { startTestServer, TestClient } from './harness.js'
+import { addUninvolvedDepartment, startTestServer, TestClient } from './harness.js'
 
 let server: RunningServer
 let gikaiSheetId: string
 
-/** A department no demo sheet involves: its sheet names only 関係課, which grants nobody. */
-const gikaiSheet: Sheet = {
-  format: SHEET_FORMAT,
-  department: { id: 'gikai', name: '議会事務局' },
-  fiscalYear: 2025,
-  situation: '議会運営の効率化が求められている。',
-  issues: [{ id: 'g-issue-1', text: '議会の情報発信' }],
-  policies: { annual: [{ id: 'g-annual-1', text: '議会だよりの充実' }], longTerm: [] },
-  measures: [{ id: 'g-m-1', rank: 1, name: '議会広報', content: '議会だよりの発行', sections: ['議事係'], partners: ['関係課'] }],
-  projects: [],
-}
-
 beforeAll(async () => {
   server = await startTestServer()
-  const { stores } = server.services
-  await stores.org.upsertDepartment({ id: 'gikai', name: '議会事務局' })
-  await stores.org.upsertSection('gikai', { id: 'giji', name: '議事係' })
-  const passwordHash = await hashPassword('hoshin-demo')
-  await stores.users.create({ username: 'gikai', displayName: '議会 職員', role: 'staff', departmentId: 'gikai', sectionId: 'giji', passwordHash })
-  await stores.users.create({ username: 'planner', displayName: '企画 担当', role: 'planning', departmentId: 'somu', sectionId: 'somu-kakari', passwordHash })
-  const created = await stores.sheets.create({
-    departmentId: 'gikai',
-    fiscalYear: 2025,
-    state: Y.encodeStateAsUpdate(sheetToDoc(gikaiSheet)),
-  })
-  gikaiSheetId = created.id
+  // 議会事務局's sheet names only 関係課, which grants nobody.
+  gikaiSheetId = await addUninvolvedDepartment(server, { planner: true })
 })
 
 async function sheetsOf(username: string): Promise<SheetSummary[]> {

@@ -147,51 +147,23 @@ export function diffSheets(a: Sheet, b: Sheet): SheetChange[] {
       if (fromRank !== toRank) {
         changes.push({ part, kind: 'moved', rowId: row.id, fromRank, toRank, summary: `${name}「${headline(row)}」: 順位 ${fromRank} → ${toRank}` })
       }
+      const changed = (field: NonNullable<SheetChange['field']>, from: string, to: string, summary: string, parts?: TextPart[]) =>
+        changes.push({ part, kind: 'changed', rowId: row.id, fromRank, toRank, field, from, to, ...(parts ? { parts } : {}), summary })
       for (const field of ['name', 'text', 'outcome', 'content'] as const) {
         const x = old[field]
         const y = row[field]
         if (x === undefined || y === undefined || x === y) continue
-        changes.push({
-          part,
-          kind: 'changed',
-          rowId: row.id,
-          fromRank,
-          toRank,
-          field,
-          from: x,
-          to: y,
-          parts: diffText(x, y),
-          summary: `${name} ${toRank}: ${fieldNames[field]}「${x}」→「${y}」`,
-        })
+        changed(field, x, y, `${name} ${toRank}: ${fieldNames[field]}「${x}」→「${y}」`, diffText(x, y))
       }
       for (const field of ['sections', 'partners'] as const) {
         const x = (old[field] ?? []).join('、')
         const y = (row[field] ?? []).join('、')
-        if (x === y) continue
-        changes.push({
-          part,
-          kind: 'changed',
-          rowId: row.id,
-          fromRank,
-          toRank,
-          field,
-          from: x,
-          to: y,
-          summary: `${name} ${toRank}: ${fieldNames[field]} ${x || '（なし）'} → ${y || '（なし）'}`,
-        })
+        if (x !== y) changed(field, x, y, `${name} ${toRank}: ${fieldNames[field]} ${x || '（なし）'} → ${y || '（なし）'}`)
       }
       if (part === 'projects' && old.budget !== row.budget) {
-        changes.push({
-          part,
-          kind: 'changed',
-          rowId: row.id,
-          fromRank,
-          toRank,
-          field: 'budget',
-          from: budgetText(old.budget),
-          to: budgetText(row.budget),
-          summary: `${name} ${toRank}: 事業費 ${budgetText(old.budget)} → ${budgetText(row.budget)}`,
-        })
+        const x = budgetText(old.budget)
+        const y = budgetText(row.budget)
+        changed('budget', x, y, `${name} ${toRank}: 事業費 ${x} → ${y}`)
       }
     }
   }

@@ -39,23 +39,21 @@ export const projectSchema = z.strictObject({
   budget: budgetSchema,
 })
 
-function ranked<T extends z.ZodType<{ id: string; rank: number }>>(row: T) {
-  return z.array(row).superRefine((rows, ctx) => {
-    const seen = new Set<string>()
-    rows.forEach((r, i) => {
-      if (r.rank !== i + 1) ctx.addIssue({ code: 'custom', path: [i, 'rank'], message: `rank must be ${i + 1} (ranks are 1..n in order)` })
-      if (seen.has(r.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate id ${r.id}` })
-      seen.add(r.id)
-    })
-  })
-}
-
 function unique<T extends z.ZodType<{ id: string }>>(row: T) {
   return z.array(row).superRefine((rows, ctx) => {
     const seen = new Set<string>()
     rows.forEach((r, i) => {
       if (seen.has(r.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate id ${r.id}` })
       seen.add(r.id)
+    })
+  })
+}
+
+/** Unique ids, and ranks 1..n in order ([S3]). */
+function ranked<T extends z.ZodType<{ id: string; rank: number }>>(row: T) {
+  return unique(row).superRefine((rows, ctx) => {
+    rows.forEach((r, i) => {
+      if (r.rank !== i + 1) ctx.addIssue({ code: 'custom', path: [i, 'rank'], message: `rank must be ${i + 1} (ranks are 1..n in order)` })
     })
   })
 }

@@ -274,14 +274,20 @@ function locate(doc: Y.Doc, target: CommentTarget): { anchor: string | null; quo
     if (target.start >= target.end || target.end > text.length) throw errors.invalidRange()
     return { anchor: JSON.stringify(encodeAnchor(target.id, target.field, fragment, target.start, target.end)), quote: text.slice(target.start, target.end) }
   }
-  for (const list of rowListOf[target.kind]) {
-    const row = rowMap(doc, list).get(target.id)
-    if (row) {
-      const field = row.get(target.kind === 'measure' || target.kind === 'project' ? 'name' : 'text')
-      return { anchor: null, quote: field instanceof Y.XmlFragment ? readFieldText(field) : '' }
-    }
+  const found = findTargetRow(doc, target.kind, target.id)
+  if (!found) throw errors.targetNotFound()
+  return { anchor: null, quote: found.headline }
+}
+
+/** A row target (measure, project, issue, policy) in the live document: its list and headline (name or text). */
+function findTargetRow(doc: Y.Doc, kind: Exclude<CommentTarget['kind'], 'text'>, id: string): { list: RowListName; headline: string } | undefined {
+  for (const list of rowListOf[kind]) {
+    const row = rowMap(doc, list).get(id)
+    if (!row) continue
+    const field = row.get(kind === 'measure' || kind === 'project' ? 'name' : 'text')
+    return { list, headline: field instanceof Y.XmlFragment ? readFieldText(field) : '' }
   }
-  throw errors.targetNotFound()
+  return undefined
 }
 
 /** The thread's target and where it sits now (text ranges report their current offsets). */
@@ -298,16 +304,8 @@ function placeOf(doc: Y.Doc, thread: ThreadRecord): Pick<ThreadView, 'target' | 
     }
   }
   const target: CommentTarget = { kind: thread.targetKind, id: thread.targetId }
-  for (const list of rowListOf[thread.targetKind]) {
-    const row = rowMap(doc, list).get(thread.targetId)
-    if (row) {
-      const field = row.get(thread.targetKind === 'measure' || thread.targetKind === 'project' ? 'name' : 'text')
-      return {
-        target,
-        anchor: { status: 'attached', rank: rankOf(doc, list, thread.targetId), text: field instanceof Y.XmlFragment ? readFieldText(field) : '' },
-      }
-    }
-  }
+  const found = findTargetRow(doc, thread.targetKind, thread.targetId)
+  if (found) return { target, anchor: { status: 'attached', rank: rankOf(doc, found.list, thread.targetId), text: found.headline } }
   return { target, anchor: { status: 'detached' } }
 }
 

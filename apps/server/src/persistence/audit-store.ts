@@ -12,7 +12,6 @@ export interface AuditEntry {
 /** Append-only access and change log (kept at least a year by town rules; the app never prunes it). */
 export interface AuditStore {
   append(entry: AuditEntry): Promise<void>
-  recent(limit: number): Promise<(AuditEntry & { at: string })[]>
 }
 
 export class SqliteAuditStore implements AuditStore {
@@ -27,12 +26,5 @@ export class SqliteAuditStore implements AuditStore {
       entry.target ?? null,
       entry.detail ?? null,
     ])
-  }
-
-  recent(limit: number): Promise<(AuditEntry & { at: string })[]> {
-    return this.db.all(
-      'SELECT at, user_id AS userId, username, action, target, detail FROM audit_log ORDER BY id DESC LIMIT ?',
-      [limit],
-    )
   }
 }

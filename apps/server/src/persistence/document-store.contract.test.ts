@@ -2,7 +2,7 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { tempDir } from '../../test/harness.js'
-import { type DocumentStore, MemoryDocumentStore, SqliteDocumentStore } from './document-store.js'
+import { applyStored, type DocumentStore, MemoryDocumentStore, SqliteDocumentStore, type StoredDocument } from './document-store.js'
 import { newId } from './ids.js'
 import { migrate } from './migrations.js'
 import { SqliteDatabase } from './sqlite.js'
@@ -21,11 +21,8 @@ function contract(name: string, create: () => Promise<{ store: DocumentStore; sh
       return update!
     }
 
-    function restore(stored: { state: Uint8Array | undefined; updates: Uint8Array[] }): string {
-      const doc = new Y.Doc()
-      if (stored.state) Y.applyUpdate(doc, stored.state)
-      for (const u of stored.updates) Y.applyUpdate(doc, u)
-      return doc.getText('t').toString()
+    function restore(stored: StoredDocument): string {
+      return applyStored(new Y.Doc(), stored).getText('t').toString()
     }
 
     it('loads nothing for a sheet without content', async () => {

@@ -1,3 +1,4 @@
+import * as Y from 'yjs'
 import type { SqliteDatabase } from './sqlite.js'
 import { nowIso } from './ids.js'
 
@@ -6,6 +7,15 @@ export interface StoredDocument {
   state: Uint8Array | undefined
   /** Updates accepted since, oldest first. */
   updates: Uint8Array[]
+}
+
+/** Loading = stored state + log: applies both to `doc` (inside one transaction, under `origin`). */
+export function applyStored(doc: Y.Doc, stored: StoredDocument, origin: unknown = null): Y.Doc {
+  doc.transact(() => {
+    if (stored.state) Y.applyUpdate(doc, stored.state)
+    for (const update of stored.updates) Y.applyUpdate(doc, update)
+  }, origin)
+  return doc
 }
 
 export interface UpdateEntry {

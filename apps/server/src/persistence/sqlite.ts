@@ -69,9 +69,7 @@ export class SqliteDatabase {
         throw error
       }
     }
-    const next = this.queue.then(run, run)
-    this.queue = next.catch(() => undefined)
-    return next
+    return this.serialized(run)
   }
 
   close(): Promise<void> {

@@ -31,8 +31,6 @@ export class Connection {
   private document: SharedDocument | undefined
   private waiting: ArrayBuffer[] = []
   private closed = false
-  /** Document changes dropped because the connection may only read. */
-  droppedUpdates = 0
   /** Called with each change that reached a frozen (approved) sheet, to keep it aside. */
   onRejected: ((update: Uint8Array) => void) | undefined
   /** The session the connection was opened with, so that logging out closes it. */
@@ -110,7 +108,6 @@ export class Connection {
         } else if (syncType === syncProtocol.messageYjsSyncStep2 || syncType === syncProtocol.messageYjsUpdate) {
           const update = decoding.readVarUint8Array(decoder)
           if (this.readOnly) {
-            this.droppedUpdates++
             if (this.readOnlyReason === 'approved') this.onRejected?.(update)
             return
           }

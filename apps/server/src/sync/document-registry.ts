@@ -1,7 +1,7 @@
 import { CloseCode, type HoshinMessage } from '@hoshin/protocol'
 import type { Logger } from 'pino'
 import * as Y from 'yjs'
-import type { DocumentStore } from '../persistence/document-store.js'
+import { applyStored, type DocumentStore } from '../persistence/document-store.js'
 import type { Connection } from './connection.js'
 import { SharedDocument } from './shared-document.js'
 import { type UpdateLogOptions, UpdateLog } from './update-log.js'
@@ -88,13 +88,8 @@ export class DocumentRegistry {
   async read<T>(sheetId: string, read: (doc: Y.Doc) => T): Promise<T> {
     const live = await this.live(sheetId)
     if (live) return read(live.doc)
-    const stored = await this.store.load(sheetId)
-    const doc = new Y.Doc()
+    const doc = applyStored(new Y.Doc(), await this.store.load(sheetId))
     try {
-      doc.transact(() => {
-        if (stored.state) Y.applyUpdate(doc, stored.state)
-        for (const update of stored.updates) Y.applyUpdate(doc, update)
-      })
       return read(doc)
     } finally {
       doc.destroy()

@@ -1,6 +1,6 @@
 import { Awareness, removeAwarenessStates } from 'y-protocols/awareness'
 import * as Y from 'yjs'
-import type { StoredDocument } from '../persistence/document-store.js'
+import { applyStored, type StoredDocument } from '../persistence/document-store.js'
 import type { Connection } from './connection.js'
 import { awarenessUpdate, syncUpdate } from './messages.js'
 
@@ -24,10 +24,7 @@ export class SharedDocument {
   ) {
     // The server takes no part in presence itself.
     this.awareness.setLocalState(null)
-    this.doc.transact(() => {
-      if (stored.state) Y.applyUpdate(this.doc, stored.state)
-      for (const update of stored.updates) Y.applyUpdate(this.doc, update)
-    }, LOAD)
+    applyStored(this.doc, stored, LOAD)
     this.doc.on('update', this.handleUpdate)
     this.awareness.on('update', this.handleAwareness)
   }

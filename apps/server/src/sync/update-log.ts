@@ -84,10 +84,6 @@ export class UpdateLog {
   compacted(sheetId: string): void {
     this.lengths.set(sheetId, { rows: 0, bytes: 0 })
   }
-
-  get pendingCount(): number {
-    return this.pending.length
-  }
 }
 
 function mergePerSheet(batch: UpdateEntry[]): UpdateEntry[] {

@@ -4,7 +4,7 @@ import type * as Y from 'yjs'
 import { api } from '../api/client'
 import { useErrorMessage } from '../app/useErrorMessage'
 import { findRowList, listNames } from '../editor/rows'
-import { useI18n } from '../i18n/I18nProvider'
+import { formatDateTime, useI18n } from '../i18n/I18nProvider'
 import { UNREAD_CHANGED } from './useThreads'
 
 export interface NewThread {
@@ -28,15 +28,6 @@ export function threadLabel(doc: Y.Doc, thread: ThreadView): string {
     return `${place}「${thread.quote}」`
   }
   return `${kindNames[thread.target.kind]}${rank ? ` ${rank}` : ''}`
-}
-
-/** A target's stable key, to group threads by row. */
-export function targetKey(target: CommentTarget): string {
-  return target.id
-}
-
-function when(iso: string | null, locale: string): string {
-  return iso ? new Date(iso).toLocaleString(locale === 'ja' ? 'ja-JP' : 'en-GB', { dateStyle: 'short', timeStyle: 'short' }) : ''
 }
 
 interface Props {
@@ -87,12 +78,12 @@ export function CommentsPanel({ sheetId, doc, me, threads, refresh, draft, onDra
     })
   }
 
-  const rows = [...new Map(threads.map((th) => [targetKey(th.target), threadLabel(doc, th)])).entries()]
+  const rows = [...new Map(threads.map((th) => [th.target.id, threadLabel(doc, th)])).entries()]
   const shown = threads.filter(
     (th) =>
       (state === 'all' || th.state === state) &&
       (scope === 'all' || (scope === 'mine' ? th.mine : th.mySection)) &&
-      (!row || targetKey(th.target) === row),
+      (!row || th.target.id === row),
   )
 
   return (
@@ -147,7 +138,7 @@ export function CommentsPanel({ sheetId, doc, me, threads, refresh, draft, onDra
       </div>
       {shown.length === 0 && <p className="muted">{t('comments.none')}</p>}
       {shown.map((thread) => (
-        <Thread key={thread.id} thread={thread} me={me} label={threadLabel(doc, thread)} base={`${base}/${thread.id}`} act={act} onOpen={() => markRead(thread)} when={(iso) => when(iso, locale)} />
+        <Thread key={thread.id} thread={thread} me={me} label={threadLabel(doc, thread)} base={`${base}/${thread.id}`} act={act} onOpen={() => markRead(thread)} when={(iso) => formatDateTime(iso, locale)} />
       ))}
     </aside>
   )

@@ -42,3 +42,8 @@ export function useI18n(): I18n {
   if (!value) throw new Error('useI18n outside I18nProvider')
   return value
 }
+
+/** A date and time as people read it in the chosen language (2026/11/24 5:17 or 24/11/2026, 05:17). */
+export function formatDateTime(iso: string | null, locale: string, dateStyle: 'short' | 'medium' = 'short'): string {
+  return iso ? new Date(iso).toLocaleString(locale === 'ja' ? 'ja-JP' : 'en-GB', { dateStyle, timeStyle: 'short' }) : ''
+}

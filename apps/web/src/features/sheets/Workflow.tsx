@@ -3,13 +3,12 @@ import type { Sheet, SheetChange } from '@hoshin/sheet'
 import { type FormEvent, useEffect, useId, useState } from 'react'
 import { api } from '../../api/client'
 import { useErrorMessage } from '../../app/useErrorMessage'
-import { useI18n } from '../../i18n/I18nProvider'
+import { formatDateTime, useI18n } from '../../i18n/I18nProvider'
 import { WORKFLOW_EVENT } from '../../sync/useSheetSession'
 import { SheetView } from './SheetView'
 
-function when(iso: string, locale: string) {
-  return new Date(iso).toLocaleString(locale === 'ja' ? 'ja-JP' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short' })
-}
+const when = (iso: string, locale: string) => formatDateTime(iso, locale, 'medium')
+
 
 /** Status, the 承認済 banner, and the steps this person may take (the server checks them again). */
 export function WorkflowBar({ summary, onChanged }: { summary: SheetSummary; onChanged: (s: SheetSummary) => void }) {
