@@ -1,0 +1,51 @@
+// A client of the server under test, as its users would run it: the stock y-websocket provider (Hoshin and
+// the reference y-websocket server speak that protocol) or @hocuspocus/provider (Hocuspocus's own).
+// `openClient` resolves once the client has synced.
+import { HocuspocusProvider } from '@hocuspocus/provider'
+import WebSocket from 'ws'
+import { WebsocketProvider } from 'y-websocket'
+import * as Y from 'yjs'
+
+export function openClient({ protocol, url, room, cookie, presence = true }) {
+  const doc = new Y.Doc()
+  class CookieWebSocket extends WebSocket {
+    constructor(address, protocols) {
+      super(address, protocols, cookie ? { headers: { cookie } } : {})
+    }
+  }
+  if (protocol === 'hocuspocus') {
+    return new Promise((resolve, reject) => {
+      const provider = new HocuspocusProvider({
+        url,
+        name: room,
+        document: doc,
+        // A reader without presence: with it, 1,500 readers renewing presence every 15 s would be the load.
+        ...(presence ? {} : { awareness: null }),
+        WebSocketPolyfill: CookieWebSocket,
+        onSynced: () =>
+          resolve({
+            doc,
+            close: () => {
+              provider.destroy()
+              doc.destroy()
+            },
+          }),
+        onAuthenticationFailed: ({ reason }) => reject(new Error(reason)),
+      })
+    })
+  }
+  const provider = new WebsocketProvider(url, room, doc, { WebSocketPolyfill: CookieWebSocket, disableBc: true })
+  // Hoshin's own messages (session, comments, workflow): a stock client ignores them.
+  provider.messageHandlers[100] = () => undefined
+  // A reader without presence: with it, 1,500 readers renewing presence every 15 s would be the load.
+  if (!presence) provider.awareness.setLocalState(null)
+  const client = {
+    doc,
+    close: () => {
+      provider.awareness.destroy()
+      provider.destroy()
+      doc.destroy()
+    },
+  }
+  return new Promise((resolve) => (provider.synced ? resolve(client) : provider.once('synced', () => resolve(client))))
+}
