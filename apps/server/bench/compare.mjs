@@ -86,7 +86,7 @@ const targets = {
     await seedDemo(services)
     const rooms = []
     for (let i = 0; i < roomCount; i++) {
-      const record = await services.stores.sheets.create({ departmentId: 'somu', fiscalYear: 3000 + i, state: Y.encodeStateAsUpdate(new Y.Doc()) })
+      const record = await services.stores.sheets.create({ departmentId: 'somu', fiscalYear: 2040 + i, state: Y.encodeStateAsUpdate(new Y.Doc()) })
       rooms.push(record.id)
     }
     await db.close()

@@ -15,6 +15,14 @@ export interface E2eServer {
   dataDir: string
 }
 
+// What a test file started, stopped after it. Registered here, at import, rather than from inside
+// beforeAll: when a beforeAll fails (no browser, say), hooks it would have registered never run and the
+// server would outlive the test run.
+const cleanups: (() => Promise<void>)[] = []
+afterAll(async () => {
+  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()))
+})
+
 /**
  * The real server, built, as its own process on a free port with a fresh SQLite file and the demo town,
  * serving this app's production build. Stopped after the test file.
@@ -25,7 +33,7 @@ export async function startServer(): Promise<E2eServer> {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', HOSHIN_DATA_DIR: dataDir, HOSHIN_WEB_DIR: webDist, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
-  afterAll(async () => {
+  cleanups.push(async () => {
     await stop(child)
     await rm(dataDir, { recursive: true, force: true })
   })
@@ -48,7 +56,7 @@ export async function startServer(): Promise<E2eServer> {
 }
 
 function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve()
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
   return new Promise((resolve) => {
     child.once('exit', () => resolve())
     child.kill('SIGTERM')
@@ -70,7 +78,7 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-quic',
     ],
   })
-  afterAll(() => browser.close())
+  cleanups.push(() => browser.close())
   return browser
 }
 
