@@ -1,5 +1,13 @@
 import { fiscalYearLabel, newRowId, type Sheet, SHEET_FORMAT, sheetSchema } from '@hoshin/sheet'
-import ExcelJS from 'exceljs'
+import type ExcelJS from 'exceljs'
+
+/**
+ * exceljs is loaded on the first export or import, not at start: it is ~28 MiB of resident memory that a
+ * server busy with co-editing never needs.
+ */
+async function loadExcel(): Promise<typeof ExcelJS> {
+  return (await import('exceljs')).default
+}
 
 /** Columns of every table: A rank, B name, C content (or outcome), D 担当係名, E 連携課名, F 事業費, G row id (hidden). */
 const widths = [9, 30, 44, 18, 14, 13, 12]
@@ -133,7 +141,7 @@ function addMarker(workbook: ExcelJS.Workbook, entries: { worksheet: string; she
 }
 
 export async function workbookFor(entries: { sheet: Sheet; footer: string }[]): Promise<Buffer> {
-  const workbook = new ExcelJS.Workbook()
+  const workbook = new (await loadExcel()).Workbook()
   workbook.creator = 'Hoshin'
   const named = entries.map(({ sheet, footer }) => {
     const worksheet = sheet.department.name.slice(0, 31)
@@ -171,7 +179,7 @@ function names(cell: ExcelJS.Cell): string[] {
 
 /** Reads a Hoshin-exported workbook (after staff edited it) back into canonical JSON. */
 export async function sheetFromWorkbook(data: Uint8Array, expected: { departmentId: string; fiscalYear: number }): Promise<Sheet> {
-  const workbook = new ExcelJS.Workbook()
+  const workbook = new (await loadExcel()).Workbook()
   try {
     await workbook.xlsx.load(data as unknown as ArrayBuffer)
   } catch {
