@@ -3,8 +3,9 @@
 // protocol differs) that type and time each edit from its sender to its arrival at every other client of
 // the same room. The clock is shared across processes: performance.timeOrigin + performance.now().
 //
-// Message in: { protocol, url, cookie, clients: [{ room, writes, presence }], rate, seconds }; the process answers
-// { ready } once every client has synced, waits for 'go', types for `seconds`, then answers
+// The process says { listening } first (a message sent before its listener exists would be lost while its
+// imports load), then takes { protocol, url, cookie, clients: [{ room, writes, presence }], rate, seconds },
+// answers { ready } once every client has synced, waits for 'go', types for `seconds`, then answers
 // { sent, latencies } and exits.
 import { openClient } from './clients.mjs'
 
@@ -54,3 +55,4 @@ process.once('message', async ({ protocol, url, cookie, clients: plan, rate, sec
   for (const client of clients) client.close()
   process.exit(0)
 })
+process.send({ listening: true })

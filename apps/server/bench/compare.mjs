@@ -172,17 +172,22 @@ async function typing(target, plan, rate, seconds) {
     const clients = plan.slice(w * share, (w + 1) * share)
     if (!clients.length) continue
     const worker = fork(path.join(here, 'client-worker.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' })
-    worker.send({ protocol: target.protocol, url: target.url, cookie: target.cookie, clients, rate, seconds })
-    workers.push(worker)
+    worker.on('exit', (code) => {
+      if (code !== 0) throw new Error(`load generator exited with ${code}`)
+    })
+    workers.push({ worker, clients })
   }
-  await Promise.all(workers.map((w) => new Promise((r) => w.once('message', r))))
+  const next = ({ worker }) => new Promise((r) => worker.once('message', r))
+  await Promise.all(workers.map(next))
+  for (const { worker, clients } of workers) worker.send({ protocol: target.protocol, url: target.url, cookie: target.cookie, clients, rate, seconds })
+  await Promise.all(workers.map(next))
   const before = procStat(target.child.pid)
   let peak = before.rss
   const sampler = setInterval(() => {
     peak = Math.max(peak, procStat(target.child.pid).rss)
   }, 200)
-  const results = workers.map((w) => new Promise((r) => w.once('message', r)))
-  for (const w of workers) w.send('go')
+  const results = workers.map(next)
+  for (const { worker } of workers) worker.send('go')
   const all = await Promise.all(results)
   clearInterval(sampler)
   const after = procStat(target.child.pid)
