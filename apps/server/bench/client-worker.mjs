@@ -51,8 +51,8 @@ process.once('message', async ({ protocol, url, cookie, clients: plan, rate, sec
   for (const t of timers) clearTimeout(t)
   for (const client of writers) clearInterval(client.timer)
   await new Promise((r) => setTimeout(r, 1500))
-  process.send({ sent, latencies: Float64Array.from(latencies) })
   for (const client of clients) client.close()
-  process.exit(0)
+  // Exit only once the answer is written: a large one still queued when the process exits is lost.
+  process.send({ sent, latencies: Float64Array.from(latencies) }, () => process.exit(0))
 })
 process.send({ listening: true })
