@@ -59,6 +59,23 @@ function contract(name: string, create: () => Promise<{ store: DocumentStore; sh
       expect(restore(await store.load(b))).toBe('B')
     })
 
+    it('appends a batch larger than one statement holds, interleaved over sheets, in order', async () => {
+      const { store, sheet } = await create()
+      const ids = [await sheet(), await sheet(), await sheet()]
+      const docs = ids.map(() => new Y.Doc())
+      const expected = ['', '', '']
+      const batch = Array.from({ length: 1201 }, (_, i) => {
+        const ch = String.fromCharCode(0x3042 + (i % 80))
+        expected[i % 3] += ch
+        return { sheetId: ids[i % 3]!, update: edit(docs[i % 3]!, ch) }
+      })
+      await store.append(batch)
+      for (const [i, id] of ids.entries()) {
+        expect(await store.logLength(id)).toBe(i === 0 ? 401 : 400)
+        expect(restore(await store.load(id))).toBe(expected[i])
+      }
+    })
+
     it('compacts: the state replaces the log, content unchanged, later appends still load', async () => {
       const { store, sheet } = await create()
       const id = await sheet()
