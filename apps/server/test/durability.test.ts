@@ -45,6 +45,21 @@ describe('durable storage', () => {
     expect(server.services.documents.openCount).toBe(1)
   })
 
+  it('stores a burst of 1,000 edits whole, in rows of at most 64 merged updates (merging is superlinear)', async () => {
+    const server = await startTestServer()
+    const sheetId = await sheetIdOf(server)
+    const client = collabClient(server.url, sheetId, await new TestClient(server.url).login('kikaku'))
+    await client.synced()
+    const cell = cellText(client.doc, 'issues', 'issue-1', 'text')
+    for (let i = 0; i < 1000; i++) cell.insert(0, String(i % 10))
+    const expected = cell.toString()
+    await eventually(async () => {
+      const disk = await readFromDisk(server.services.config.databaseFile, sheetId)
+      expect(disk.sheet.issues[0]!.text).toBe(expected)
+      expect(disk.logLength).toBeGreaterThanOrEqual(Math.ceil(1000 / 64))
+    })
+  })
+
   it('keeps every update across a server restart on the same database', async () => {
     const dir = await tempDir()
     const first = await startServer(testConfig(dir))
