@@ -1,6 +1,7 @@
 // A client of the server under test, as its users would run it: the stock y-websocket provider (Hoshin and
 // the reference y-websocket server speak that protocol) or @hocuspocus/provider (Hocuspocus's own).
-// `openClient` resolves once the client has synced.
+// `openClient` resolves once the client has synced. `presence: false` makes a reader without presence:
+// with it, 1,500 readers renewing their presence every 15 s would be the load instead of the document.
 import { HocuspocusProvider } from '@hocuspocus/provider'
 import WebSocket from 'ws'
 import { WebsocketProvider } from 'y-websocket'
@@ -19,7 +20,6 @@ export function openClient({ protocol, url, room, cookie, presence = true }) {
         url,
         name: room,
         document: doc,
-        // A reader without presence: with it, 1,500 readers renewing presence every 15 s would be the load.
         ...(presence ? {} : { awareness: null }),
         WebSocketPolyfill: CookieWebSocket,
         onSynced: () =>
@@ -37,7 +37,6 @@ export function openClient({ protocol, url, room, cookie, presence = true }) {
   const provider = new WebsocketProvider(url, room, doc, { WebSocketPolyfill: CookieWebSocket, disableBc: true })
   // Hoshin's own messages (session, comments, workflow): a stock client ignores them.
   provider.messageHandlers[100] = () => undefined
-  // A reader without presence: with it, 1,500 readers renewing presence every 15 s would be the load.
   if (!presence) provider.awareness.setLocalState(null)
   const client = {
     doc,
