@@ -110,6 +110,24 @@ describe('co-editing through /collab/:sheetId with stock y-websocket providers',
     })
   })
 
+  it('an edit that overtakes the sync handshake (offline edits, typing as the socket opens) keeps the connection and arrives', async () => {
+    // After a server restart that lost its last unflushed updates, or after editing offline, a client's
+    // next keystroke can reach the server before the handshake has sent what the server lacks. y-websocket
+    // clients never reconnect after a 44xx close, so refusing it would cut the editor off for good.
+    const a = await editor('kikaku')
+    a.provider.disconnect()
+    cellText(a.doc, 'projects', 'project-9', 'name').insert(0, '【先】')
+    a.provider.on('status', ({ status }) => {
+      // Emitted when the socket opens, before the provider sends its sync step 1.
+      if (status === 'connected') cellText(a.doc, 'projects', 'project-9', 'name').insert(0, '【後】')
+    })
+    a.provider.connect()
+    const b = await editor('zero')
+    await eventually(() => expect(docToSheet(b.doc).projects.find((p) => p.id === 'project-9')!.name).toMatch(/^【後】【先】/))
+    expect(a.closeEvents).toEqual([])
+    expect(a.provider.wsconnected).toBe(true)
+  })
+
   it('export.json shows live edits while the sheet is open', async () => {
     const a = await editor('kikaku')
     cellText(a.doc, 'measures', 'measure-4', 'name').insert(0, '【ライブ】')
@@ -199,9 +217,10 @@ describe('permissions at the upgrade', () => {
 })
 
 describe('limits and bad input', () => {
-  async function rawSocket(): Promise<WebSocket> {
+  async function rawSocket(onMessage?: (data: Buffer) => void): Promise<WebSocket> {
     const cookie = (await as('kikaku')).cookieHeader()!
     const ws = new WebSocket(`${server.url.replace('http', 'ws')}/collab/${sheetId}`, { headers: { cookie } })
+    if (onMessage) ws.on('message', onMessage)
     await new Promise((resolve, reject) => {
       ws.once('open', resolve)
       ws.once('error', reject)
@@ -248,6 +267,31 @@ describe('limits and bad input', () => {
     expect(live).toBe(before)
     const fresh = await editor('kikaku')
     expect(JSON.stringify(docToSheet(fresh.doc))).toBe(before)
+  })
+
+  it('keeps aside an update that starts past the document, asks for what is missing, and applies what follows', async () => {
+    const source = new Y.Doc()
+    Y.applyUpdate(source, Y.encodeStateAsUpdate((await editor()).doc))
+    const updates: Uint8Array[] = []
+    source.on('update', (u: Uint8Array) => updates.push(u))
+    cellText(source, 'issues', 'issue-2', 'text').insert(0, '先')
+    cellText(source, 'issues', 'issue-2', 'text').insert(1, '後')
+    const stepOnes: number[] = []
+    const ws = await rawSocket((data) => {
+      if (data[0] === 0 && data[1] === 0) stepOnes.push(Date.now())
+    })
+    await eventually(() => expect(stepOnes).toHaveLength(1)) // the greeting
+    const message = (u: Uint8Array) => new Uint8Array([0, 2, ...varUint(u.length), ...u])
+    ws.send(message(updates[1]!)) // '後' without the '先' it follows
+    await eventually(() => expect(stepOnes).toHaveLength(2))
+    const live = () => server.services.documents.read(sheetId, (doc) => ({ text: docToSheet(doc).issues[1]!.text, pending: doc.store.pendingStructs }))
+    expect(await live()).toMatchObject({ pending: null })
+    expect((await live()).text).not.toContain('後')
+    ws.send(message(updates[0]!))
+    ws.send(message(updates[1]!))
+    await eventually(async () => expect((await live()).text).toMatch(/^先後/))
+    expect(ws.readyState).toBe(WebSocket.OPEN)
+    ws.close()
   })
 
   it('rejects a well-formed update that is truncated inside, without applying part of it', async () => {

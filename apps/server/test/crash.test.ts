@@ -3,7 +3,7 @@ import { createServer } from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { docToSheet } from '@hoshin/sheet'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { applyStored, SqliteDocumentStore } from '../src/persistence/document-store.js'
 import { SqliteDatabase } from '../src/persistence/sqlite.js'
@@ -21,11 +21,19 @@ function freePort(): Promise<number> {
   })
 }
 
+// A failed run must not leave its server behind (it would keep vitest, and the port, alive).
+const running = new Set<ChildProcess>()
+afterEach(() => {
+  for (const child of running) child.kill('SIGKILL')
+})
+
 function start(dir: string, port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, [path.join(here, '..', 'dist', 'main.js')], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', HOSHIN_DATA_DIR: dir, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
+  running.add(child)
+  child.on('exit', () => running.delete(child))
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('Hoshin: http')) resolve(child)
@@ -75,7 +83,13 @@ describe('crash', () => {
       const texts = clients.map((c) => situationText(c.doc))
       expect(new Set(texts).size).toBe(1)
       for (let i = 0; i < 20; i++) expect([...texts[0]!].filter((ch) => ch === mark(i)).length).toBe(typed[i])
-    }, 45_000)
+    }, 45_000).catch((error) => {
+      // Which clients fell behind, and how their connections ended, says more than the diff of two texts.
+      for (const [i, c] of clients.entries()) {
+        console.log(`client ${i}: connected ${c.provider.wsconnected}, synced ${c.provider.synced}, closes ${JSON.stringify(c.closeEvents)}`)
+      }
+      throw error
+    })
     console.log(`20 clients converged ${Date.now() - restartedAt} ms after the restart`)
     const expected = situationText(clients[0]!.doc)
     for (const c of clients) c.destroy()

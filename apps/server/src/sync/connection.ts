@@ -20,6 +20,18 @@ const MAX_WAITING = 256
 
 class ProtocolError extends Error {}
 
+/** Whether every struct of `update` continues what `doc` has (or what the update itself brings before it). */
+function follows(doc: Y.Doc, update: Uint8Array): boolean {
+  const { structs } = Y.decodeUpdate(update)
+  const known = new Map<number, number>()
+  for (const { id, length } of structs) {
+    const have = known.get(id.client) ?? Y.getState(doc.store, id.client)
+    if (id.clock > have) return false
+    known.set(id.client, Math.max(have, id.clock + length))
+  }
+  return true
+}
+
 /**
  * One person's websocket on one sheet. Speaks the y-websocket protocol; a read-only connection is the
  * same code path whose document changes are dropped (never applied, never stored). Messages that
@@ -31,6 +43,8 @@ export class Connection {
   private document: SharedDocument | undefined
   private waiting: ArrayBuffer[] = []
   private closed = false
+  /** A sync step 1 went out for an update that overtook the handshake; its answer is awaited. */
+  private resyncAsked = false
   /** Called with each change that reached a frozen (approved) sheet, to keep it aside. */
   onRejected: ((update: Uint8Array) => void) | undefined
   /** The session the connection was opened with, so that logging out closes it. */
@@ -111,15 +125,18 @@ export class Connection {
             if (this.readOnlyReason === 'approved') this.onRejected?.(update)
             return
           }
-          // Decode fully before applying, so a truncated or garbled update never half-applies, and refuse
-          // one that starts past what the document has: an honest client after sync never sends that, and
-          // it would sit in the stored state as pending garbage.
-          const { structs } = Y.decodeUpdate(update)
-          const known = new Map<number, number>()
-          for (const { id, length } of structs) {
-            const have = known.get(id.client) ?? Y.getState(document.doc.store, id.client)
-            if (id.clock > have) throw new ProtocolError('update depends on missing content')
-            known.set(id.client, Math.max(have, id.clock + length))
+          // Decode fully before applying, so a truncated or garbled update never half-applies.
+          if (!follows(document.doc, update)) {
+            // It starts past what the document has. An honest client does this when an edit overtakes the
+            // handshake (edits made offline, or a restart lost the last unflushed updates): not applied,
+            // so a forged one cannot sit in the stored state as pending content, and not a protocol
+            // error, for y-websocket clients never reconnect after one. Ask once for everything the
+            // server lacks: the client's sync step 2 answer carries this update too.
+            if (syncType === syncProtocol.messageYjsUpdate && !this.resyncAsked) {
+              this.resyncAsked = true
+              this.send(syncStep1(document.doc))
+            }
+            return
           }
           Y.applyUpdate(document.doc, update, this)
         } else {
