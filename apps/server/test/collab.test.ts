@@ -269,27 +269,68 @@ describe('limits and bad input', () => {
     expect(JSON.stringify(docToSheet(fresh.doc))).toBe(before)
   })
 
-  it('keeps aside an update that starts past the document, asks for what is missing, and applies what follows', async () => {
-    const source = new Y.Doc()
-    Y.applyUpdate(source, Y.encodeStateAsUpdate((await editor()).doc))
+  it('keeps aside an update that starts past the document or builds on content it lacks, asks for what is missing, applies it once that comes', async () => {
+    const base = Y.encodeStateAsUpdate((await editor()).doc)
+    // Two writers: the second types next to the first's text, so its update builds on content of another client.
+    const [first, second] = [new Y.Doc(), new Y.Doc()]
     const updates: Uint8Array[] = []
-    source.on('update', (u: Uint8Array) => updates.push(u))
-    cellText(source, 'issues', 'issue-2', 'text').insert(0, '先')
-    cellText(source, 'issues', 'issue-2', 'text').insert(1, '後')
+    for (const doc of [first, second]) {
+      Y.applyUpdate(doc, base)
+      doc.on('update', (u: Uint8Array, origin: unknown) => {
+        if (origin !== 'remote') updates.push(u)
+      })
+    }
+    const relay = (from: Y.Doc, to: Y.Doc) => Y.applyUpdate(to, Y.encodeStateAsUpdate(from, Y.encodeStateVector(to)), 'remote')
+    cellText(first, 'issues', 'issue-2', 'text').insert(0, '一')
+    cellText(first, 'issues', 'issue-2', 'text').insert(1, '二')
+    relay(first, second)
+    cellText(second, 'issues', 'issue-2', 'text').insert(2, '三')
+    cellText(second, 'issues', 'issue-2', 'text').insert(3, '四')
+
     const stepOnes: number[] = []
     const ws = await rawSocket((data) => {
       if (data[0] === 0 && data[1] === 0) stepOnes.push(Date.now())
     })
     await eventually(() => expect(stepOnes).toHaveLength(1)) // the greeting
-    const message = (u: Uint8Array) => new Uint8Array([0, 2, ...varUint(u.length), ...u])
-    ws.send(message(updates[1]!)) // '後' without the '先' it follows
+    const update = (u: Uint8Array) => new Uint8Array([0, 2, ...varUint(u.length), ...u])
+    const stepTwo = (...us: Uint8Array[]) => {
+      const merged = Y.mergeUpdates(us)
+      return new Uint8Array([0, 1, ...varUint(merged.length), ...merged])
+    }
+    const live = () =>
+      server.services.documents.read(sheetId, (doc) => ({
+        text: docToSheet(doc).issues[1]!.text,
+        pending: doc.store.pendingStructs ?? doc.store.pendingDs,
+      }))
+    const [one, two, three, four] = updates as [Uint8Array, Uint8Array, Uint8Array, Uint8Array]
+
+    ws.send(update(two)) // '二' without the '一' it continues
     await eventually(() => expect(stepOnes).toHaveLength(2))
-    const live = () => server.services.documents.read(sheetId, (doc) => ({ text: docToSheet(doc).issues[1]!.text, pending: doc.store.pendingStructs }))
     expect(await live()).toMatchObject({ pending: null })
-    expect((await live()).text).not.toContain('後')
-    ws.send(message(updates[0]!))
-    ws.send(message(updates[1]!))
-    await eventually(async () => expect((await live()).text).toMatch(/^先後/))
+    expect((await live()).text).not.toContain('二')
+    ws.send(stepTwo(one, two)) // what an honest client answers
+    await eventually(async () => expect((await live()).text).toMatch(/^一二/))
+
+    ws.send(update(four)) // the second writer's '四' without its '三'
+    await eventually(() => expect(stepOnes).toHaveLength(3))
+    ws.send(stepTwo(three, four))
+    await eventually(async () => expect((await live()).text).toMatch(/^一二三四/))
+
+    // Text typed next to content the server lacks: its own clock follows, the text it follows does not exist.
+    const [p, q] = [new Y.Doc(), new Y.Doc()]
+    Y.applyUpdate(p, Y.encodeStateAsUpdate(second))
+    cellText(p, 'issues', 'issue-2', 'text').insert(4, '五')
+    Y.applyUpdate(q, Y.encodeStateAsUpdate(p))
+    const fromP = Y.encodeStateAsUpdate(p, Y.encodeStateVector(second))
+    const fromQ: Uint8Array[] = []
+    q.on('update', (u: Uint8Array) => fromQ.push(u))
+    cellText(q, 'issues', 'issue-2', 'text').insert(5, '六')
+    ws.send(update(fromQ[0]!))
+    await eventually(() => expect(stepOnes).toHaveLength(4))
+    expect(await live()).toMatchObject({ pending: null })
+    expect((await live()).text).not.toContain('六')
+    ws.send(stepTwo(fromP, fromQ[0]!))
+    await eventually(async () => expect((await live()).text).toMatch(/^一二三四五六/))
     expect(ws.readyState).toBe(WebSocket.OPEN)
     ws.close()
   })

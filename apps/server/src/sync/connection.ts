@@ -125,20 +125,26 @@ export class Connection {
             if (this.readOnlyReason === 'approved') this.onRejected?.(update)
             return
           }
-          // Decode fully before applying, so a truncated or garbled update never half-applies.
+          // The answer to a sync step 1 this connection was sent; a later gap may ask again.
+          if (syncType === syncProtocol.messageYjsSyncStep2) this.resyncAsked = false
+          // Decode fully before applying, so a truncated or garbled update never half-applies. One that
+          // starts past what the document has is not applied at all; it is no protocol error either:
+          // an honest client sends one when an edit overtakes the handshake (edits made offline, or a
+          // restart lost the last unflushed updates), and y-websocket clients never reconnect after a 44xx.
           if (!follows(document.doc, update)) {
-            // It starts past what the document has. An honest client does this when an edit overtakes the
-            // handshake (edits made offline, or a restart lost the last unflushed updates): not applied,
-            // so a forged one cannot sit in the stored state as pending content, and not a protocol
-            // error, for y-websocket clients never reconnect after one. Ask once for everything the
-            // server lacks: the client's sync step 2 answer carries this update too.
-            if (syncType === syncProtocol.messageYjsUpdate && !this.resyncAsked) {
-              this.resyncAsked = true
-              this.send(syncStep1(document.doc))
-            }
+            this.askForMissing(syncType)
             return
           }
           Y.applyUpdate(document.doc, update, this)
+          const { store } = document.doc
+          if (store.pendingStructs || store.pendingDs) {
+            // Part of it refers to content the server lacks (text next to, or a deletion of, another
+            // client's lost edit). Yjs would hold that part back until the content comes; it is dropped
+            // instead, so nothing unresolvable lives in memory or reaches the stored state.
+            store.pendingStructs = null
+            store.pendingDs = null
+            this.askForMissing(syncType)
+          }
         } else {
           throw new ProtocolError(`unknown sync message ${syncType}`)
         }
@@ -156,6 +162,16 @@ export class Connection {
       default:
         throw new ProtocolError(`unknown message type ${type}`)
     }
+  }
+
+  /**
+   * Asks the client for everything the server lacks (sync step 1), once until it answers: its sync step 2
+   * carries what was not applied. A step 2 that itself has a gap gets no new request (no ping-pong).
+   */
+  private askForMissing(syncType: number): void {
+    if (syncType !== syncProtocol.messageYjsUpdate || this.resyncAsked || !this.document) return
+    this.resyncAsked = true
+    this.send(syncStep1(this.document.doc))
   }
 
   send(message: Uint8Array): void {
