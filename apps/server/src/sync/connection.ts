@@ -20,18 +20,6 @@ const MAX_WAITING = 256
 
 class ProtocolError extends Error {}
 
-/** Whether every struct of `update` continues what `doc` has (or what the update itself brings before it). */
-function follows(doc: Y.Doc, update: Uint8Array): boolean {
-  const { structs } = Y.decodeUpdate(update)
-  const known = new Map<number, number>()
-  for (const { id, length } of structs) {
-    const have = known.get(id.client) ?? Y.getState(doc.store, id.client)
-    if (id.clock > have) return false
-    known.set(id.client, Math.max(have, id.clock + length))
-  }
-  return true
-}
-
 /**
  * One person's websocket on one sheet. Speaks the y-websocket protocol; a read-only connection is the
  * same code path whose document changes are dropped (never applied, never stored). Messages that
@@ -127,23 +115,20 @@ export class Connection {
           }
           // The answer to a sync step 1 this connection was sent; a later gap may ask again.
           if (syncType === syncProtocol.messageYjsSyncStep2) this.resyncAsked = false
-          // Decode fully before applying, so a truncated or garbled update never half-applies. One that
-          // starts past what the document has is not applied at all; it is no protocol error either:
-          // an honest client sends one when an edit overtakes the handshake (edits made offline, or a
-          // restart lost the last unflushed updates), and y-websocket clients never reconnect after a 44xx.
-          if (!follows(document.doc, update)) {
-            this.askForMissing(syncType)
-            return
-          }
+          // Decode fully before applying, so a truncated or garbled update throws here and never half-applies.
+          Y.decodeUpdate(update)
           Y.applyUpdate(document.doc, update, this)
           const { store } = document.doc
           if (store.pendingStructs || store.pendingDs) {
-            // Part of it refers to content the server lacks (text next to, or a deletion of, another
-            // client's lost edit). Yjs would hold that part back until the content comes; it is dropped
-            // instead, so nothing unresolvable lives in memory or reaches the stored state.
+            // Part of it builds on content the server lacks: it starts past what the document has, or sits
+            // next to (or deletes) another client's text the server never got. An honest client sends that
+            // when an edit overtakes the handshake (edits made offline, or a restart lost the last unflushed
+            // updates), so it is no protocol error (y-websocket clients never reconnect after a 44xx). Yjs
+            // would hold that part back until the content comes; it is dropped instead, so nothing
+            // unresolvable lives in memory or reaches the stored state, and the client asked for it.
             store.pendingStructs = null
             store.pendingDs = null
-            this.askForMissing(syncType)
+            this.askForMissing(document, syncType)
           }
         } else {
           throw new ProtocolError(`unknown sync message ${syncType}`)
@@ -168,10 +153,10 @@ export class Connection {
    * Asks the client for everything the server lacks (sync step 1), once until it answers: its sync step 2
    * carries what was not applied. A step 2 that itself has a gap gets no new request (no ping-pong).
    */
-  private askForMissing(syncType: number): void {
-    if (syncType !== syncProtocol.messageYjsUpdate || this.resyncAsked || !this.document) return
+  private askForMissing(document: SharedDocument, syncType: number): void {
+    if (syncType !== syncProtocol.messageYjsUpdate || this.resyncAsked) return
     this.resyncAsked = true
-    this.send(syncStep1(this.document.doc))
+    this.send(syncStep1(document.doc))
   }
 
   send(message: Uint8Array): void {
