@@ -2,6 +2,7 @@ import { type HoshinMessage, MessageType, type SessionMessage } from '@hoshin/pr
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import { afterEach } from 'vitest'
+import * as syncProtocol from 'y-protocols/sync'
 import WebSocket from 'ws'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
@@ -106,11 +107,14 @@ export function cellText(doc: Y.Doc, list: string, rowId: string, field: string)
   return (fragment.get(0) as Y.XmlElement).get(0) as Y.XmlText
 }
 
-/** A y-websocket "sync update" message carrying `update`, as a client sends it. */
-export function updateMessage(update: Uint8Array): Uint8Array {
+/**
+ * A y-websocket sync message carrying `update`, as a client sends it: an incremental update, or with
+ * `step2` its answer to the server's sync step 1.
+ */
+export function updateMessage(update: Uint8Array, { step2 = false } = {}): Uint8Array {
   const encoder = encoding.createEncoder()
   encoding.writeVarUint(encoder, MessageType.Sync)
-  encoding.writeVarUint(encoder, 2) // y-protocols messageYjsUpdate
+  encoding.writeVarUint(encoder, step2 ? syncProtocol.messageYjsSyncStep2 : syncProtocol.messageYjsUpdate)
   encoding.writeVarUint8Array(encoder, update)
   return encoding.toUint8Array(encoder)
 }

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
 import type { RunningServer } from '../src/server.js'
-import { type CollabClient, cellText, collabClient, eventually } from './collab-harness.js'
+import { type CollabClient, cellText, collabClient, eventually, updateMessage } from './collab-harness.js'
 import { logins, startTestServer, TestClient } from './harness.js'
 
 let server: RunningServer
@@ -292,11 +292,7 @@ describe('limits and bad input', () => {
       if (data[0] === 0 && data[1] === 0) stepOnes.push(Date.now())
     })
     await eventually(() => expect(stepOnes).toHaveLength(1)) // the greeting
-    const update = (u: Uint8Array) => new Uint8Array([0, 2, ...varUint(u.length), ...u])
-    const stepTwo = (...us: Uint8Array[]) => {
-      const merged = Y.mergeUpdates(us)
-      return new Uint8Array([0, 1, ...varUint(merged.length), ...merged])
-    }
+    const stepTwo = (...us: Uint8Array[]) => updateMessage(Y.mergeUpdates(us), { step2: true })
     const live = () =>
       server.services.documents.read(sheetId, (doc) => ({
         text: docToSheet(doc).issues[1]!.text,
@@ -304,14 +300,14 @@ describe('limits and bad input', () => {
       }))
     const [one, two, three, four] = updates as [Uint8Array, Uint8Array, Uint8Array, Uint8Array]
 
-    ws.send(update(two)) // '二' without the '一' it continues
+    ws.send(updateMessage(two)) // '二' without the '一' it continues
     await eventually(() => expect(stepOnes).toHaveLength(2))
     expect(await live()).toMatchObject({ pending: null })
     expect((await live()).text).not.toContain('二')
     ws.send(stepTwo(one, two)) // what an honest client answers
     await eventually(async () => expect((await live()).text).toMatch(/^一二/))
 
-    ws.send(update(four)) // the second writer's '四' without its '三'
+    ws.send(updateMessage(four)) // the second writer's '四' without its '三'
     await eventually(() => expect(stepOnes).toHaveLength(3))
     ws.send(stepTwo(three, four))
     await eventually(async () => expect((await live()).text).toMatch(/^一二三四/))
@@ -325,7 +321,7 @@ describe('limits and bad input', () => {
     const fromQ: Uint8Array[] = []
     q.on('update', (u: Uint8Array) => fromQ.push(u))
     cellText(q, 'issues', 'issue-2', 'text').insert(5, '六')
-    ws.send(update(fromQ[0]!))
+    ws.send(updateMessage(fromQ[0]!))
     await eventually(() => expect(stepOnes).toHaveLength(4))
     expect(await live()).toMatchObject({ pending: null })
     expect((await live()).text).not.toContain('六')
@@ -343,7 +339,7 @@ describe('limits and bad input', () => {
     source.getMap('meta').set('departmentName', '乗っ取り')
     const update = Y.encodeStateAsUpdate(source)
     const cut = update.slice(0, update.length - 3)
-    const message = new Uint8Array([0, 2, ...varUint(cut.length), ...cut])
+    const message = updateMessage(cut)
     const ws = await rawSocket()
     const closed = closeCode(ws)
     ws.send(message)
@@ -351,13 +347,3 @@ describe('limits and bad input', () => {
     expect(await server.services.documents.read(sheetId, (doc) => JSON.stringify(docToSheet(doc)))).toBe(before)
   })
 })
-
-function varUint(n: number): number[] {
-  const out: number[] = []
-  while (n > 127) {
-    out.push((n & 127) | 128)
-    n >>>= 7
-  }
-  out.push(n)
-  return out
-}
