@@ -1,55 +1,17 @@
-import { type ChildProcess, spawn } from 'node:child_process'
-import { createServer } from 'node:net'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { docToSheet } from '@hoshin/sheet'
-import { afterEach, describe, expect, it } from 'vitest'
-import * as Y from 'yjs'
-import { applyStored, SqliteDocumentStore } from '../src/persistence/document-store.js'
-import { SqliteDatabase } from '../src/persistence/sqlite.js'
+import { describe, expect, it } from 'vitest'
+import type * as Y from 'yjs'
 import { type CollabClient, collabClient, eventually } from './collab-harness.js'
-import { TestClient, tempDir } from './harness.js'
-
-const here = path.dirname(fileURLToPath(import.meta.url))
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number }
-      probe.close(() => resolve(port))
-    })
-  })
-}
-
-// A failed run must not leave its server behind (it would keep vitest, and the port, alive).
-const running = new Set<ChildProcess>()
-afterEach(() => {
-  for (const child of running) child.kill('SIGKILL')
-})
-
-function start(dir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [path.join(here, '..', 'dist', 'main.js')], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', HOSHIN_DATA_DIR: dir, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  running.add(child)
-  child.on('exit', () => running.delete(child))
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('Hoshin: http')) resolve(child)
-    })
-    child.on('exit', (code) => reject(new Error(`server exited ${code}`)))
-  })
-}
+import { readFromDisk, spawnServer, TestClient, tempDir } from './harness.js'
 
 const situationText = (doc: Y.Doc) => docToSheet(doc).situation
 
 describe('crash', () => {
   it('SIGKILL while 20 clients type: after a restart every character is on every client and in the stored state', async () => {
     const dir = await tempDir()
-    const port = await freePort()
-    const url = `http://127.0.0.1:${port}`
-    let server = await start(dir, port)
+    let server = await spawnServer(dir)
+    const { url } = server
     const login = await new TestClient(url).login('kikaku')
     const sheets = await login.get<{ sheets: { id: string; department: { id: string } }[] }>('/api/sheets')
     const sheetId = sheets.body.sheets.find((s) => s.department.id === 'kikaku-zaisei')!.id
@@ -73,10 +35,10 @@ describe('crash', () => {
       )
     const typing = type(40)
     await new Promise((r) => setTimeout(r, 40))
-    server.kill('SIGKILL')
+    server.child.kill('SIGKILL')
     await typing
     await type(10) // typed while the server is down
-    server = await start(dir, port)
+    server = await spawnServer(dir, server.port) // the same address, for the clients to reconnect to
     await type(10) // typed after the restart
     const restartedAt = Date.now()
     await eventually(() => {
@@ -93,15 +55,11 @@ describe('crash', () => {
     console.log(`20 clients converged ${Date.now() - restartedAt} ms after the restart`)
     const expected = situationText(clients[0]!.doc)
     for (const c of clients) c.destroy()
-    const exited = new Promise((r) => server.on('exit', r))
-    server.kill('SIGTERM')
+    const exited = new Promise((r) => server.child.on('exit', r))
+    server.child.kill('SIGTERM')
     await exited
 
-    const db = await SqliteDatabase.open(path.join(dir, 'hoshin.sqlite'))
-    const stored = await new SqliteDocumentStore(db).load(sheetId)
-    await db.close()
-    const doc = applyStored(new Y.Doc(), stored)
-    expect(situationText(doc)).toBe(expected)
+    expect((await readFromDisk(path.join(dir, 'hoshin.sqlite'), sheetId)).sheet.situation).toBe(expected)
     expect(typed.reduce((a, b) => a + b)).toBe(20 * 60)
   }, 90_000)
 })

@@ -1,30 +1,10 @@
-import { spawn } from 'node:child_process'
 import { statSync } from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { docToSheet } from '@hoshin/sheet'
 import { describe, expect, it } from 'vitest'
-import * as Y from 'yjs'
-import { applyStored, SqliteDocumentStore } from '../src/persistence/document-store.js'
-import { SqliteDatabase } from '../src/persistence/sqlite.js'
 import { startServer } from '../src/server.js'
 import { cellText, collabClient, eventually } from './collab-harness.js'
-import { startTestServer, TestClient, tempDir, testConfig } from './harness.js'
-
-const here = path.dirname(fileURLToPath(import.meta.url))
-
-/** Reads a sheet's content through a second, independent SQLite connection: what a crash would leave. */
-async function readFromDisk(file: string, sheetId: string) {
-  const db = await SqliteDatabase.open(file)
-  try {
-    const store = new SqliteDocumentStore(db)
-    const stored = await store.load(sheetId)
-    const doc = applyStored(new Y.Doc(), stored)
-    return { sheet: docToSheet(doc), logLength: stored.updates.length }
-  } finally {
-    await db.close()
-  }
-}
+import { readFromDisk, spawnServer, startTestServer, TestClient, tempDir, testConfig } from './harness.js'
 
 async function sheetIdOf(server: { services: { stores: { sheets: { findByDepartmentYear(d: string, y: number): Promise<{ id: string } | undefined> } } } }) {
   return (await server.services.stores.sheets.findByDepartmentYear('kikaku-zaisei', 2025))!.id
@@ -151,19 +131,7 @@ describe('durable storage', () => {
 
   it('stores every open sheet on SIGTERM', async () => {
     const dir = await tempDir()
-    const child = spawn(process.execPath, [path.join(here, '..', 'dist', 'main.js')], {
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', HOSHIN_DATA_DIR: dir, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = ''
-      child.stdout!.on('data', (chunk: Buffer) => {
-        out += chunk
-        const match = /Hoshin: (http:\/\/\S+)/.exec(out)
-        if (match) resolve(match[1]!.replace('localhost', '127.0.0.1'))
-      })
-      child.on('exit', (code) => reject(new Error(`exited ${code}`)))
-    })
+    const { child, url } = await spawnServer(dir)
     const login = await new TestClient(url).login('kikaku')
     const sheets = await login.get<{ sheets: { id: string; department: { id: string } }[] }>('/api/sheets')
     const sheetId = sheets.body.sheets.find((s) => s.department.id === 'kikaku-zaisei')!.id

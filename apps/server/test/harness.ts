@@ -1,11 +1,15 @@
+import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { SHEET_FORMAT, sheetToDoc } from '@hoshin/sheet'
-import { afterAll } from 'vitest'
+import { fileURLToPath } from 'node:url'
+import { docToSheet, SHEET_FORMAT, sheetToDoc } from '@hoshin/sheet'
+import { afterAll, afterEach } from 'vitest'
 import * as Y from 'yjs'
 import { hashPassword } from '../src/auth/passwords.js'
 import { type Config, loadConfig } from '../src/env.js'
+import { applyStored, SqliteDocumentStore } from '../src/persistence/document-store.js'
+import { SqliteDatabase } from '../src/persistence/sqlite.js'
 import { type RunningServer, startServer } from '../src/server.js'
 
 export async function tempDir(): Promise<string> {
@@ -34,6 +38,47 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
   const server = await startServer(testConfig(dir, overrides))
   afterAll(() => server.close())
   return server
+}
+
+const serverMain = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'main.js')
+// A failed test must not leave its server process behind (it would keep vitest, and the port, alive).
+const spawned = new Set<ChildProcess>()
+afterEach(() => {
+  for (const child of spawned) child.kill('SIGKILL')
+})
+
+/**
+ * The built server (dist/main.js) in a process of its own, as `npm start` runs it, for tests that kill
+ * or signal it. Resolves once it listens; one still running when the test ends is killed.
+ */
+export function spawnServer(dataDir: string, port = 0): Promise<{ child: ChildProcess; url: string; port: number }> {
+  const child = spawn(process.execPath, [serverMain], {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', HOSHIN_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  spawned.add(child)
+  child.on('exit', () => spawned.delete(child))
+  return new Promise((resolve, reject) => {
+    let out = ''
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk
+      const listening = /Hoshin: http:\/\/[^:/]+:(\d+)/.exec(out)
+      if (listening) resolve({ child, url: `http://127.0.0.1:${listening[1]}`, port: Number(listening[1]) })
+    })
+    child.on('exit', (code) => reject(new Error(`server exited ${code}`)))
+  })
+}
+
+/** Reads a sheet's content through a second, independent SQLite connection: what a crash would leave. */
+export async function readFromDisk(file: string, sheetId: string) {
+  const db = await SqliteDatabase.open(file)
+  try {
+    const stored = await new SqliteDocumentStore(db).load(sheetId)
+    const doc = applyStored(new Y.Doc(), stored)
+    return { sheet: docToSheet(doc), logLength: stored.updates.length }
+  } finally {
+    await db.close()
+  }
 }
 
 export interface JsonResponse<T = unknown> {
