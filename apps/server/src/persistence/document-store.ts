@@ -1,6 +1,7 @@
 import * as Y from 'yjs'
 import type { SqliteDatabase } from './sqlite.js'
 import { nowIso } from './ids.js'
+import { chunks } from '../chunks.js'
 
 export interface StoredDocument {
   /** The compacted state (one merged Yjs update), if any. */
@@ -63,16 +64,13 @@ export class SqliteDocumentStore implements DocumentStore {
     // pool and a fresh prepare, which row-by-row made persistence the largest part of the server's CPU
     // under a busy office (150 sheets flushing every 20 ms).
     await this.db.transaction(async (tx) => {
-      for (let i = 0; i < entries.length; i += ROWS_PER_STATEMENT) {
-        const chunk = entries.slice(i, i + ROWS_PER_STATEMENT)
+      for (const chunk of chunks(entries, ROWS_PER_STATEMENT)) {
         await tx.run(
           `INSERT INTO sheet_updates (sheet_id, data) VALUES ${chunk.map(() => '(?, ?)').join(', ')}`,
           chunk.flatMap(({ sheetId, update }) => [sheetId, update]),
         )
       }
-      const touched = [...new Set(entries.map((e) => e.sheetId))]
-      for (let i = 0; i < touched.length; i += ROWS_PER_STATEMENT) {
-        const chunk = touched.slice(i, i + ROWS_PER_STATEMENT)
+      for (const chunk of chunks([...new Set(entries.map((e) => e.sheetId))], ROWS_PER_STATEMENT)) {
         await tx.run(`UPDATE sheets SET updated_at = ? WHERE id IN (${chunk.map(() => '?').join(', ')})`, [now, ...chunk])
       }
     })

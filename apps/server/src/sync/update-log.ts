@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import * as Y from 'yjs'
 import type { DocumentStore, UpdateEntry } from '../persistence/document-store.js'
+import { chunks } from '../chunks.js'
 
 export interface UpdateLogOptions {
   /**
@@ -104,8 +105,7 @@ function mergePerSheet(batch: UpdateEntry[]): UpdateEntry[] {
   }
   const merged: UpdateEntry[] = []
   for (const [sheetId, updates] of bySheet) {
-    for (let i = 0; i < updates.length; i += MERGE_GROUP) {
-      const group = updates.slice(i, i + MERGE_GROUP)
+    for (const group of chunks(updates, MERGE_GROUP)) {
       merged.push({ sheetId, update: group.length === 1 ? group[0]! : Y.mergeUpdates(group) })
     }
   }
