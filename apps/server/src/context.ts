@@ -16,7 +16,8 @@ export interface Actor {
   username: string
   displayName: string
   role: Role
-  department: { id: string; name: string }
+  /** null for admin and planning (企画) accounts, which belong to no department. */
+  department: { id: string; name: string } | null
   section: { id: string; name: string } | null
 }
 

@@ -26,7 +26,8 @@ export interface Me {
   username: string
   displayName: string
   role: Role
-  department: Named
+  /** null for admin and planning (企画) accounts, which belong to no department. */
+  department: Named | null
   section: Named | null
 }
 export interface MeResponse {

@@ -35,6 +35,12 @@ export const ErrorCode = {
   InvalidFile: 'invalid_file',
   /** A Hoshin file of another department or fiscal year. */
   WrongSheet: 'wrong_sheet',
+  /** A department (or a section within its department) of that name exists already. */
+  DuplicateName: 'duplicate_name',
+  /** A user of that user name exists already. */
+  DuplicateUsername: 'duplicate_username',
+  /** A CSV that cannot be applied; `errors` lists each line's problem. Nothing was changed. */
+  InvalidCsv: 'invalid_csv',
 } as const
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 
@@ -46,6 +52,8 @@ export interface ApiErrorBody {
     path?: string
     /** For account_locked: seconds until the next attempt is allowed. */
     retryAfter?: number
+    /** For invalid_csv: each line's problem (1-based line numbers of the file). */
+    errors?: { line: number; message: string }[]
   }
 }
 

@@ -27,14 +27,14 @@ export function writeSessionCookie(c: Context, services: Services, cookie: Cooki
 }
 
 export async function toActor(services: Services, user: UserRecord): Promise<Actor> {
-  const department = await services.stores.org.getDepartment(user.departmentId)
+  const department = user.departmentId ? await services.stores.org.getDepartment(user.departmentId) : undefined
   const section = user.sectionId ? await services.stores.org.getSection(user.sectionId) : undefined
   return {
     id: user.id,
     username: user.username,
     displayName: user.displayName,
     role: user.role,
-    department: { id: user.departmentId, name: department?.name ?? user.departmentId },
+    department: user.departmentId ? { id: user.departmentId, name: department?.name ?? user.departmentId } : null,
     section: section ? { id: section.id, name: section.name } : null,
   }
 }
@@ -55,7 +55,8 @@ export function sessionMiddleware(services: Services): MiddlewareHandler<AppEnv>
       } else {
         if (session.fresh) writeSessionCookie(c, services, services.lucia.createSessionCookie(session.id))
         const record = await services.stores.users.findById(user.id)
-        if (record) {
+        // A disabled account's sessions are ended when it is disabled; this is the second lock.
+        if (record && !record.disabledAt) {
           c.set('actor', await toActor(services, record))
           c.set('sessionId', session.id)
         }

@@ -104,7 +104,7 @@ export class CommentService {
         username: user.username,
         displayName: user.displayName,
         role: user.role,
-        department: { id: user.departmentId, name: department?.name ?? '' },
+        department: user.departmentId ? { id: user.departmentId, name: department?.name ?? '' } : null,
         section: null,
       }
       // Nobody gets an unread mark for a sheet they may not open.

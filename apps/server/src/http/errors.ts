@@ -22,6 +22,9 @@ const messages: Record<ErrorCode, string> = {
   [ErrorCode.PayloadTooLarge]: 'ファイルが大きすぎます（10 MB まで）。',
   [ErrorCode.InvalidFile]: 'Hoshin から書き出したファイルではありません。',
   [ErrorCode.WrongSheet]: 'このファイルは別の課・年度のシートのものです。',
+  [ErrorCode.DuplicateName]: '同じ名前が既にあります。',
+  [ErrorCode.DuplicateUsername]: 'そのユーザー名は既に使われています。',
+  [ErrorCode.InvalidCsv]: 'CSV に誤りがあるため、何も変更していません。',
 }
 
 export class HttpError extends Error {
@@ -29,7 +32,7 @@ export class HttpError extends Error {
     readonly status: ContentfulStatusCode,
     readonly code: ErrorCode,
     message?: string,
-    readonly extra: Partial<Pick<ApiErrorBody['error'], 'path' | 'retryAfter'>> = {},
+    readonly extra: Partial<Pick<ApiErrorBody['error'], 'path' | 'retryAfter' | 'errors'>> = {},
   ) {
     super(message ?? messages[code])
   }
@@ -67,4 +70,8 @@ export const errors = {
   payloadTooLarge: () => new HttpError(413, ErrorCode.PayloadTooLarge),
   invalidFile: (message?: string) => new HttpError(400, ErrorCode.InvalidFile, message),
   wrongSheet: (message?: string) => new HttpError(400, ErrorCode.WrongSheet, message),
+  duplicateName: (message?: string) => new HttpError(409, ErrorCode.DuplicateName, message),
+  duplicateUsername: () => new HttpError(409, ErrorCode.DuplicateUsername),
+  invalidCsv: (lineErrors: { line: number; message: string }[]) =>
+    new HttpError(400, ErrorCode.InvalidCsv, undefined, { errors: lineErrors }),
 }

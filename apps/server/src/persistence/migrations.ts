@@ -4,6 +4,11 @@ export interface Migration {
   version: number
   name: string
   sql: string
+  /**
+   * Rebuilds a table others refer to (SQLite cannot drop NOT NULL in place): runs with foreign keys off,
+   * as SQLite's own 12-step procedure asks, and checks every reference before committing.
+   */
+  rebuildsTables?: boolean
 }
 
 /**
@@ -181,6 +186,88 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX rejected_changes_by_sheet_user ON rejected_changes (sheet_id, user_id);
     `,
   },
+  {
+    version: 6,
+    name: 'a town of its own: organisation upkeep, fiscal years, sheet projections, partner acknowledgements, notifications',
+    rebuildsTables: true,
+    sql: `
+      -- Departments and sections are ordered by hand and retired, never deleted: old sheets keep them.
+      ALTER TABLE departments ADD COLUMN sort_order INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE departments ADD COLUMN retired_at TEXT;
+      UPDATE departments SET sort_order = rowid;
+      ALTER TABLE sections ADD COLUMN sort_order INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE sections ADD COLUMN retired_at TEXT;
+      UPDATE sections SET sort_order = rowid;
+
+      -- Admin and planning (企画) accounts need no department; staff, leads and heads do.
+      -- disabled_at: the account can no longer sign in (kept for authorship).
+      CREATE TABLE users_new (
+        id TEXT PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        display_name TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('staff', 'lead', 'head', 'planning', 'admin')),
+        department_id TEXT REFERENCES departments(id),
+        section_id TEXT REFERENCES sections(id),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        disabled_at TEXT,
+        CHECK (department_id IS NOT NULL OR role IN ('planning', 'admin'))
+      );
+      INSERT INTO users_new (id, username, display_name, password_hash, role, department_id, section_id, created_at, updated_at)
+        SELECT id, username, display_name, password_hash, role, department_id, section_id, created_at, updated_at FROM users;
+      DROP TABLE users;
+      ALTER TABLE users_new RENAME TO users;
+      CREATE INDEX users_by_department ON users (department_id, section_id);
+
+      -- A fiscal year the planning department opened, with its deadline for the sheets (YYYY-MM-DD).
+      CREATE TABLE fiscal_years (
+        year INTEGER PRIMARY KEY,
+        deadline TEXT,
+        opened_by TEXT REFERENCES users(id),
+        opened_at TEXT NOT NULL
+      );
+      -- The approved version of the year before a draft was carried forward from (継続 rows).
+      ALTER TABLE sheets ADD COLUMN previous_sheet_id TEXT REFERENCES sheets(id);
+      ALTER TABLE sheets ADD COLUMN previous_version INTEGER;
+
+      -- What the board reads instead of decoding every Y.Doc: the sheet's canonical JSON and totals,
+      -- written whenever the document is stored and at approval.
+      CREATE TABLE sheet_projections (
+        sheet_id TEXT PRIMARY KEY REFERENCES sheets(id),
+        canonical TEXT NOT NULL,
+        budget_total INTEGER NOT NULL,
+        measures INTEGER NOT NULL,
+        projects INTEGER NOT NULL,
+        edited_at TEXT,
+        edited_by TEXT REFERENCES users(id),
+        updated_at TEXT NOT NULL
+      );
+
+      -- 了承: a partner department acknowledged a row of another department's sheet that names it.
+      CREATE TABLE partner_acks (
+        sheet_id TEXT NOT NULL REFERENCES sheets(id),
+        row_id TEXT NOT NULL,
+        department_id TEXT NOT NULL REFERENCES departments(id),
+        acknowledged_by TEXT NOT NULL REFERENCES users(id),
+        acknowledged_at TEXT NOT NULL,
+        PRIMARY KEY (sheet_id, row_id, department_id)
+      );
+
+      -- In-app notifications, one row per person reached.
+      CREATE TABLE notifications (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id),
+        kind TEXT NOT NULL,
+        sheet_id TEXT REFERENCES sheets(id),
+        link TEXT,
+        text TEXT NOT NULL,
+        at TEXT NOT NULL,
+        read_at TEXT
+      );
+      CREATE INDEX notifications_by_user ON notifications (user_id, at);
+    `,
+  },
 ]
 
 export const LATEST_SCHEMA_VERSION = migrations.at(-1)?.version ?? 0
@@ -202,11 +289,21 @@ export async function migrate(db: SqliteDatabase, list: readonly Migration[] = m
   const applied: number[] = []
   for (const migration of list) {
     if (migration.version <= current) continue
-    await db.transaction(async (tx) => {
-      await tx.exec(migration.sql)
-      // PRAGMA takes no bound parameters; the version is our own integer.
-      await tx.exec(`PRAGMA user_version = ${Math.trunc(migration.version)}`)
-    })
+    // foreign_keys cannot change inside a transaction, so it is turned off around it.
+    if (migration.rebuildsTables) await db.exec('PRAGMA foreign_keys = OFF')
+    try {
+      await db.transaction(async (tx) => {
+        await tx.exec(migration.sql)
+        if (migration.rebuildsTables) {
+          const broken = await tx.all('PRAGMA foreign_key_check')
+          if (broken.length) throw new Error(`migration ${migration.version} would break ${broken.length} references`)
+        }
+        // PRAGMA takes no bound parameters; the version is our own integer.
+        await tx.exec(`PRAGMA user_version = ${Math.trunc(migration.version)}`)
+      })
+    } finally {
+      if (migration.rebuildsTables) await db.exec('PRAGMA foreign_keys = ON')
+    }
     applied.push(migration.version)
   }
   return applied

@@ -8,11 +8,14 @@ export interface UserRecord {
   displayName: string
   passwordHash: string
   role: Role
-  departmentId: string
+  /** null for admin and planning accounts. */
+  departmentId: string | null
   sectionId: string | null
+  /** When the account was disabled (it can no longer sign in), or null. */
+  disabledAt: string | null
 }
 
-export type NewUser = Omit<UserRecord, 'id'>
+export type NewUser = Omit<UserRecord, 'id' | 'disabledAt'>
 
 /**
  * Accounts. A user's id never changes, so authorship survives the yearly transfers (人事異動):
@@ -24,12 +27,12 @@ export interface UserStore {
   findByUsername(username: string): Promise<UserRecord | undefined>
   list(): Promise<UserRecord[]>
   setPasswordHash(id: string, passwordHash: string): Promise<void>
-  move(id: string, departmentId: string, sectionId: string | null): Promise<void>
+  move(id: string, departmentId: string | null, sectionId: string | null): Promise<void>
   setRole(id: string, role: Role): Promise<void>
 }
 
 const columns = `id, username, display_name AS displayName, password_hash AS passwordHash, role,
-  department_id AS departmentId, section_id AS sectionId`
+  department_id AS departmentId, section_id AS sectionId, disabled_at AS disabledAt`
 
 export class SqliteUserStore implements UserStore {
   constructor(private readonly db: SqliteDatabase) {}
@@ -42,7 +45,7 @@ export class SqliteUserStore implements UserStore {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [id, user.username, user.displayName, user.passwordHash, user.role, user.departmentId, user.sectionId, now, now],
     )
-    return { id, ...user }
+    return { id, ...user, disabledAt: null }
   }
 
   findById(id: string): Promise<UserRecord | undefined> {
@@ -61,7 +64,7 @@ export class SqliteUserStore implements UserStore {
     await this.db.run('UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?', [passwordHash, nowIso(), id])
   }
 
-  async move(id: string, departmentId: string, sectionId: string | null): Promise<void> {
+  async move(id: string, departmentId: string | null, sectionId: string | null): Promise<void> {
     await this.db.run('UPDATE users SET department_id = ?, section_id = ?, updated_at = ? WHERE id = ?', [
       departmentId,
       sectionId,

@@ -21,7 +21,7 @@ export function authRoutes(services: Services) {
       let ok = false
       if (user) ok = await verifyPassword(user.passwordHash, password)
       else await burnVerifyTime(password)
-      if (!user || !ok) {
+      if (!user || !ok || user.disabledAt) {
         await lockout.recordFailure(username)
         await stores.audit.append({ userId: user?.id ?? null, username, action: 'login.failed' })
         throw errors.invalidCredentials()

@@ -16,7 +16,7 @@ export function sha256(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex')
 }
 
-const isHead = (actor: Actor, sheet: SheetRecord) => actor.role === 'head' && actor.department.id === sheet.departmentId
+const isHead = (actor: Actor, sheet: SheetRecord) => actor.role === 'head' && actor.department?.id === sheet.departmentId
 
 /** Which steps a person may take on a sheet in its current state (the same rules the calls enforce). */
 export function allowedActions(actor: Actor, sheet: SheetRecord): WorkflowAction[] {

@@ -47,7 +47,7 @@ export function Layout() {
           <span className="visually-hidden">{t('auth.signedInAs')}: </span>
           <span className="who-name">{user.displayName}</span>
           <span className="who-place">
-            {user.department.name}
+            {user.department?.name ?? ''}
             {user.section ? ` ${user.section.name}` : ''}（{t(`role.${user.role}` as MessageKey)}）
           </span>
         </div>

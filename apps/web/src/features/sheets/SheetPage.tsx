@@ -15,7 +15,7 @@ function LiveSheet({ sheetId, user, departments }: { sheetId: string; user: Me; 
   const { t } = useI18n()
   const session = useSheetSession(sheetId, {
     name: user.displayName,
-    section: user.section?.name ?? user.department.name,
+    section: user.section?.name ?? user.department?.name ?? '',
     color: sectionColor(user.section?.id, departments),
   })
   if (!session?.ready) return <p>{t('editor.loading')}</p>
@@ -81,7 +81,7 @@ export function SheetPage() {
           {showHistory && (
             <History
               sheetId={data.summary.id}
-              canAudit={state.user.role === 'admin' || (state.user.role === 'head' && state.user.department.id === data.summary.department.id)}
+              canAudit={state.user.role === 'admin' || (state.user.role === 'head' && state.user.department?.id === data.summary.department.id)}
             />
           )}
           <LiveSheet sheetId={data.summary.id} user={state.user} departments={data.departments} />
