@@ -5,6 +5,7 @@ import type { Lockout } from './auth/lockout.js'
 import type { CommentService } from './comments/comment-service.js'
 import type { OutputService } from './output/output-service.js'
 import type { Config } from './env.js'
+import type { LocalEventBus } from './events/event-bus.js'
 import type { Stores } from './persistence/stores.js'
 import type { SheetService } from './sheets/sheet-service.js'
 import type { WorkflowService } from './sheets/workflow-service.js'
@@ -32,6 +33,8 @@ export interface Services {
   comments: CommentService
   workflow: WorkflowService
   output: OutputService
+  /** Pushes to people's open tabs (GET /api/events). */
+  events: LocalEventBus
   log: Logger
 }
 

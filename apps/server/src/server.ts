@@ -10,6 +10,7 @@ import { CommentService } from './comments/comment-service.js'
 import { OutputService } from './output/output-service.js'
 import type { Services } from './context.js'
 import type { Config } from './env.js'
+import { LocalEventBus } from './events/event-bus.js'
 import { migrate } from './persistence/migrations.js'
 import { SqliteDatabase } from './persistence/sqlite.js'
 import { createSqliteStores } from './persistence/stores.js'
@@ -48,6 +49,7 @@ export async function openServices(config: Config): Promise<{ services: Services
     comments: new CommentService(stores.comments, stores.users, stores.org, sheets, documents),
     workflow,
     output: new OutputService(sheets, workflow, documents),
+    events: new LocalEventBus(),
     log,
   }
   return { services, db }
