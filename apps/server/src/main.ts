@@ -10,6 +10,13 @@ if (config.demo) {
   lines.push(`  demo accounts (password "${DEMO_PASSWORD}"):`)
   for (const a of demoAccounts) lines.push(`    ${a.username.padEnd(8)} ${a.description}`)
 }
+if (!config.demo && (await server.services.stores.users.list()).length === 0) {
+  // A real town's first start: nobody can sign in until the first admin exists.
+  lines.push(
+    '  まだ利用者がいません。最初の管理者を作成してください / no users yet; create the first admin:',
+    '    npm run admin -- create-user --username <name> --name <表示名> --role admin --password-stdin',
+  )
+}
 console.log(lines.join('\n'))
 
 let stopping = false

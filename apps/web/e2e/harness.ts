@@ -24,13 +24,22 @@ afterAll(async () => {
 })
 
 /**
- * The real server, built, as its own process on a free port with a fresh SQLite file and the demo town,
+ * The real server, built, as its own process on a free port with a fresh SQLite file and the demo town
+ * (or, with `demo: false`, an empty town as a real deployment starts),
  * serving this app's production build. Stopped after the test file.
  */
-export async function startServer(): Promise<E2eServer> {
+export async function startServer(options: { demo?: boolean } = {}): Promise<E2eServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'hoshin-e2e-'))
   const child = spawn(process.execPath, [serverMain], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', HOSHIN_DATA_DIR: dataDir, HOSHIN_WEB_DIR: webDist, LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      HOSHIN_DATA_DIR: dataDir,
+      HOSHIN_WEB_DIR: webDist,
+      HOSHIN_DEMO: options.demo === false ? '0' : '1',
+      LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   cleanups.push(async () => {
