@@ -9,6 +9,7 @@ import { Hono } from 'hono'
 import { sameOriginMiddleware, sessionMiddleware } from './auth/middleware.js'
 import type { AppEnv, Services } from './context.js'
 import { errors, HttpError } from './http/errors.js'
+import { adminRoutes } from './org/routes.js'
 import { authRoutes, meRoutes } from './routes/auth.js'
 import { collabRoutes } from './routes/collab.js'
 import { commentRoutes, unreadRoutes } from './routes/comments.js'
@@ -31,6 +32,7 @@ export function createApp(services: Services) {
     .route('/sheets', commentRoutes(services))
     .route('/sheets', workflowRoutes(services))
     .route('/departments', departmentRoutes(services))
+    .route('/admin', adminRoutes(services))
     .all('*', () => {
       throw errors.notFound()
     })
@@ -46,7 +48,11 @@ export function createApp(services: Services) {
   mountWebApp(app, services.config.webDir)
 
   app.onError((error, c) => {
-    if (error instanceof HttpError) return c.json(error.body(), error.status)
+    if (error instanceof HttpError) {
+      // The rest of an oversized body is never read: the client must not reuse this connection.
+      if (error.status === 413) c.header('Connection', 'close')
+      return c.json(error.body(), error.status)
+    }
     services.log.error({ err: error, path: c.req.path }, 'unhandled error')
     const internal = errors.internal()
     return c.json(internal.body(), internal.status)

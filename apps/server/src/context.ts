@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import type { AppLucia } from './auth/lucia.js'
 import type { Lockout } from './auth/lockout.js'
 import type { CommentService } from './comments/comment-service.js'
+import type { OrgService } from './org/org-service.js'
 import type { OutputService } from './output/output-service.js'
 import type { Config } from './env.js'
 import type { LocalEventBus } from './events/event-bus.js'
@@ -33,6 +34,8 @@ export interface Services {
   comments: CommentService
   workflow: WorkflowService
   output: OutputService
+  /** Departments, sections, accounts and the organisation imports (admin area). */
+  org: OrgService
   /** Pushes to people's open tabs (GET /api/events). */
   events: LocalEventBus
   log: Logger

@@ -7,6 +7,7 @@ import { createApp } from './app.js'
 import { Lockout } from './auth/lockout.js'
 import { createLucia } from './auth/lucia.js'
 import { CommentService } from './comments/comment-service.js'
+import { OrgService } from './org/org-service.js'
 import { OutputService } from './output/output-service.js'
 import type { Services } from './context.js'
 import type { Config } from './env.js'
@@ -39,17 +40,20 @@ export async function openServices(config: Config): Promise<{ services: Services
   const documents = new DocumentRegistry(stores.documents, log, { ...defaultUpdateLogOptions, ...config.sync })
   const sheets = new SheetService(stores.sheets, stores.org, documents, stores.versions, stores.users)
   const workflow = new WorkflowService(stores.sheets, stores.versions, stores.users, stores.audit, sheets, documents)
+  const lucia = createLucia(stores.sessions, config.sessionHours)
+  const events = new LocalEventBus()
   const services: Services = {
     config,
     stores,
-    lucia: createLucia(stores.sessions, config.sessionHours),
+    lucia,
     lockout: new Lockout(stores.loginFailures),
     sheets,
     documents,
     comments: new CommentService(stores.comments, stores.users, stores.org, sheets, documents),
     workflow,
     output: new OutputService(sheets, workflow, documents),
-    events: new LocalEventBus(),
+    org: new OrgService(db, stores, lucia, documents, events, log),
+    events,
     log,
   }
   return { services, db }

@@ -1,8 +1,11 @@
+import { spawn } from 'node:child_process'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { MeResponse } from '@hoshin/protocol'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { CliError, runAdminCommand } from '../src/cli/admin-commands.js'
 import type { RunningServer } from '../src/server.js'
-import { startTestServer, TestClient } from './harness.js'
+import { startTestServer, tempDir, TestClient } from './harness.js'
 
 let server: RunningServer
 const admin = (...argv: string[]) => runAdminCommand(server.services, argv)
@@ -54,5 +57,41 @@ describe('admin CLI', () => {
     await expect(admin('reset-password', '--username', 'kikaku', '--password', 'short')).rejects.toThrow(/8/)
     await expect(admin('move-user', '--username', 'ghost', '--department', 'somu')).rejects.toThrow(/ghost/)
     await expect(admin('frobnicate')).rejects.toThrow(/不明/)
+  })
+})
+
+const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli', 'admin.js')
+
+/** The built CLI as a town's administrator runs it, with `input` piped to standard input. */
+function runCli(dataDir: string, args: string[], input: string): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], {
+      env: { ...process.env, HOSHIN_DATA_DIR: dataDir, HOSHIN_DEMO: '0' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    let out = ''
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk))
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk))
+    child.on('error', reject)
+    child.on('exit', (code) => resolve({ code, out }))
+    child.stdin.end(input)
+  })
+}
+
+describe("a real town's first step", () => {
+  it('creates the first admin in an empty database, the password read from standard input; they sign in', async () => {
+    const dir = await tempDir()
+    const refused = await runCli(dir, ['create-user', '--username', 'kanri', '--name', '情報 管理者', '--role', 'staff', '--password-stdin'], 'first-admin-pw\n')
+    expect(refused.code).toBe(2)
+    expect(refused.out).toMatch(/--department が必要/)
+    const created = await runCli(dir, ['create-user', '--username', 'kanri', '--name', '情報 管理者', '--role', 'admin', '--password-stdin'], 'first-admin-pw\n')
+    expect(created.out).toMatch(/作成しました: kanri/)
+    expect(created.out).not.toMatch(/first-admin-pw/)
+    expect(created.code).toBe(0)
+
+    const town = await startTestServer({ dataDir: dir, demo: false })
+    expect(await town.services.stores.org.listDepartments()).toHaveLength(0)
+    const me = (await (await new TestClient(town.url).login('kanri', 'first-admin-pw')).get<MeResponse>('/api/me')).body.user
+    expect(me).toMatchObject({ username: 'kanri', role: 'admin', department: null, section: null })
   })
 })

@@ -37,7 +37,7 @@ export interface DepartmentResponse {
 
 /** User names: letters, digits and . _ - (2–64), as the CLI has always asked. */
 export const usernamePattern = /^[a-z0-9][a-z0-9._-]{1,63}$/i
-export const MIN_PASSWORD_LENGTH = 10
+export const MIN_PASSWORD_LENGTH = 8
 
 /** `POST /api/admin/users` → 201 `{ user }` (the shape of GET /api/me). */
 export const newUserSchema = z.object({

@@ -6,12 +6,15 @@ import type { Services } from '../context.js'
 
 export const usage = `使い方 / usage: npm run admin -- <command> [options]
 
-  create-user    --username <id> --name <氏名> --role <${roles.join('|')}> --department <課id> [--section <係id>] [--password <pw>]
+  create-user    --username <id> --name <氏名> --role <${roles.join('|')}> [--department <課id>] [--section <係id>]
+                 [--password-stdin | --password <pw>]   (admin / planning は課なし、staff / lead / head は --department が必要)
   reset-password --username <id> [--password <pw>]     (省略時は新しいパスワードを生成して表示)
   move-user      --username <id> --department <課id> [--section <係id>] [--role <role>]   (人事異動)
   list-users
   list-departments
 
+--password-stdin はパスワードを標準入力の 1 行目から読みます（シェルの履歴に残りません）:
+  echo '<password>' | npm run admin -- create-user --username admin --name 管理者 --role admin --password-stdin
 パスワードは ${MIN_PASSWORD_LENGTH} 文字以上。reset-password と move-user はその人のログイン中のセッションを終了します。`
 
 export class CliError extends Error {}
@@ -33,8 +36,15 @@ function checkRole(role: string | undefined): Role {
   return role as Role
 }
 
-async function checkPlace(services: Services, departmentId: string | undefined, sectionId: string | undefined) {
-  if (!departmentId) throw new CliError('--department が必要です（list-departments で確認できます）。')
+/** Admin and planning (企画) accounts work town-wide and need no department; the others do. */
+async function checkPlace(services: Services, role: Role, departmentId: string | undefined, sectionId: string | undefined) {
+  if (!departmentId) {
+    if (role === 'admin' || role === 'planning') {
+      if (sectionId) throw new CliError('--section は --department と一緒に指定してください。')
+      return { departmentId: null, sectionId: null }
+    }
+    throw new CliError('係員・係長・課長には --department が必要です（list-departments で確認できます）。')
+  }
   const department = await services.stores.org.getDepartment(departmentId)
   if (!department) throw new CliError(`課 "${departmentId}" はありません（list-departments で確認できます）。`)
   if (sectionId && !department.sections.some((s) => s.id === sectionId)) {
@@ -44,7 +54,7 @@ async function checkPlace(services: Services, departmentId: string | undefined, 
 }
 
 /** Runs one admin command against the database; returns the lines to print. Throws CliError on bad input. */
-export async function runAdminCommand(services: Services, argv: string[]): Promise<string[]> {
+export async function runAdminCommand(services: Services, argv: string[], readStdin: () => Promise<string> = async () => ''): Promise<string[]> {
   const [command, ...rest] = argv
   const { values } = parseArgs({
     args: rest,
@@ -55,6 +65,7 @@ export async function runAdminCommand(services: Services, argv: string[]): Promi
       department: { type: 'string' },
       section: { type: 'string' },
       password: { type: 'string' },
+      'password-stdin': { type: 'boolean' },
     },
     strict: true,
   })
@@ -66,6 +77,14 @@ export async function runAdminCommand(services: Services, argv: string[]): Promi
     return user
   }
 
+  if (values['password-stdin']) {
+    if (values.password !== undefined) throw new CliError('--password と --password-stdin は同時に使えません。')
+    const [line = ''] = (await readStdin()).split(/\r?\n/)
+    if (!line) throw new CliError('標準入力からパスワードを読めませんでした。')
+    values.password = line
+  }
+  const passwordGiven = values.password !== undefined
+
   switch (command) {
     case 'create-user': {
       const username = values.username ?? ''
@@ -73,7 +92,7 @@ export async function runAdminCommand(services: Services, argv: string[]): Promi
       if (await stores.users.findByUsername(username)) throw new CliError(`利用者 "${username}" は既にいます。`)
       if (!values.name?.trim()) throw new CliError('--name（氏名）が必要です。')
       const role = checkRole(values.role)
-      const place = await checkPlace(services, values.department, values.section)
+      const place = await checkPlace(services, role, values.department, values.section)
       const password = values.password ?? generatePassword()
       checkPassword(password)
       const user = await stores.users.create({
@@ -84,7 +103,7 @@ export async function runAdminCommand(services: Services, argv: string[]): Promi
         passwordHash: await hashPassword(password),
       })
       await stores.audit.append({ username: 'cli', action: 'user.create', target: user.id, detail: username })
-      return [`作成しました: ${username} (${user.id})`, ...(values.password ? [] : [`初期パスワード: ${password}`])]
+      return [`作成しました: ${username} (${user.id})`, ...(passwordGiven ? [] : [`初期パスワード: ${password}`])]
     }
     case 'reset-password': {
       const user = await findUser()
@@ -94,12 +113,12 @@ export async function runAdminCommand(services: Services, argv: string[]): Promi
       await lucia.invalidateUserSessions(user.id)
       await stores.loginFailures.clear(user.username)
       await stores.audit.append({ username: 'cli', action: 'user.reset-password', target: user.id })
-      return [`パスワードを再設定しました: ${user.username}`, ...(values.password ? [] : [`新しいパスワード: ${password}`])]
+      return [`パスワードを再設定しました: ${user.username}`, ...(passwordGiven ? [] : [`新しいパスワード: ${password}`])]
     }
     case 'move-user': {
       const user = await findUser()
-      const place = await checkPlace(services, values.department, values.section)
       const role = values.role === undefined ? user.role : checkRole(values.role)
+      const place = await checkPlace(services, role, values.department, values.section)
       await stores.users.move(user.id, place.departmentId, place.sectionId)
       if (role !== user.role) await stores.users.setRole(user.id, role)
       await lucia.invalidateUserSessions(user.id)
@@ -107,13 +126,13 @@ export async function runAdminCommand(services: Services, argv: string[]): Promi
         username: 'cli',
         action: 'user.move',
         target: user.id,
-        detail: `${user.departmentId}/${user.sectionId ?? '-'} → ${place.departmentId}/${place.sectionId ?? '-'} (${role})`,
+        detail: `${user.departmentId ?? '-'}/${user.sectionId ?? '-'} → ${place.departmentId ?? '-'}/${place.sectionId ?? '-'} (${role})`,
       })
-      return [`異動しました: ${user.username} → ${place.departmentId}${place.sectionId ? ` / ${place.sectionId}` : ''} (${role})`]
+      return [`異動しました: ${user.username} → ${place.departmentId ?? '（所属なし）'}${place.sectionId ? ` / ${place.sectionId}` : ''} (${role})`]
     }
     case 'list-users': {
       const users = await stores.users.list()
-      return users.map((u) => `${u.username}\t${u.displayName}\t${u.role}\t${u.departmentId}\t${u.sectionId ?? '-'}`)
+      return users.map((u) => `${u.username}\t${u.displayName}\t${u.role}\t${u.departmentId ?? '-'}\t${u.sectionId ?? '-'}${u.disabledAt ? '\t(無効)' : ''}`)
     }
     case 'list-departments': {
       const departments = await stores.org.listDepartments()

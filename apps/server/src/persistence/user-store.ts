@@ -1,5 +1,5 @@
 import type { Role } from '@hoshin/protocol'
-import type { SqliteDatabase } from './sqlite.js'
+import type { SqlExecutor } from './sqlite.js'
 import { newId, nowIso } from './ids.js'
 
 export interface UserRecord {
@@ -29,13 +29,16 @@ export interface UserStore {
   setPasswordHash(id: string, passwordHash: string): Promise<void>
   move(id: string, departmentId: string | null, sectionId: string | null): Promise<void>
   setRole(id: string, role: Role): Promise<void>
+  setDisplayName(id: string, displayName: string): Promise<void>
+  /** A disabled account cannot sign in; it stays for authorship. */
+  setDisabled(id: string, disabled: boolean): Promise<void>
 }
 
 const columns = `id, username, display_name AS displayName, password_hash AS passwordHash, role,
   department_id AS departmentId, section_id AS sectionId, disabled_at AS disabledAt`
 
 export class SqliteUserStore implements UserStore {
-  constructor(private readonly db: SqliteDatabase) {}
+  constructor(private readonly db: SqlExecutor) {}
 
   async create(user: NewUser): Promise<UserRecord> {
     const id = newId('u')
@@ -75,5 +78,14 @@ export class SqliteUserStore implements UserStore {
 
   async setRole(id: string, role: Role): Promise<void> {
     await this.db.run('UPDATE users SET role = ?, updated_at = ? WHERE id = ?', [role, nowIso(), id])
+  }
+
+  async setDisplayName(id: string, displayName: string): Promise<void> {
+    await this.db.run('UPDATE users SET display_name = ?, updated_at = ? WHERE id = ?', [displayName, nowIso(), id])
+  }
+
+  async setDisabled(id: string, disabled: boolean): Promise<void> {
+    const now = nowIso()
+    await this.db.run('UPDATE users SET disabled_at = ?, updated_at = ? WHERE id = ?', [disabled ? now : null, now, id])
   }
 }

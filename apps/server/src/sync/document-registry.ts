@@ -117,6 +117,16 @@ export class DocumentRegistry {
     }
   }
 
+  /** Closes every connection of a person at once (disabled, moved, password reset). */
+  async closeUser(userId: string): Promise<void> {
+    const documents = await Promise.all([...this.documents.values()].map((p) => p.catch(() => undefined)))
+    for (const document of documents) {
+      for (const connection of document?.connections ?? []) {
+        if (connection.actor.id === userId) connection.close(CloseCode.Unauthenticated, 'access ended')
+      }
+    }
+  }
+
   /** Tells everyone who has the sheet open (a comment changed, the sheet was frozen…). */
   notify(sheetId: string, message: HoshinMessage): void {
     void this.live(sheetId).then((document) => {
