@@ -9,6 +9,7 @@ import { Hono } from 'hono'
 import { sameOriginMiddleware, sessionMiddleware } from './auth/middleware.js'
 import type { AppEnv, Services } from './context.js'
 import { errors, HttpError } from './http/errors.js'
+import { eventRoutes, notificationRoutes } from './notifications/routes.js'
 import { adminRoutes } from './org/routes.js'
 import { authRoutes, meRoutes } from './routes/auth.js'
 import { collabRoutes } from './routes/collab.js'
@@ -16,6 +17,7 @@ import { commentRoutes, unreadRoutes } from './routes/comments.js'
 import { departmentRoutes, sheetRoutes } from './routes/sheets.js'
 import { outputRoutes } from './routes/output.js'
 import { workflowRoutes } from './routes/workflow.js'
+import { partnerRoutes, sheetYearRoutes, yearRoutes } from './years/routes.js'
 
 /**
  * The HTTP surface: the JSON API under /api, the collaboration socket under /collab, the built web app
@@ -33,6 +35,11 @@ export function createApp(services: Services) {
     .route('/sheets', workflowRoutes(services))
     .route('/departments', departmentRoutes(services))
     .route('/admin', adminRoutes(services))
+    .route('/fiscal-years', yearRoutes(services))
+    .route('/partner-rows', partnerRoutes(services))
+    .route('/sheets', sheetYearRoutes(services))
+    .route('/notifications', notificationRoutes(services))
+    .route('/events', eventRoutes(services))
     .all('*', () => {
       throw errors.notFound()
     })

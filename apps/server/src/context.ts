@@ -3,6 +3,8 @@ import type { Logger } from 'pino'
 import type { AppLucia } from './auth/lucia.js'
 import type { Lockout } from './auth/lockout.js'
 import type { CommentService } from './comments/comment-service.js'
+import type { NotificationStore } from './notifications/notification-store.js'
+import type { NotificationService } from './notifications/notification-service.js'
 import type { OrgService } from './org/org-service.js'
 import type { OutputService } from './output/output-service.js'
 import type { Config } from './env.js'
@@ -11,6 +13,8 @@ import type { Stores } from './persistence/stores.js'
 import type { SheetService } from './sheets/sheet-service.js'
 import type { WorkflowService } from './sheets/workflow-service.js'
 import type { DocumentRegistry } from './sync/document-registry.js'
+import type { Projector } from './years/projector.js'
+import type { YearService } from './years/year-service.js'
 
 /** The signed-in person, loaded fresh from the store on every request. */
 export interface Actor {
@@ -36,6 +40,12 @@ export interface Services {
   output: OutputService
   /** Departments, sections, accounts and the organisation imports (admin area). */
   org: OrgService
+  /** Fiscal years, the planning board, 連携課 requests. */
+  years: YearService
+  /** Keeps each sheet's board projection in step with its document. */
+  projector: Projector
+  notifications: NotificationService
+  notificationStore: NotificationStore
   /** Pushes to people's open tabs (GET /api/events). */
   events: LocalEventBus
   log: Logger

@@ -7,6 +7,8 @@ import { createApp } from './app.js'
 import { Lockout } from './auth/lockout.js'
 import { createLucia } from './auth/lucia.js'
 import { CommentService } from './comments/comment-service.js'
+import { NotificationService } from './notifications/notification-service.js'
+import { NotificationStore } from './notifications/notification-store.js'
 import { OrgService } from './org/org-service.js'
 import { OutputService } from './output/output-service.js'
 import type { Services } from './context.js'
@@ -20,6 +22,9 @@ import { SheetService } from './sheets/sheet-service.js'
 import { WorkflowService } from './sheets/workflow-service.js'
 import { DocumentRegistry } from './sync/document-registry.js'
 import { defaultUpdateLogOptions } from './sync/update-log.js'
+import { ProjectionStore } from './years/projection-store.js'
+import { Projector } from './years/projector.js'
+import { YearService } from './years/year-service.js'
 
 export interface RunningServer {
   url: string
@@ -42,6 +47,29 @@ export async function openServices(config: Config): Promise<{ services: Services
   const workflow = new WorkflowService(stores.sheets, stores.versions, stores.users, stores.audit, sheets, documents)
   const lucia = createLucia(stores.sessions, config.sessionHours)
   const events = new LocalEventBus()
+  const projections = new ProjectionStore(db)
+  const projector = new Projector(projections, documents, log)
+  const notificationStore = new NotificationStore(db)
+  const notifications = new NotificationService(notificationStore, stores.users, stores.org, events)
+  const years = new YearService(db, stores, projections, sheets, events)
+  const comments = new CommentService(stores.comments, stores.users, stores.org, sheets, documents)
+  // Who hears of what, wired once here: edits → projection → board and 連携課 requests; steps and mentions → bell.
+  documents.onEdit = (sheetId, editorId) => projector.touched(sheetId, editorId)
+  documents.beforeUnload = (sheetId) => projector.flush([sheetId])
+  projector.listeners.push(async ({ sheetId, before, after }) => {
+    const record = await stores.sheets.get(sheetId)
+    if (!record) return
+    await years.boardChanged(record.fiscalYear, record.departmentId)
+    await notifications.onProjection({ sheetId, before, after, record })
+  })
+  workflow.observers.push(
+    (event) => notifications.onTransition(event),
+    async (event) => {
+      await projector.refresh(event.sheet.id)
+      await years.boardChanged(event.sheet.fiscalYear, event.sheet.departmentId)
+    },
+  )
+  comments.onMention = (event) => notifications.onMention(event)
   const services: Services = {
     config,
     stores,
@@ -49,10 +77,14 @@ export async function openServices(config: Config): Promise<{ services: Services
     lockout: new Lockout(stores.loginFailures),
     sheets,
     documents,
-    comments: new CommentService(stores.comments, stores.users, stores.org, sheets, documents),
+    comments,
     workflow,
     output: new OutputService(sheets, workflow, documents),
     org: new OrgService(db, stores, lucia, documents, events, log),
+    years,
+    projector,
+    notifications,
+    notificationStore,
     events,
     log,
   }
@@ -66,6 +98,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     const seeded = await seedDemo(services)
     if (seeded) services.log.info('demo town seeded')
   }
+  await services.projector.backfill()
   const { app, injectWebSocket, wss } = createApp(services)
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s))
@@ -83,6 +116,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       clearInterval(sweep)
       // Store every open sheet first, then let the sockets go.
       await services.documents.closeAll()
+      await services.projector.close()
       await closeSockets(wss)
       await new Promise<void>((resolve) => {
         server.close(() => resolve())

@@ -49,6 +49,10 @@ export interface SheetSummary {
   latestVersion: VersionSummary | null
   /** The workflow steps this user may take now. */
   actions: WorkflowAction[]
+  /** This user's unread @mentions on the sheet (the list's badge). */
+  unreadMentions: number
+  /** The approved version of last year this draft was carried forward from, if any. */
+  previous: { sheetId: string; version: number } | null
 }
 
 export const workflowActions = ['submit', 'return', 'approve', 'reopen'] as const

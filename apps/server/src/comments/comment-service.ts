@@ -31,6 +31,8 @@ interface Directory {
  * is announced live to the sheet's open connections.
  */
 export class CommentService {
+  /** Called with the people an @mention reached (wired to notifications by the composition root). */
+  onMention: ((event: { sheet: SheetRecord; threadId: string; author: Actor; userIds: string[] }) => Promise<void>) | undefined
   constructor(
     private readonly comments: CommentStore,
     private readonly users: UserStore,
@@ -111,6 +113,11 @@ export class CommentService {
       if (await canReadSheet(actor, sheet, async () => content)) allowed.push(id)
     }
     await this.comments.markUnread(thread.id, allowed)
+    // The bell: only the people (and sections' members) named with @, and only if they may read the sheet.
+    const mentioned = new Set(mentions.filter((m) => m.kind === 'user').map((m) => m.targetId))
+    for (const user of dir.users) if (user.sectionId && mentions.some((m) => m.kind === 'section' && m.targetId === user.sectionId)) mentioned.add(user.id)
+    const reached = allowed.filter((id) => mentioned.has(id))
+    if (reached.length) await this.onMention?.({ sheet, threadId: thread.id, author, userIds: reached })
   }
 
   private announce(sheetId: string, threadId: string): void {

@@ -3,16 +3,19 @@ import { Hono } from 'hono'
 import { requireActor } from '../auth/middleware.js'
 import type { AppEnv, Services } from '../context.js'
 
-export function sheetRoutes({ sheets }: Services) {
+export function sheetRoutes({ sheets, notificationStore }: Services) {
   return new Hono<AppEnv>()
     .get('/', async (c) => {
       const actor = requireActor(c)
-      return c.json<SheetListResponse>({ sheets: await sheets.listFor(actor) })
+      const mentions = await notificationStore.unreadMentionsBySheet(actor.id)
+      const list = await sheets.listFor(actor)
+      return c.json<SheetListResponse>({ sheets: list.map((s) => ({ ...s, unreadMentions: mentions.get(s.id) ?? 0 })) })
     })
     .get('/:id', async (c) => {
       const actor = requireActor(c)
       const record = await sheets.readable(actor, c.req.param('id'))
-      return c.json<SheetSummary>(await sheets.summary(actor, record))
+      const mentions = await notificationStore.unreadMentionsBySheet(actor.id)
+      return c.json<SheetSummary>({ ...(await sheets.summary(actor, record)), unreadMentions: mentions.get(record.id) ?? 0 })
     })
 }
 

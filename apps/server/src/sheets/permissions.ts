@@ -18,8 +18,8 @@ const ALL_DEPARTMENTS = SPECIAL_PARTNERS[0] // 全課
  * `content` is only consulted for that last rule.
  */
 export function canReadSheet(actor: Actor, sheet: SheetRecord, content: () => Promise<Sheet>): Promise<boolean> {
-  if (actor.department.id === sheet.departmentId || townWideReaders.has(actor.role)) return Promise.resolve(true)
-  return content().then((sheetContent) => partnerDepartments(sheetContent).has(actor.department.name))
+  if (actor.department?.id === sheet.departmentId || townWideReaders.has(actor.role)) return Promise.resolve(true)
+  return content().then((sheetContent) => partnerDepartments(sheetContent).has(actor.department?.name ?? ''))
 }
 
 /** Department names a sheet involves as partners; 全課 stands for every department. */
@@ -32,5 +32,5 @@ export function partnerDepartments(sheet: Sheet): { has(name: string): boolean }
 
 /** Staff, section leads and the head of the sheet's own department change its content. */
 export function canEditSheet(actor: Actor, sheet: SheetRecord): boolean {
-  return actor.department.id === sheet.departmentId && editorRoles.has(actor.role)
+  return actor.department?.id === sheet.departmentId && editorRoles.has(actor.role)
 }

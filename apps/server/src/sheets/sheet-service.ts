@@ -70,6 +70,8 @@ export class SheetService {
           }
         : null,
       actions: allowedActions(actor, record),
+      unreadMentions: 0,
+      previous: record.previousSheetId && record.previousVersion ? { sheetId: record.previousSheetId, version: record.previousVersion } : null,
     }
   }
 }

@@ -31,7 +31,15 @@ export function allowedActions(actor: Actor, sheet: SheetRecord): WorkflowAction
  * 作成中 → 確認依頼中 → 承認済, with 差し戻し back to draft and 改訂 (reopen) as a new revision. While
  * submitted, the sheet stays editable for review fixes (the 課長 sees them live); approval freezes it.
  */
+export interface TransitionEvent {
+  sheet: SheetRecord
+  action: WorkflowAction
+  actor: Actor
+}
+
 export class WorkflowService {
+  /** Told after every step that happened (notifications, the board's projection). */
+  readonly observers: ((event: TransitionEvent) => Promise<void>)[] = []
   constructor(
     private readonly sheetStore: SheetStore,
     private readonly versions: VersionStore,
@@ -54,8 +62,9 @@ export class WorkflowService {
     return sheet
   }
 
-  private announce(sheetId: string, status: SheetStatus): void {
+  private announce(sheetId: string, status: SheetStatus, event?: TransitionEvent): void {
     this.documents.notify(sheetId, { kind: 'workflow', status })
+    if (event) for (const observe of this.observers) void observe(event).catch(() => undefined)
   }
 
   private raced(): never {
@@ -66,7 +75,7 @@ export class WorkflowService {
     const sheet = await this.step(actor, sheetId, 'submit')
     const ok = await this.versions.transition({ sheetId: sheet.id, from: 'draft', to: 'submitted', audit: auditOf(actor, 'sheet.submit') })
     if (!ok) this.raced()
-    this.announce(sheet.id, 'submitted')
+    this.announce(sheet.id, 'submitted', { sheet, action: 'submit', actor })
   }
 
   async returnToDraft(actor: Actor, sheetId: string, reason: string): Promise<void> {
@@ -79,7 +88,7 @@ export class WorkflowService {
       audit: { ...auditOf(actor, 'sheet.return'), detail: reason },
     })
     if (!ok) this.raced()
-    this.announce(sheet.id, 'draft')
+    this.announce(sheet.id, 'draft', { sheet, action: 'return', actor })
   }
 
   /** Freeze first, then capture exactly what is frozen, then store it in one transaction. */
@@ -98,7 +107,7 @@ export class WorkflowService {
       if (now?.status !== 'approved') await this.documents.unfreeze(sheet.id, (c) => canEditSheet(c.actor, sheet))
       this.raced()
     }
-    this.announce(sheet.id, 'approved')
+    this.announce(sheet.id, 'approved', { sheet, action: 'approve', actor })
     return this.summary(version)
   }
 
@@ -113,7 +122,7 @@ export class WorkflowService {
     })
     if (!ok) this.raced()
     await this.documents.unfreeze(sheet.id, (c) => canEditSheet(c.actor, sheet))
-    this.announce(sheet.id, 'draft')
+    this.announce(sheet.id, 'draft', { sheet, action: 'reopen', actor })
   }
 
   private async summary(v: VersionRecord): Promise<VersionSummary> {
@@ -154,6 +163,13 @@ export class WorkflowService {
     const sheet = await this.sheets.readable(actor, sheetId)
     const load = async (which: string): Promise<Sheet> => {
       if (which === 'current') return this.sheets.content(sheet.id)
+      // 前年度: the approved version of last year this draft was carried forward from.
+      if (which === 'previous') {
+        if (!sheet.previousSheetId || !sheet.previousVersion) throw errors.notFound()
+        const previous = await this.versions.get(sheet.previousSheetId, sheet.previousVersion)
+        if (!previous) throw errors.notFound()
+        return JSON.parse(previous.canonical) as Sheet
+      }
       const n = Number(which)
       if (!Number.isInteger(n) || n < 1) throw errors.validation(which === from ? 'from' : 'to')
       return (await this.frozenSheet(sheet.id, n)).sheet

@@ -19,6 +19,10 @@ export class DocumentRegistry {
   readonly updateLog: UpdateLog
   /** Compactions done, for tests and the benchmark. */
   compactions = 0
+  /** Told of every accepted change with the person who made it (null: the server's own change). */
+  onEdit: ((sheetId: string, editorId: string | null) => void) | undefined
+  /** Runs while a sheet is still loaded, right before it is stored and unloaded. */
+  beforeUnload: ((sheetId: string) => Promise<void>) | undefined
 
   constructor(
     private readonly store: DocumentStore,
@@ -47,7 +51,10 @@ export class DocumentRegistry {
       stored.updates.length,
       stored.updates.reduce((sum, u) => sum + u.byteLength, 0),
     )
-    return new SharedDocument(sheetId, stored, (id, update) => this.updateLog.append(id, update))
+    return new SharedDocument(sheetId, stored, (id, update, origin) => {
+      this.updateLog.append(id, update)
+      this.onEdit?.(id, origin instanceof Object && 'actor' in origin ? (origin as Connection).actor.id : null)
+    })
   }
 
   /** Joins a connection to its sheet; the connection may have closed while the sheet loaded. */
@@ -184,6 +191,7 @@ export class DocumentRegistry {
     const run = (async () => {
       const document = await this.live(sheetId)
       if (!document || document.connections.size > 0) return
+      await this.beforeUnload?.(sheetId).catch((err: unknown) => this.log.error({ err, sheetId }, 'before-unload hook failed'))
       await this.compact(sheetId)
       // Someone may have joined while storing.
       if (document.connections.size > 0) return

@@ -20,7 +20,7 @@ export class SharedDocument {
   constructor(
     readonly sheetId: string,
     stored: StoredDocument,
-    private readonly onUpdate: (sheetId: string, update: Uint8Array) => void,
+    private readonly onUpdate: (sheetId: string, update: Uint8Array, origin: unknown) => void,
   ) {
     // The server takes no part in presence itself.
     this.awareness.setLocalState(null)
@@ -33,7 +33,7 @@ export class SharedDocument {
     if (origin === LOAD) return
     const message = syncUpdate(update)
     for (const connection of this.connections) if (connection !== origin) connection.send(message)
-    this.onUpdate(this.sheetId, update)
+    this.onUpdate(this.sheetId, update, origin)
   }
 
   private readonly handleAwareness = (

@@ -1,0 +1,104 @@
+import { fiscalYearLabel, type Sheet } from '@hoshin/sheet'
+import type { Actor } from '../context.js'
+import type { EventBus } from '../events/event-bus.js'
+import type { OrgStore } from '../persistence/org-store.js'
+import type { SheetRecord } from '../persistence/sheet-store.js'
+import type { UserRecord, UserStore } from '../persistence/user-store.js'
+import type { TransitionEvent } from '../sheets/workflow-service.js'
+import type { NewNotification, NotificationStore } from './notification-store.js'
+
+const ALL_DEPARTMENTS = '全課'
+
+/**
+ * Who hears of what: 確認依頼 reaches the department's 課長, 差し戻し and 承認 its staff, an @mention the
+ * person or the section's members, a new 連携課 request the department named. Each new notification is
+ * pushed to the person's open tabs with their unread count.
+ */
+export class NotificationService {
+  constructor(
+    private readonly store: NotificationStore,
+    private readonly users: UserStore,
+    private readonly org: OrgStore,
+    private readonly events: EventBus,
+  ) {}
+
+  async send(userIds: Iterable<string>, notification: NewNotification): Promise<void> {
+    const ids = [...new Set(userIds)]
+    if (!ids.length) return
+    await this.store.add(ids, notification)
+    for (const id of ids) this.events.publish([id], { kind: 'notifications', unread: await this.store.unread(id) })
+  }
+
+  private async active(filter: (u: UserRecord) => boolean): Promise<string[]> {
+    return (await this.users.list()).filter((u) => u.disabledAt === null && filter(u)).map((u) => u.id)
+  }
+
+  private async sheetTitle(sheet: SheetRecord): Promise<string> {
+    const department = await this.org.getDepartment(sheet.departmentId)
+    return `「${department?.name ?? ''} ${fiscalYearLabel(sheet.fiscalYear)} 課等の方針」`
+  }
+
+  async onTransition({ sheet, action, actor }: TransitionEvent): Promise<void> {
+    const title = await this.sheetTitle(sheet)
+    const link = `/sheets/${sheet.id}`
+    const inDepartment = (u: UserRecord) => u.departmentId === sheet.departmentId && u.id !== actor.id
+    if (action === 'submit') {
+      const heads = await this.active((u) => inDepartment(u) && u.role === 'head')
+      await this.send(heads, { kind: 'submitted', sheetId: sheet.id, link, text: `${title}の確認依頼が届きました（${actor.displayName}）。` })
+    } else if (action === 'return') {
+      await this.send(await this.active(inDepartment), { kind: 'returned', sheetId: sheet.id, link, text: `${title}が差し戻されました（${actor.displayName}）。` })
+    } else if (action === 'approve') {
+      await this.send(await this.active(inDepartment), { kind: 'approved', sheetId: sheet.id, link, text: `${title}が承認されました（${actor.displayName}）。` })
+    }
+  }
+
+  async onMention({ sheet, threadId, author, userIds }: { sheet: SheetRecord; threadId: string; author: Actor; userIds: string[] }): Promise<void> {
+    const title = await this.sheetTitle(sheet)
+    await this.send(userIds, { kind: 'mention', sheetId: sheet.id, link: `/sheets/${sheet.id}#thread-${threadId}`, text: `${author.displayName}さんが${title}のコメントであなたをメンションしました。` })
+  }
+
+  /**
+   * Rows that start naming a department as 連携課 reach that department's members. A row that starts
+   * naming 全課 reaches every other department's 課長 only: telling every member of the town about
+   * each such row would bury the bell. The first projection of a sheet (a year just opened) is the
+   * baseline and notifies nobody; the 連携課 inbox lists those rows.
+   */
+  async onProjection({ sheetId, before, after, record }: { sheetId: string; before: Sheet | null; after: Sheet; record: SheetRecord }): Promise<void> {
+    if (!before) return
+    const departments = await this.org.listDepartments()
+    const named = (sheet: Sheet) => {
+      const map = new Map<string, Set<string>>()
+      for (const row of [...sheet.measures, ...sheet.projects]) {
+        const set = new Set<string>()
+        for (const entry of row.partners) {
+          if (entry === ALL_DEPARTMENTS) set.add(ALL_DEPARTMENTS)
+          const department = departments.find((d) => d.id === entry || d.name === entry)
+          if (department && department.id !== record.departmentId) set.add(department.id)
+        }
+        map.set(row.id, set)
+      }
+      return map
+    }
+    const was = named(before)
+    const now = named(after)
+    const reached = new Map<string, string[]>()
+    for (const [rowId, set] of now) {
+      const old = was.get(rowId) ?? new Set()
+      const row = [...after.measures, ...after.projects].find((r) => r.id === rowId)
+      for (const target of set) {
+        if (old.has(target)) continue
+        reached.set(target, [...(reached.get(target) ?? []), row?.name || '（名称未記入）'])
+      }
+    }
+    if (!reached.size) return
+    const title = await this.sheetTitle(record)
+    const link = `/partners?year=${record.fiscalYear}`
+    for (const [target, rows] of reached) {
+      const people =
+        target === ALL_DEPARTMENTS
+          ? await this.active((u) => u.role === 'head' && u.departmentId !== null && u.departmentId !== record.departmentId)
+          : await this.active((u) => u.departmentId === target)
+      await this.send(people, { kind: 'partner', sheetId, link, text: `${title}で連携課に指定されました: ${rows.join('、')}` })
+    }
+  }
+}

@@ -1,0 +1,261 @@
+import type {
+  FiscalYearView,
+  OpenYearRequest,
+  OverviewResponse,
+  PartnerAcksResponse,
+  PartnerRow,
+  PreviousYearResponse,
+  SheetSummary,
+} from '@hoshin/protocol'
+import { canonicalJson, SHEET_FORMAT, type Sheet, sheetToDoc } from '@hoshin/sheet'
+import * as Y from 'yjs'
+import type { Actor } from '../context.js'
+import type { EventBus } from '../events/event-bus.js'
+import { errors } from '../http/errors.js'
+import { nowIso } from '../persistence/ids.js'
+import type { SqliteDatabase } from '../persistence/sqlite.js'
+import type { Stores } from '../persistence/stores.js'
+import type { SheetService } from '../sheets/sheet-service.js'
+import type { ProjectionStore } from './projection-store.js'
+import { project } from './projector.js'
+
+const ALL_DEPARTMENTS = '全課'
+const townWide = new Set(['planning', 'admin'])
+
+/** A 連携課 entry names a department by id; 全課 names all; an entry stored before ids is a name. */
+export function namesDepartment(entry: string, department: { id: string; name: string }): boolean {
+  return entry === department.id || entry === ALL_DEPARTMENTS || entry === department.name
+}
+
+function isCalendarDay(value: string): boolean {
+  const date = new Date(`${value}T00:00:00Z`)
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value
+}
+
+function emptySheet(department: { id: string; name: string }, fiscalYear: number): Sheet {
+  return {
+    format: SHEET_FORMAT,
+    department,
+    fiscalYear,
+    situation: '',
+    issues: [],
+    policies: { annual: [], longTerm: [] },
+    measures: [],
+    projects: [],
+  }
+}
+
+/** A row without its rank, to tell a continued row (継続) from an edited one. */
+function rowKey(row: { id: string; rank?: number }): string {
+  const { rank: _rank, ...rest } = row
+  return canonicalJson(rest)
+}
+
+function allRows(sheet: Sheet): { id: string; rank?: number }[] {
+  return [...sheet.issues, ...sheet.policies.annual, ...sheet.policies.longTerm, ...sheet.measures, ...sheet.projects]
+}
+
+/**
+ * The fiscal year as the planning department (企画) runs it: opening it with one draft per department
+ * (carried forward from last year's approved version), the board, and the 連携課 requests between
+ * departments.
+ */
+export class YearService {
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly stores: Stores,
+    private readonly projections: ProjectionStore,
+    private readonly sheets: SheetService,
+    private readonly events: EventBus,
+  ) {}
+
+  /** Tells the people who may see a year's board that it changed. */
+  async boardChanged(fiscalYear: number, departmentId?: string): Promise<void> {
+    const users = await this.stores.users.list()
+    const viewers = users.filter((u) => townWide.has(u.role) || (u.role === 'head' && (!departmentId || u.departmentId === departmentId)))
+    this.events.publish(
+      viewers.map((u) => u.id),
+      { kind: 'board', year: fiscalYear },
+    )
+  }
+
+  async years(): Promise<FiscalYearView[]> {
+    return this.db.all<FiscalYearView>(
+      `SELECT y.year, y.deadline, (SELECT COUNT(*) FROM sheets s WHERE s.fiscal_year = y.year) AS sheets FROM (
+         SELECT year, deadline FROM fiscal_years
+         UNION SELECT fiscal_year, NULL FROM sheets WHERE fiscal_year NOT IN (SELECT year FROM fiscal_years)
+       ) y ORDER BY y.year DESC`,
+    )
+  }
+
+  async openYear(actor: Actor, request: OpenYearRequest): Promise<SheetSummary[]> {
+    if (!townWide.has(actor.role)) throw errors.forbidden()
+    const { year, carryForward } = request
+    // A real calendar day (Date.parse alone takes 2026-02-30).
+    if (request.deadline && !isCalendarDay(request.deadline)) throw errors.validation('deadline')
+    const active = await this.stores.org.listDepartments()
+    let departments = active
+    if (request.departmentIds) {
+      const unknown = request.departmentIds.find((id) => !active.some((d) => d.id === id))
+      if (unknown) throw errors.validation('departmentIds')
+      departments = active.filter((d) => request.departmentIds!.includes(d.id))
+    }
+    await this.db.run(
+      `INSERT INTO fiscal_years (year, deadline, opened_by, opened_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (year) DO UPDATE SET deadline = COALESCE(excluded.deadline, deadline)`,
+      [year, request.deadline ?? null, actor.id, nowIso()],
+    )
+    const created: SheetSummary[] = []
+    for (const department of departments) {
+      if (await this.stores.sheets.findByDepartmentYear(department.id, year)) continue
+      const named = { id: department.id, name: department.name }
+      let content = emptySheet(named, year)
+      let previous: { sheetId: string; version: number } | null = null
+      if (carryForward) {
+        const last = await this.stores.sheets.findByDepartmentYear(department.id, year - 1)
+        const version = last ? (await this.stores.versions.list(last.id)).at(-1) : undefined
+        if (last && version) {
+          const approved = await this.stores.versions.get(last.id, version.number)
+          if (approved) {
+            // Every part and row as approved, with the same row ids (継続 until edited); this year's labels.
+            content = { ...(JSON.parse(approved.canonical) as Sheet), department: named, fiscalYear: year }
+            previous = { sheetId: last.id, version: version.number }
+          }
+        }
+      }
+      const doc = sheetToDoc(content)
+      const record = await this.stores.sheets.createIfMissing({ departmentId: department.id, fiscalYear: year, state: Y.encodeStateAsUpdate(doc), previous })
+      doc.destroy()
+      // Another browser opened the same year a moment earlier: its sheet stands.
+      if (!record) continue
+      await this.projections.put(record.id, project(content))
+      created.push(await this.sheets.summary(actor, record))
+    }
+    await this.stores.audit.append({ userId: actor.id, username: actor.username, action: 'year.open', target: String(year), detail: `${created.length} sheets` })
+    await this.boardChanged(year)
+    return created
+  }
+
+  async overview(actor: Actor, year: number): Promise<OverviewResponse> {
+    const isHead = actor.role === 'head'
+    if (!townWide.has(actor.role) && !isHead) throw errors.forbidden()
+    const rows = await this.projections.overview(year)
+    if (!rows.length) throw errors.notFound()
+    const deadline = (await this.db.get<{ deadline: string | null }>('SELECT deadline FROM fiscal_years WHERE year = ?', [year]))?.deadline ?? null
+    const sheets = rows.map((r) => ({
+      id: r.id,
+      department: { id: r.departmentId, name: r.departmentName },
+      status: r.status,
+      revision: r.revision,
+      budgetTotal: r.budgetTotal ?? 0,
+      measures: r.measures ?? 0,
+      projects: r.projects ?? 0,
+      openThreads: r.openThreads,
+      updatedAt: r.updatedAt,
+      editedAt: r.editedAt,
+      editedBy: r.editedById ? { id: r.editedById, name: r.editedByName ?? '' } : null,
+      approvedAt: r.approvedAt,
+    }))
+    return {
+      year,
+      deadline,
+      // The town total, also for a 課長 who sees only their own line.
+      budgetTotal: sheets.reduce((sum, s) => sum + s.budgetTotal, 0),
+      sheets: isHead ? sheets.filter((s) => s.department.id === actor.department?.id) : sheets,
+    }
+  }
+
+  async previous(actor: Actor, sheetId: string): Promise<PreviousYearResponse> {
+    const record = await this.sheets.readable(actor, sheetId)
+    const before = await this.previousSheet(record)
+    if (!before) return { sheetId: null, version: null, sheet: null, continued: [] }
+    const current = await this.sheets.content(record.id)
+    const was = new Map(allRows(before).map((r) => [r.id, rowKey(r)]))
+    const continued = allRows(current)
+      .filter((r) => was.get(r.id) === rowKey(r))
+      .map((r) => r.id)
+    return { sheetId: record.previousSheetId, version: record.previousVersion, sheet: before, continued }
+  }
+
+  /** The approved version of last year a draft was carried forward from. */
+  async previousSheet(record: { previousSheetId: string | null; previousVersion: number | null }): Promise<Sheet | null> {
+    if (!record.previousSheetId || !record.previousVersion) return null
+    const version = await this.stores.versions.get(record.previousSheetId, record.previousVersion)
+    return version ? (JSON.parse(version.canonical) as Sheet) : null
+  }
+
+  /** Rows of other departments' sheets of the year that name the caller's department, or 全課. */
+  async partnerRows(actor: Actor, year: number): Promise<PartnerRow[]> {
+    const own = actor.department
+    if (!own) return []
+    const acks = await this.db.all<{ sheetId: string; rowId: string; at: string }>(
+      `SELECT a.sheet_id AS sheetId, a.row_id AS rowId, a.acknowledged_at AS at FROM partner_acks a
+       JOIN sheets s ON s.id = a.sheet_id WHERE a.department_id = ? AND s.fiscal_year = ?`,
+      [own.id, year],
+    )
+    const acked = new Map(acks.map((a) => [`${a.sheetId}/${a.rowId}`, a.at]))
+    const rows: PartnerRow[] = []
+    for (const sheet of await this.projections.yearSheets(year)) {
+      if (sheet.departmentId === own.id) continue
+      const content = JSON.parse(sheet.canonical) as Sheet
+      for (const [kind, list] of [
+        ['measure', content.measures],
+        ['project', content.projects],
+      ] as const) {
+        for (const row of list) {
+          if (!row.partners.some((p) => namesDepartment(p, own))) continue
+          const at = acked.get(`${sheet.sheetId}/${row.id}`) ?? null
+          rows.push({
+            sheetId: sheet.sheetId,
+            department: { id: sheet.departmentId, name: sheet.departmentName },
+            kind,
+            rowId: row.id,
+            rank: row.rank,
+            name: row.name,
+            content: row.content,
+            acknowledged: at !== null,
+            acknowledgedAt: at,
+          })
+        }
+      }
+    }
+    return rows
+  }
+
+  /** 了承 (or its undoing) by the caller's department of a row that names it, checked on the live content. */
+  async acknowledge(actor: Actor, sheetId: string, rowId: string, acknowledged: boolean): Promise<void> {
+    const own = actor.department
+    if (!own || townWide.has(actor.role)) throw errors.forbidden()
+    const record = await this.sheets.readable(actor, sheetId)
+    if (record.departmentId === own.id) throw errors.forbidden()
+    const content = await this.sheets.content(record.id)
+    const row = [...content.measures, ...content.projects].find((r) => r.id === rowId)
+    if (!row?.partners.some((p) => namesDepartment(p, own))) throw errors.targetNotFound()
+    if (acknowledged) {
+      await this.db.run(
+        `INSERT INTO partner_acks (sheet_id, row_id, department_id, acknowledged_by, acknowledged_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT DO NOTHING`,
+        [record.id, rowId, own.id, actor.id, nowIso()],
+      )
+    } else {
+      await this.db.run('DELETE FROM partner_acks WHERE sheet_id = ? AND row_id = ? AND department_id = ?', [record.id, rowId, own.id])
+    }
+    await this.stores.audit.append({ userId: actor.id, username: actor.username, action: acknowledged ? 'partner.ack' : 'partner.unack', target: record.id, detail: rowId })
+  }
+
+  /** For the asking department (and anyone who reads the sheet): which partners acknowledged which row. */
+  async acks(actor: Actor, sheetId: string): Promise<PartnerAcksResponse['acks']> {
+    const record = await this.sheets.readable(actor, sheetId)
+    return this.db.all<{ rowId: string; department: { id: string; name: string }; at: string }>(
+      `SELECT a.row_id AS rowId, a.department_id AS departmentId, d.name AS departmentName, a.acknowledged_at AS at
+       FROM partner_acks a JOIN departments d ON d.id = a.department_id WHERE a.sheet_id = ? ORDER BY a.acknowledged_at`,
+      [record.id],
+    ).then((rows) =>
+      (rows as unknown as { rowId: string; departmentId: string; departmentName: string; at: string }[]).map((r) => ({
+        rowId: r.rowId,
+        department: { id: r.departmentId, name: r.departmentName },
+        at: r.at,
+      })),
+    )
+  }
+}
