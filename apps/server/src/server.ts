@@ -79,7 +79,7 @@ export async function openServices(config: Config): Promise<{ services: Services
     documents,
     comments,
     workflow,
-    output: new OutputService(sheets, workflow, documents),
+    output: new OutputService(sheets, workflow, documents, stores.org),
     org: new OrgService(db, stores, lucia, documents, events, log),
     years,
     projector,

@@ -94,4 +94,6 @@ export interface HealthResponse {
 /** `GET /api/departments`: the town's departments and their sections, for the 担当係 / 連携課 pickers. */
 export interface DepartmentsResponse {
   departments: (Named & { sections: Named[] })[]
+  /** Retired departments: out of the pickers, but an older sheet may still name one as 連携課. */
+  retired: Named[]
 }

@@ -1,6 +1,17 @@
-import { applySheetToDoc, diffSheets, docToSheet, type Sheet, type SheetChange, sheetSchema } from '@hoshin/sheet'
+import { ErrorCode } from '@hoshin/protocol'
+import {
+  applySheetToDoc,
+  diffSheets,
+  docToSheet,
+  partnerEntry,
+  type Sheet,
+  type SheetChange,
+  sheetSchema,
+  withPartnerNames,
+} from '@hoshin/sheet'
 import type { Actor } from '../context.js'
-import { errors } from '../http/errors.js'
+import { errors, HttpError } from '../http/errors.js'
+import type { OrgStore } from '../persistence/org-store.js'
 import type { SheetRecord } from '../persistence/sheet-store.js'
 import { canEditSheet } from '../sheets/permissions.js'
 import type { SheetService } from '../sheets/sheet-service.js'
@@ -23,7 +34,13 @@ export class OutputService {
     private readonly sheets: SheetService,
     private readonly workflow: WorkflowService,
     private readonly documents: DocumentRegistry,
+    private readonly org: OrgStore,
   ) {}
+
+  /** Every department, retired ones too: an old sheet may name one. */
+  private departments() {
+    return this.org.listDepartments({ includeRetired: true })
+  }
 
   /** The sheet's content now, or of approved version `version`, with the footer label of the print. */
   async content(actor: Actor, sheetId: string, version: string | undefined): Promise<{ record: SheetRecord; sheet: Sheet; footer: string }> {
@@ -39,7 +56,8 @@ export class OutputService {
 
   async xlsx(actor: Actor, sheetId: string, version: string | undefined): Promise<{ record: SheetRecord; data: Buffer }> {
     const { record, sheet, footer } = await this.content(actor, sheetId, version)
-    return { record, data: await workbookFor([{ sheet, footer }]) }
+    const departments = await this.departments()
+    return { record, data: await workbookFor([{ sheet: withPartnerNames(sheet, departments), footer }]) }
   }
 
   /** Every sheet of a fiscal year this person may read, one worksheet per department (for 企画). */
@@ -47,11 +65,12 @@ export class OutputService {
     const summaries = (await this.sheets.listFor(actor)).filter((s) => s.fiscalYear === fiscalYear)
     if (!summaries.length) throw errors.notFound()
     const entries = []
+    const departments = await this.departments()
     for (const s of summaries) {
       const v = s.latestVersion
       const useVersion = s.status === 'approved' && v ? String(v.number) : undefined
       const { sheet, footer } = await this.content(actor, s.id, useVersion)
-      entries.push({ sheet, footer })
+      entries.push({ sheet: withPartnerNames(sheet, departments), footer })
     }
     return workbookFor(entries)
   }
@@ -69,14 +88,31 @@ export class OutputService {
       if (result.data.department.id !== record.departmentId || result.data.fiscalYear !== record.fiscalYear) throw errors.wrongSheet()
       return result.data
     }
+    let sheet: Sheet
     try {
-      return await sheetFromWorkbook(data, { departmentId: record.departmentId, fiscalYear: record.fiscalYear })
+      sheet = await sheetFromWorkbook(data, { departmentId: record.departmentId, fiscalYear: record.fiscalYear })
     } catch (error) {
       if (!(error instanceof ImportError)) throw error
       if (error.code === 'invalid_file') throw errors.invalidFile(error.message)
       if (error.code === 'wrong_sheet') throw errors.wrongSheet(error.message)
       throw errors.validation(error.path ?? '')
     }
+    // Excel shows 連携課 by name; the sheet keeps ids ([S12]).
+    const departments = await this.departments()
+    const ids = <R extends { partners: string[] }>(rows: R[], list: string): R[] =>
+      rows.map((row, i) => ({
+        ...row,
+        partners: row.partners.map((written, j) => {
+          const entry = partnerEntry(written, departments)
+          if (entry === undefined) {
+            throw new HttpError(400, ErrorCode.ValidationFailed, `連携課「${written}」という課はありません（${list} ${i + 1} 行目）。`, {
+              path: `${list}.${i}.partners.${j}`,
+            })
+          }
+          return entry
+        }),
+      }))
+    return { ...sheet, measures: ids(sheet.measures, 'measures'), projects: ids(sheet.projects, 'projects') }
   }
 
   private async editable(actor: Actor, sheetId: string): Promise<SheetRecord> {

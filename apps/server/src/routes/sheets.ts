@@ -23,6 +23,10 @@ export function sheetRoutes({ sheets, notificationStore }: Services) {
 export function departmentRoutes({ stores }: Services) {
   return new Hono<AppEnv>().get('/', async (c) => {
     requireActor(c)
-    return c.json<DepartmentsResponse>({ departments: await stores.org.listDepartments() })
+    const all = await stores.org.listDepartments({ includeRetired: true })
+    return c.json<DepartmentsResponse>({
+      departments: all.filter((d) => !d.retired).map((d) => ({ id: d.id, name: d.name, sections: d.sections.filter((s) => !s.retired).map(({ id, name }) => ({ id, name })) })),
+      retired: all.filter((d) => d.retired).map(({ id, name }) => ({ id, name })),
+    })
   })
 }

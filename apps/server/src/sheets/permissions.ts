@@ -19,15 +19,21 @@ const ALL_DEPARTMENTS = SPECIAL_PARTNERS[0] // 全課
  */
 export function canReadSheet(actor: Actor, sheet: SheetRecord, content: () => Promise<Sheet>): Promise<boolean> {
   if (actor.department?.id === sheet.departmentId || townWideReaders.has(actor.role)) return Promise.resolve(true)
-  return content().then((sheetContent) => partnerDepartments(sheetContent).has(actor.department?.name ?? ''))
+  const department = actor.department
+  if (!department) return Promise.resolve(false)
+  return content().then((sheetContent) => partnerDepartments(sheetContent).has(department))
 }
 
-/** Department names a sheet involves as partners; 全課 stands for every department. */
-export function partnerDepartments(sheet: Sheet): { has(name: string): boolean } {
-  const names = new Set<string>()
-  for (const row of [...sheet.measures, ...sheet.projects]) for (const p of row.partners) names.add(p)
-  const all = names.has(ALL_DEPARTMENTS)
-  return { has: (name) => all || names.has(name) }
+/**
+ * The departments a sheet involves as partners ([S12]): an entry is a department's id, so renaming a
+ * department changes nobody's access; 全課 stands for every department. An entry written before
+ * partners were ids is a department's name and still counts for that department.
+ */
+export function partnerDepartments(sheet: Sheet): { has(department: { id: string; name: string }): boolean } {
+  const entries = new Set<string>()
+  for (const row of [...sheet.measures, ...sheet.projects]) for (const p of row.partners) entries.add(p)
+  const all = entries.has(ALL_DEPARTMENTS)
+  return { has: (department) => all || entries.has(department.id) || entries.has(department.name) }
 }
 
 /** Staff, section leads and the head of the sheet's own department change its content. */

@@ -34,7 +34,7 @@ export const somu2025: Sheet = {
       name: '防災体制の強化',
       content: '地域防災計画の見直しと自主防災組織の育成',
       sections: ['危機管理室'],
-      partners: ['企画財政課'],
+      partners: ['kikaku-zaisei'],
     },
   ],
   projects: [
@@ -62,7 +62,7 @@ export const somu2025: Sheet = {
       name: '文書管理システム更新事業',
       content: '電子決裁・文書管理システムの更新',
       sections: ['総務係'],
-      partners: ['企画財政課'],
+      partners: ['kikaku-zaisei'],
       budget: 12400,
     },
   ],
