@@ -117,7 +117,8 @@ export class CommentService {
     const mentioned = new Set(mentions.filter((m) => m.kind === 'user').map((m) => m.targetId))
     for (const user of dir.users) if (user.sectionId && mentions.some((m) => m.kind === 'section' && m.targetId === user.sectionId)) mentioned.add(user.id)
     const reached = allowed.filter((id) => mentioned.has(id))
-    if (reached.length) await this.onMention?.({ sheet, threadId: thread.id, author, userIds: reached })
+    // The comment stands even if the bell could not be rung.
+    if (reached.length) await this.onMention?.({ sheet, threadId: thread.id, author, userIds: reached }).catch(() => undefined)
   }
 
   private announce(sheetId: string, threadId: string): void {

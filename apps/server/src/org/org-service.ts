@@ -269,7 +269,10 @@ export class OrgService {
   async patchUser(actor: Actor, id: string, patch: UserPatch): Promise<AdminUser> {
     const user = await this.user(id)
     const role = patch.role ?? user.role
-    const moving = patch.departmentId !== undefined || patch.sectionId !== undefined || (patch.role !== undefined && patch.role !== user.role)
+    const moving =
+      (patch.departmentId !== undefined && patch.departmentId !== user.departmentId) ||
+      (patch.sectionId !== undefined && patch.sectionId !== user.sectionId) ||
+      (patch.role !== undefined && patch.role !== user.role)
     if (id === actor.id && (patch.disabled || (patch.role !== undefined && patch.role !== 'admin'))) {
       throw new HttpError(400, 'validation_failed', '自分自身を無効にしたり、管理者から外したりすることはできません。', { path: patch.disabled ? 'disabled' : 'role' })
     }
