@@ -1,13 +1,18 @@
-import { createBrowserRouter, RouterProvider } from 'react-router'
+import { createBrowserRouter, type RouteObject, RouterProvider } from 'react-router'
+import { adminRoute } from '../features/admin/routes'
 import { AuthProvider } from '../features/auth/AuthProvider'
 import { LoginPage } from '../features/auth/LoginPage'
 import { SheetListPage } from '../features/sheets/SheetListPage'
 import { PrintPage } from '../features/sheets/PrintPage'
 import { SheetPage } from '../features/sheets/SheetPage'
+import { BoardPage, YearsIndex } from '../features/years/BoardPage'
+import { BoardPrintPage } from '../features/years/BoardPrintPage'
+import { PartnersPage } from '../features/years/PartnersPage'
 import { I18nProvider } from '../i18n/I18nProvider'
+import { NotFoundPage, RouteErrorPage } from './ErrorPages'
 import { LanguageSwitch, Layout } from './Layout'
 
-const router = createBrowserRouter([
+const routes: RouteObject[] = [
   {
     path: '/login',
     element: (
@@ -21,14 +26,24 @@ const router = createBrowserRouter([
     ),
   },
   { path: '/sheets/:id/print', element: <PrintPage /> },
+  { path: '/years/:year/print', element: <BoardPrintPage /> },
   {
     element: <Layout />,
     children: [
       { path: '/', element: <SheetListPage /> },
       { path: '/sheets/:id', element: <SheetPage /> },
+      { path: '/years', element: <YearsIndex /> },
+      { path: '/years/:year', element: <BoardPage /> },
+      { path: '/partners', element: <PartnersPage /> },
+      adminRoute,
+      // Any other path: the app's own 404 inside the frame (signed-out visitors go to /login first).
+      { path: '*', element: <NotFoundPage /> },
     ],
   },
-])
+]
+
+// Whatever fails while rendering shows the app's own Japanese page, never react-router's default screen.
+const router = createBrowserRouter([{ errorElement: <RouteErrorPage />, children: routes }])
 
 export function App() {
   return (

@@ -3,6 +3,9 @@ import { useUnread } from '../comments/useThreads'
 import { useAuth } from '../features/auth/AuthProvider'
 import type { MessageKey } from '../i18n/catalog'
 import { useI18n } from '../i18n/I18nProvider'
+import { NotificationBell } from '../notifications/NotificationBell'
+import { EventsProvider } from './events'
+import { fiscalYearOf } from './time'
 
 export function LanguageSwitch() {
   const { locale, setLocale, t } = useI18n()
@@ -32,7 +35,7 @@ export function Layout() {
   const { user } = state
 
   return (
-    <>
+    <EventsProvider>
       <a className="skip-link" href="#main">
         {t('skipToContent')}
       </a>
@@ -42,6 +45,11 @@ export function Layout() {
         </Link>
         <nav aria-label={t('nav.main')}>
           <Link to="/">{t('nav.sheets')}</Link>
+          {(user.role === 'planning' || user.role === 'admin' || user.role === 'head') && <Link to="/years">{t('years.nav')}</Link>}
+          {user.department && user.role !== 'planning' && user.role !== 'admin' && (
+            <Link to={`/partners?year=${fiscalYearOf()}`}>{t('partners.nav')}</Link>
+          )}
+          {user.role === 'admin' && <Link to="/admin">{t('admin.nav')}</Link>}
         </nav>
         <div className="who">
           <span className="visually-hidden">{t('auth.signedInAs')}: </span>
@@ -56,6 +64,7 @@ export function Layout() {
             💬 {unread}
           </span>
         )}
+        <NotificationBell />
         <LanguageSwitch />
         <button
           type="button"
@@ -68,6 +77,6 @@ export function Layout() {
         </button>
       </header>
       <Outlet />
-    </>
+    </EventsProvider>
   )
 }

@@ -10,10 +10,12 @@ interface Props {
   options: string[]
   label: string
   readOnly: boolean
+  /** How a stored value reads (連携課 store department ids, [S12]); values read as themselves by default. */
+  labelOf?: (value: string) => string
 }
 
 /** A multi-choice cell (担当係名, 連携課名): the chosen names one per line, a checklist to change them. */
-export function NamesPicker({ doc, array, options, label, readOnly }: Props) {
+export function NamesPicker({ doc, array, options, label, readOnly, labelOf = (value) => value }: Props) {
   const { t } = useI18n()
   const chosen = useYStrings(array)
   const listId = useId()
@@ -22,7 +24,15 @@ export function NamesPicker({ doc, array, options, label, readOnly }: Props) {
 
   const names = (
     <span className="names">
-      {chosen.length ? chosen.map((name) => <span key={name} className="line">{name}</span>) : <span className="muted">{t('editor.none')}</span>}
+      {chosen.length ? (
+        chosen.map((name) => (
+          <span key={name} className="line">
+            {labelOf(name)}
+          </span>
+        ))
+      ) : (
+        <span className="muted">{t('editor.none')}</span>
+      )}
     </span>
   )
   if (readOnly || !array) return names
@@ -36,13 +46,13 @@ export function NamesPicker({ doc, array, options, label, readOnly }: Props) {
 
   return (
     <details className="picker">
-      <summary aria-label={`${label}: ${chosen.join('、') || t('editor.none')}`}>{names}</summary>
+      <summary aria-label={`${label}: ${chosen.map(labelOf).join('、') || t('editor.none')}`}>{names}</summary>
       <fieldset id={listId}>
         <legend>{label}</legend>
         {all.map((name) => (
           <label key={name}>
             <input type="checkbox" checked={chosen.includes(name)} onChange={(e) => toggle(name, e.currentTarget.checked)} />
-            {name}
+            {labelOf(name)}
           </label>
         ))}
       </fieldset>

@@ -4,11 +4,13 @@ import { useEffect, useState } from 'react'
 import type * as Y from 'yjs'
 import { CommentsPanel, type NewThread } from '../comments/CommentsPanel'
 import { useThreads } from '../comments/useThreads'
+import { PreviousYearNote } from '../features/years/PreviousYear'
 import { useI18n } from '../i18n/I18nProvider'
 import type { SheetSession } from '../sync/useSheetSession'
 import { BudgetCell } from './BudgetCell'
 import { CollabText } from './CollabText'
 import { NamesPicker } from './NamesPicker'
+import { useDepartmentNames } from './useDepartmentNames'
 import { ConnectionBadge, Presence } from './Presence'
 import { dropTarget, RowControls } from './RowControls'
 import { fieldLabel, listNames, rowOps } from './rows'
@@ -109,7 +111,9 @@ interface TableProps {
   ctx: EditorContext
   list: 'measures' | 'projects'
   sections: string[]
+  /** 連携課 choices: department ids and the specials ([S12]). */
   partners: string[]
+  partnerLabel: (entry: string) => string
 }
 
 function ProjectTotal({ doc }: { doc: Y.Doc }) {
@@ -117,7 +121,7 @@ function ProjectTotal({ doc }: { doc: Y.Doc }) {
   return <>{formatBudget(total)}</>
 }
 
-function RankedTable({ ctx, list, sections, partners }: TableProps) {
+function RankedTable({ ctx, list, sections, partners, partnerLabel }: TableProps) {
   const { t } = useI18n()
   const { doc } = ctx.session
   const ids = useRowIds(doc, list)
@@ -147,7 +151,7 @@ function RankedTable({ ctx, list, sections, partners }: TableProps) {
         </thead>
         <tbody>
           {ids.map((id, index) => (
-            <TableRow key={id} ctx={ctx} list={list} ids={ids} index={index} sections={sections} partners={partners} />
+            <TableRow key={id} ctx={ctx} list={list} ids={ids} index={index} sections={sections} partners={partners} partnerLabel={partnerLabel} />
           ))}
         </tbody>
         {isProjects && (
@@ -172,7 +176,7 @@ function RankedTable({ ctx, list, sections, partners }: TableProps) {
   )
 }
 
-function TableRow({ ctx, list, ids, index, sections, partners }: TableProps & { ids: string[]; index: number }) {
+function TableRow({ ctx, list, ids, index, sections, partners, partnerLabel }: TableProps & { ids: string[]; index: number }) {
   const { doc } = ctx.session
   const id = ids[index]!
   const row = rowMap(doc, list).get(id)
@@ -193,6 +197,7 @@ function TableRow({ ctx, list, ids, index, sections, partners }: TableProps & { 
       </td>
       <td>
         <CollabText session={ctx.session} fragment={content} label={fieldLabel(list, rank, 'content')} field={{ list, rowId: id, field: 'content' }} />
+        <PreviousYearNote rowId={id} />
       </td>
       <td>
         <NamesPicker
@@ -210,6 +215,7 @@ function TableRow({ ctx, list, ids, index, sections, partners }: TableProps & { 
           options={partners}
           label={fieldLabel(list, rank, 'partners')}
           readOnly={ctx.readOnly}
+          labelOf={partnerLabel}
         />
       </td>
       {list === 'projects' && (
@@ -269,7 +275,8 @@ export function SheetEditor({
 
   const own = departments.find((d) => d.id === departmentId)
   const sectionOptions = own?.sections.map((s) => s.name) ?? []
-  const partnerOptions = [...SPECIAL_PARTNERS, ...departments.filter((d) => d.id !== departmentId).map((d) => d.name)]
+  const partnerOptions = [...SPECIAL_PARTNERS, ...departments.filter((d) => d.id !== departmentId).map((d) => d.id)]
+  const partnerName = useDepartmentNames()
   const openCounts = new Map<string, number>()
   for (const th of threads) if (th.state === 'open') openCounts.set(th.target.id, (openCounts.get(th.target.id) ?? 0) + 1)
   const comment = (target: CommentTarget, label: string) => {
@@ -377,14 +384,14 @@ export function SheetEditor({
 
       <section aria-labelledby="part-measures">
         <h2 id="part-measures">■今年度の課における施策（重要度順）</h2>
-        <RankedTable ctx={ctx} list="measures" sections={sectionOptions} partners={partnerOptions} />
+        <RankedTable ctx={ctx} list="measures" sections={sectionOptions} partners={partnerOptions} partnerLabel={partnerName} />
       </section>
 
       <section aria-labelledby="part-projects">
         <h2 id="part-projects">
           ■今年度の課における事務事業（重要度順）<span className="unit">（単位：千円）</span>
         </h2>
-        <RankedTable ctx={ctx} list="projects" sections={sectionOptions} partners={partnerOptions} />
+        <RankedTable ctx={ctx} list="projects" sections={sectionOptions} partners={partnerOptions} partnerLabel={partnerName} />
       </section>
     </article>
   )

@@ -28,12 +28,15 @@ function remembered(): Me | null {
 
 const unreachable = (error: unknown) => error instanceof ApiError && (error.code === 'network' || error.status === 503)
 
-type AuthState = { status: 'loading' } | { status: 'signedOut' } | { status: 'signedIn'; user: Me }
+/** Why a person was signed out without asking: the login page says so. */
+export type SignOutNotice = 'sessionEnded'
+
+type AuthState = { status: 'loading' } | { status: 'signedOut'; notice?: SignOutNotice } | { status: 'signedIn'; user: Me }
 
 interface Auth {
   state: AuthState
   login(username: string, password: string): Promise<void>
-  logout(): Promise<void>
+  logout(notice?: SignOutNotice): Promise<void>
 }
 
 const AuthContext = createContext<Auth | null>(null)
@@ -66,12 +69,12 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     setState({ status: 'signedIn', user })
   }, [])
 
-  const logout = useCallback(async () => {
+  const logout = useCallback(async (notice?: SignOutNotice) => {
     await api<void>('/api/auth/logout', { method: 'POST' }).catch(() => undefined)
     // The service worker keeps the last API answers for offline use; they belong to this person.
     await globalThis.caches?.delete('hoshin-api-v1').catch(() => undefined)
     remember(null)
-    setState({ status: 'signedOut' })
+    setState(notice ? { status: 'signedOut', notice } : { status: 'signedOut' })
   }, [])
 
   const value = useMemo(() => ({ state, login, logout }), [state, login, logout])

@@ -36,6 +36,11 @@ export function LoginPage() {
   return (
     <main id="main" className="login">
       <h1>{t('auth.title')}</h1>
+      {state.status === 'signedOut' && state.notice === 'sessionEnded' && (
+        <p className="notice session-ended" role="status">
+          {t('notifications.sessionEnded')}
+        </p>
+      )}
       <p>{t('auth.lead')}</p>
       <form onSubmit={submit} noValidate>
         <div className="field">

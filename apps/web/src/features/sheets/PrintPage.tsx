@@ -18,6 +18,20 @@ function cssString(text: string): string {
   return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`
 }
 
+/** The footer of an approved version: 承認済 v2（2026年5月29日）. */
+export function versionFooter(v: { number: number; approvedAt: string }): string {
+  return `承認済 v${v.number}（${day(v.approvedAt)}）`
+}
+
+/** A4 landscape with this footer at the bottom left and page numbers at the bottom right. */
+export function PrintStyle({ footer }: { footer: string }) {
+  return (
+    <style>{`@page { size: A4 landscape; margin: 12mm 10mm 14mm;
+        @bottom-left { content: ${cssString(footer)}; font-size: 8pt; }
+        @bottom-right { content: counter(page) " / " counter(pages); font-size: 8pt; } }`}</style>
+  )
+}
+
 /**
  * The official print layout on A4 landscape: the sheet as the town publishes it, with the version (or
  * 作成中 and the date) and page numbers in the footer. "PDF" prints it with the browser's own
@@ -41,13 +55,13 @@ export function PrintPage() {
     const load = version
       ? api<VersionResponse>(`${base}/versions/${encodeURIComponent(version)}`).then((v) => ({
           sheet: v.sheet as Sheet,
-          footer: `承認済 v${v.number}（${day(v.approvedAt)}）`,
+          footer: versionFooter(v),
         }))
       : Promise.all([api<SheetSummary>(base), api<Sheet>(`${base}/export.json`)]).then(([summary, sheet]) => ({
           sheet,
           footer:
             summary.status === 'approved' && summary.latestVersion
-              ? `承認済 v${summary.latestVersion.number}（${day(summary.latestVersion.approvedAt)}）`
+              ? versionFooter(summary.latestVersion)
               : `作成中（${day(new Date().toISOString())} 時点）`,
         }))
     load.then(
@@ -65,9 +79,7 @@ export function PrintPage() {
   if (!data) return <p>{t('loading')}</p>
   return (
     <main id="main" className="print-page">
-      <style>{`@page { size: A4 landscape; margin: 12mm 10mm 14mm;
-        @bottom-left { content: ${cssString(`${data.sheet.department.name}　${data.footer}`)}; font-size: 8pt; }
-        @bottom-right { content: counter(page) " / " counter(pages); font-size: 8pt; } }`}</style>
+      <PrintStyle footer={`${data.sheet.department.name}　${data.footer}`} />
       <p className="print-actions">
         <button type="button" className="primary" onClick={() => window.print()}>
           {t('print.pdf')}

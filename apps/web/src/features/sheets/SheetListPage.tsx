@@ -6,6 +6,18 @@ import { api } from '../../api/client'
 import { useErrorMessage } from '../../app/useErrorMessage'
 import { useI18n } from '../../i18n/I18nProvider'
 
+/** Unread @mentions of this person (or their section) in the sheet. */
+function MentionBadge({ count }: { count: number | undefined }) {
+  const { t } = useI18n()
+  if (!count) return null
+  return (
+    <span className="badge mention-badge">
+      <span aria-hidden="true">@{count}</span>
+      <span className="visually-hidden">{t('notifications.mentions').replace('{n}', String(count))}</span>
+    </span>
+  )
+}
+
 export function SheetListPage() {
   const { t, locale } = useI18n()
   const errorMessage = useErrorMessage()
@@ -50,6 +62,7 @@ export function SheetListPage() {
                 <td>{fiscalYearLabel(sheet.fiscalYear, locale)}</td>
                 <td>
                   <Link to={`/sheets/${encodeURIComponent(sheet.id)}`}>{sheet.department.name}</Link>
+                  <MentionBadge count={sheet.unreadMentions} />
                 </td>
                 <td>
                   <span className={`status status-${sheet.status}`}>{t(`status.${sheet.status}`)}</span>

@@ -8,6 +8,8 @@ import { SheetEditor } from '../../editor/SheetEditor'
 import { useI18n } from '../../i18n/I18nProvider'
 import { useSheetSession, WORKFLOW_EVENT } from '../../sync/useSheetSession'
 import { useAuth } from '../auth/AuthProvider'
+import { PreviousYearProvider, PreviousYearToggle, usePreviousYear } from '../years/PreviousYear'
+import { useRowFromLink } from '../years/useRowFromLink'
 import { OutputActions } from './OutputActions'
 import { History, RejectedNotice, WorkflowBar } from './Workflow'
 
@@ -30,6 +32,9 @@ export function SheetPage() {
   const [data, setData] = useState<{ summary: SheetSummary; departments: DepartmentsResponse['departments'] } | null>(null)
   const [error, setError] = useState<unknown>(null)
   const [showHistory, setShowHistory] = useState(false)
+  const [showPrevious, setShowPrevious] = useState(false)
+  const previous = usePreviousYear(id, showPrevious)
+  useRowFromLink()
 
   useEffect(() => {
     // Approved, sent back, reopened by someone else: the banner and the buttons follow live.
@@ -77,14 +82,18 @@ export function SheetPage() {
             <button type="button" aria-expanded={showHistory} onClick={() => setShowHistory(!showHistory)}>
               {t('history.title')}
             </button>
+            {previous && <PreviousYearToggle previous={previous} on={showPrevious} onChange={setShowPrevious} />}
           </p>
           {showHistory && (
             <History
               sheetId={data.summary.id}
               canAudit={state.user.role === 'admin' || (state.user.role === 'head' && state.user.department?.id === data.summary.department.id)}
+              hasPrevious={previous !== null}
             />
           )}
-          <LiveSheet sheetId={data.summary.id} user={state.user} departments={data.departments} />
+          <PreviousYearProvider value={showPrevious ? previous : null}>
+            <LiveSheet sheetId={data.summary.id} user={state.user} departments={data.departments} />
+          </PreviousYearProvider>
         </>
       )}
     </main>

@@ -1,5 +1,6 @@
 import { budgetTotal, fiscalYearLabel, formatBudget, type Sheet } from '@hoshin/sheet'
 import { useId } from 'react'
+import { useDepartmentNames } from '../../editor/useDepartmentNames'
 import { useI18n } from '../../i18n/I18nProvider'
 
 /** Multi-line text as lines (the model joins paragraphs with "\n"). */
@@ -34,6 +35,7 @@ function Names({ names }: { names: readonly string[] }) {
  */
 export function SheetView({ sheet }: { sheet: Sheet }) {
   const { t } = useI18n()
+  const partnerName = useDepartmentNames()
   const ids = { situation: useId(), issues: useId(), policies: useId(), measures: useId(), projects: useId() }
   const total = budgetTotal(sheet.projects)
 
@@ -124,7 +126,7 @@ export function SheetView({ sheet }: { sheet: Sheet }) {
                   <Names names={m.sections} />
                 </td>
                 <td>
-                  <Names names={m.partners} />
+                  <Names names={m.partners.map(partnerName)} />
                 </td>
               </tr>
             ))}
@@ -162,7 +164,7 @@ export function SheetView({ sheet }: { sheet: Sheet }) {
                   <Lines text={p.content} />
                 </td>
                 <td>
-                  <Names names={[...p.sections, ...p.partners]} />
+                  <Names names={[...p.sections, ...p.partners.map(partnerName)]} />
                 </td>
                 <td className="budget">{p.budget === null ? '' : formatBudget(p.budget)}</td>
               </tr>

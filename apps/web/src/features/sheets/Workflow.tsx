@@ -187,7 +187,7 @@ function AuditTrail({ sheetId }: { sheetId: string }) {
 }
 
 /** Approved versions (each viewable read-only) and a side-by-side diff between any two, or with the draft. */
-export function History({ sheetId, canAudit }: { sheetId: string; canAudit: boolean }) {
+export function History({ sheetId, canAudit, hasPrevious = false }: { sheetId: string; canAudit: boolean; hasPrevious?: boolean }) {
   const { t, locale } = useI18n()
   const [versions, setVersions] = useState<VersionListResponse['versions']>([])
   const [shown, setShown] = useState<VersionResponse | null>(null)
@@ -206,7 +206,8 @@ export function History({ sheetId, canAudit }: { sheetId: string; canAudit: bool
 
   useEffect(() => {
     if (!from && versions.length) setFrom(String(versions.at(-1)!.number))
-  }, [versions, from])
+    else if (!from && hasPrevious) setFrom('previous')
+  }, [versions, from, hasPrevious])
 
   useEffect(() => {
     if (!from) return
@@ -268,11 +269,26 @@ export function History({ sheetId, canAudit }: { sheetId: string; canAudit: bool
           </tbody>
         </table>
       )}
-      {versions.length > 0 && (
+      {(versions.length > 0 || hasPrevious) && (
         <section className="diff" aria-label={t('history.diff')}>
           <h3>{t('history.diff')}</h3>
+          {hasPrevious && (
+            <p>
+              <button
+                type="button"
+                aria-pressed={from === 'previous'}
+                onClick={() => {
+                  setFrom('previous')
+                  setTo('current')
+                }}
+              >
+                {t('years.comparePrevious')}
+              </button>
+            </p>
+          )}
           <label htmlFor={ids.from}>{t('history.from')}</label>
           <select id={ids.from} value={from} onChange={(e) => setFrom(e.currentTarget.value)}>
+            {hasPrevious && <option value="previous">{t('years.previousVersion')}</option>}
             {versions.map((v) => (
               <option key={v.number} value={v.number}>
                 v{v.number}

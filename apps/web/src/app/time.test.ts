@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest'
+import { daysUntil, fiscalYearOf, formatDate, relativeTime } from './time'
+
+describe('dates on the board', () => {
+  it('counts days to a deadline on calendar dates: the day itself is 0, past days are negative', () => {
+    const evening = new Date(2026, 4, 28, 23, 30)
+    expect(daysUntil('2026-05-29', evening)).toBe(1)
+    expect(daysUntil('2026-05-28', evening)).toBe(0)
+    expect(daysUntil('2026-05-25', evening)).toBe(-3)
+    // Across a month and the end of the year.
+    expect(daysUntil('2027-01-02', new Date(2026, 11, 30, 9))).toBe(3)
+  })
+
+  it('names the fiscal year by the April it starts in', () => {
+    expect(fiscalYearOf(new Date(2026, 2, 31))).toBe(2025)
+    expect(fiscalYearOf(new Date(2026, 3, 1))).toBe(2026)
+  })
+
+  it('writes dates the Japanese way without shifting the day', () => {
+    expect(formatDate('2026-05-29', 'ja')).toBe('2026年5月29日')
+  })
+
+  it('says how long ago, then falls back to the date after a week', () => {
+    const now = Date.parse('2026-05-29T12:00:00Z')
+    expect(relativeTime('2026-05-29T11:57:00Z', 'ja', now)).toBe('3 分前')
+    expect(relativeTime('2026-05-28T12:00:00Z', 'ja', now)).toBe('昨日')
+    expect(relativeTime('2026-05-01T12:00:00Z', 'ja', now)).toMatch(/^2026\/0?5\/0?1 /)
+  })
+})
