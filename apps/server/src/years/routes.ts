@@ -31,6 +31,8 @@ export function yearRoutes({ years }: Services) {
     })
     .post('/', async (c) => {
       const actor = requireActor(c)
+      // Who may, before what they sent: a refused person learns nothing about the body's rules.
+      if (actor.role !== 'planning' && actor.role !== 'admin') throw errors.forbidden()
       const request = await readJson(c, openYearSchema)
       const sheets = await years.openYear(actor, request)
       return c.json<OpenYearResponse>({ year: request.year, sheets }, 201)
@@ -50,6 +52,7 @@ export function partnerRoutes({ years }: Services) {
     })
     .post('/ack', async (c) => {
       const actor = requireActor(c)
+      if (!actor.department || actor.role === 'planning' || actor.role === 'admin') throw errors.forbidden()
       const { sheetId, rowId, acknowledged } = await readJson(c, ackSchema)
       await years.acknowledge(actor, sheetId, rowId, acknowledged)
       return c.body(null, 204)
