@@ -135,6 +135,9 @@ describe('a town that sets itself up and runs its year', () => {
     await fukushi.getByRole('button', { name: /了承/ }).first().click()
     await expect.poll(() => fukushi.getByRole('button', { name: /取り消し/ }).count()).toBe(1)
     await fukushi.screenshot({ path: 'test-results/town/03-partner-inbox.png' })
+    // The asking department sees who acknowledged, under the row's 連携課.
+    await doboku.reload()
+    await expect.poll(() => doboku.locator('.partner-acks').first().textContent(), { timeout: 15_000 }).toContain('福祉課')
 
     // 5. Each head hears of their own department's request for review, live; the board shows it.
     const kensetsuHead = await person('kensetsu-kacho', pw('kensetsu-kacho'))

@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react'
 import type * as Y from 'yjs'
 import { CommentsPanel, type NewThread } from '../comments/CommentsPanel'
 import { useThreads } from '../comments/useThreads'
+import { PartnerAckNote } from '../features/years/PartnerAcks'
 import { PreviousYearNote } from '../features/years/PreviousYear'
 import { useI18n } from '../i18n/I18nProvider'
 import type { SheetSession } from '../sync/useSheetSession'
@@ -217,6 +218,7 @@ function TableRow({ ctx, list, ids, index, sections, partners, partnerLabel }: T
           readOnly={ctx.readOnly}
           labelOf={partnerLabel}
         />
+        <PartnerAckNote rowId={id} />
       </td>
       {list === 'projects' && (
         <td className="budget">

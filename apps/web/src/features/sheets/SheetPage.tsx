@@ -8,6 +8,7 @@ import { SheetEditor } from '../../editor/SheetEditor'
 import { useI18n } from '../../i18n/I18nProvider'
 import { useSheetSession, WORKFLOW_EVENT } from '../../sync/useSheetSession'
 import { useAuth } from '../auth/AuthProvider'
+import { PartnerAcksProvider } from '../years/PartnerAcks'
 import { PreviousYearProvider, PreviousYearToggle, usePreviousYear } from '../years/PreviousYear'
 import { useRowFromLink } from '../years/useRowFromLink'
 import { OutputActions } from './OutputActions'
@@ -92,7 +93,9 @@ export function SheetPage() {
             />
           )}
           <PreviousYearProvider value={showPrevious ? previous : null}>
-            <LiveSheet sheetId={data.summary.id} user={state.user} departments={data.departments} />
+            <PartnerAcksProvider sheetId={data.summary.id}>
+              <LiveSheet sheetId={data.summary.id} user={state.user} departments={data.departments} />
+            </PartnerAcksProvider>
           </PreviousYearProvider>
         </>
       )}
