@@ -12,7 +12,7 @@ import type {
   PasswordResetResponse,
   UserResponse,
 } from '@hoshin/protocol'
-import { SHEET_FORMAT, sheetToDoc } from '@hoshin/sheet'
+import { emptySheet, sheetToDoc } from '@hoshin/sheet'
 import { beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { hashPassword } from '../src/auth/passwords.js'
@@ -94,16 +94,7 @@ describe('departments and sections through the API', () => {
     expect((await admin.request('PUT', '/api/admin/departments/order', { json: { ids: all.slice(1) } })).status).toBe(400)
 
     // A sheet of the department, then retire it.
-    const doc = sheetToDoc({
-      format: SHEET_FORMAT,
-      department: { id: created.id, name: '税務住民課' },
-      fiscalYear: 2025,
-      situation: '',
-      issues: [],
-      policies: { annual: [], longTerm: [] },
-      measures: [],
-      projects: [],
-    })
+    const doc = sheetToDoc(emptySheet({ id: created.id, name: '税務住民課' }, 2025))
     const sheet = await server.services.stores.sheets.create({ departmentId: created.id, fiscalYear: 2025, state: Y.encodeStateAsUpdate(doc) })
     const retired = await admin.request<DepartmentResponse>('PATCH', `/api/admin/departments/${created.id}`, { json: { retired: true } })
     expect(retired.body.department.retired).toBe(true)
@@ -184,16 +175,7 @@ describe('users through the API', () => {
     const user = await new TestClient(server.url).login('doboku-a', reset.body.password)
 
     // Their open sheet connection and their session end the moment they are disabled.
-    const doc = sheetToDoc({
-      format: SHEET_FORMAT,
-      department: { id: kensetsu.id, name: '建設課' },
-      fiscalYear: 2025,
-      situation: '',
-      issues: [],
-      policies: { annual: [], longTerm: [] },
-      measures: [],
-      projects: [],
-    })
+    const doc = sheetToDoc(emptySheet({ id: kensetsu.id, name: '建設課' }, 2025))
     const sheet = await server.services.stores.sheets.create({ departmentId: kensetsu.id, fiscalYear: 2025, state: Y.encodeStateAsUpdate(doc) })
     const live = collabClient(server.url, sheet.id, user)
     await live.synced()

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Browser, Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { type E2eServer, launchBrowser, login, newUser, startServer } from './harness.js'
+import { type E2eServer, launchBrowser, login, newUser, officeUser, startServer } from './harness.js'
 
 const require = createRequire(import.meta.url)
 const output = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'test-results', 'admin')
@@ -18,14 +18,7 @@ beforeAll(async () => {
 
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(output, `${name}.png`) })
 
-/** A person at an office PC's usual screen size, signed in and on the sheet list. */
-async function person(username: string, password?: string): Promise<Page> {
-  const { page } = await newUser(browser, server)
-  await page.setViewportSize({ width: 1366, height: 768 })
-  await login(page, server, username, password)
-  await page.getByRole('heading', { name: '課等の方針一覧' }).waitFor()
-  return page
-}
+const person = (username: string, password?: string) => officeUser(browser, server, username, password)
 
 /** A request from inside the page, with its session cookie. */
 function call(page: Page, method: string, url: string): Promise<number> {

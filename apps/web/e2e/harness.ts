@@ -120,6 +120,15 @@ export async function login(page: Page, server: E2eServer, username: string, pas
   await page.getByRole('button', { name: 'ログイン' }).click()
 }
 
+/** A person at an office PC's usual screen size (1366×768), signed in and on the sheet list. */
+export async function officeUser(browser: Browser, server: E2eServer, username: string, password?: string): Promise<Page> {
+  const { page } = await newUser(browser, server)
+  await page.setViewportSize({ width: 1366, height: 768 })
+  await login(page, server, username, password)
+  await page.getByRole('heading', { name: '課等の方針一覧' }).waitFor()
+  return page
+}
+
 /** Logs in and opens 企画財政課's sheet; resolves when its editor is live. */
 export async function openSheet(page: Page, server: E2eServer, username: string) {
   await login(page, server, username)

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Browser, Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { type E2eServer, launchBrowser, login, newUser, startServer } from './harness'
+import { type E2eServer, launchBrowser, officeUser, startServer } from './harness'
 
 /**
  * A real town from nothing: no demo. The first admin comes from the CLI, the organisation from the sample
@@ -49,13 +49,7 @@ async function settledBell(page: Page): Promise<number> {
 
 const boardRow = (page: Page, department: string) => page.getByRole('table', { name: /各課の方針の状況/ }).getByRole('row').filter({ hasText: department })
 
-async function person(username: string, password: string): Promise<Page> {
-  const { page } = await newUser(browser, server)
-  await page.setViewportSize({ width: 1366, height: 768 })
-  await login(page, server, username, password)
-  await page.getByRole('heading', { name: '課等の方針一覧' }).waitFor()
-  return page
-}
+const person = (username: string, password: string) => officeUser(browser, server, username, password)
 
 /** Opens the department's 2026 sheet from the list and waits for its editor. */
 async function openOwnSheet(page: Page, department: string): Promise<void> {

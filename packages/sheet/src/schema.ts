@@ -79,3 +79,17 @@ export type AnnualPolicy = z.infer<typeof annualPolicySchema>
 export type LongTermPolicy = z.infer<typeof longTermPolicySchema>
 export type Measure = z.infer<typeof measureSchema>
 export type Project = z.infer<typeof projectSchema>
+
+/** A department's sheet with nothing written yet: how a year starts without a sheet to carry forward. */
+export function emptySheet(department: { id: string; name: string }, fiscalYear: number): Sheet {
+  return {
+    format: SHEET_FORMAT,
+    department,
+    fiscalYear,
+    situation: '',
+    issues: [],
+    policies: { annual: [], longTerm: [] },
+    measures: [],
+    projects: [],
+  }
+}

@@ -7,7 +7,7 @@ import type {
   PreviousYearResponse,
   SheetSummary,
 } from '@hoshin/protocol'
-import { canonicalJson, SHEET_FORMAT, type Sheet, sheetToDoc } from '@hoshin/sheet'
+import { canonicalJson, emptySheet, type Sheet, sheetToDoc } from '@hoshin/sheet'
 import * as Y from 'yjs'
 import type { Actor } from '../context.js'
 import type { EventBus } from '../events/event-bus.js'
@@ -30,19 +30,6 @@ export function namesDepartment(entry: string, department: { id: string; name: s
 function isCalendarDay(value: string): boolean {
   const date = new Date(`${value}T00:00:00Z`)
   return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value
-}
-
-function emptySheet(department: { id: string; name: string }, fiscalYear: number): Sheet {
-  return {
-    format: SHEET_FORMAT,
-    department,
-    fiscalYear,
-    situation: '',
-    issues: [],
-    policies: { annual: [], longTerm: [] },
-    measures: [],
-    projects: [],
-  }
 }
 
 /** A row without its rank, to tell a continued row (継続) from an edited one. */
