@@ -41,6 +41,31 @@ describe('migrations', () => {
     await db.close()
   })
 
+  it('[6] rebuild users without a department for admins, keeping every user, session and reference', async () => {
+    const db = await openFresh()
+    await migrate(db, migrations.slice(0, 5))
+    await db.exec(`
+      INSERT INTO departments (id, name, created_at) VALUES ('d', '総務課', 'now');
+      INSERT INTO users (id, username, display_name, password_hash, role, department_id, section_id, created_at, updated_at)
+        VALUES ('u', 'somu', '総務 職員', 'h', 'staff', 'd', NULL, 'now', 'now');
+      INSERT INTO sessions (id, user_id, expires_at) VALUES ('s', 'u', 9999999999999);
+      INSERT INTO sheets (id, department_id, fiscal_year, created_at, updated_at) VALUES ('sh', 'd', 2025, 'now', 'now');
+      INSERT INTO comment_threads (id, sheet_id, target_kind, target_id, quote, created_by, created_at) VALUES ('t', 'sh', 'measure', 'm', 'q', 'u', 'now');
+    `)
+    expect(await migrate(db)).toEqual([6])
+    expect(await db.get('SELECT username, department_id AS d, disabled_at AS off FROM users')).toEqual({ username: 'somu', d: 'd', off: null })
+    // Dropping the old table with foreign keys on would have cascaded to the sessions.
+    expect(await db.get('SELECT user_id AS u FROM sessions')).toEqual({ u: 'u' })
+    expect(await db.get('PRAGMA foreign_keys')).toEqual({ foreign_keys: 1 })
+    await expect(db.run("INSERT INTO sessions (id, user_id, expires_at) VALUES ('s2', 'nobody', 1)")).rejects.toThrow(/FOREIGN KEY/)
+    // Admin and planning may have no department; the others may not.
+    await db.run("INSERT INTO users (id, username, display_name, password_hash, role, created_at, updated_at) VALUES ('a', 'admin', 'a', 'h', 'admin', 'now', 'now')")
+    await expect(
+      db.run("INSERT INTO users (id, username, display_name, password_hash, role, created_at, updated_at) VALUES ('b', 'head', 'b', 'h', 'head', 'now', 'now')"),
+    ).rejects.toThrow(/CHECK/)
+    await db.close()
+  })
+
   it('refuse a database from a newer Hoshin', async () => {
     const db = await openFresh()
     await db.exec(`PRAGMA user_version = ${LATEST_SCHEMA_VERSION + 1}`)
