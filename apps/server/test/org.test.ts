@@ -226,13 +226,23 @@ describe('organisation CSV', () => {
     expect(again.body.changes).toEqual([])
   })
 
+  it('two admins applying the same new department at once create it once', async () => {
+    const file = Buffer.concat([sample('organisation-sample.csv'), Buffer.from('上下水道課,,,,\r\n')])
+    const [a, b] = await Promise.all([upload(admin, '/api/admin/org-import', file), upload(admin, '/api/admin/org-import', file)])
+    expect([a.status, b.status]).toEqual([200, 200])
+    expect([a.body.changes.length, b.body.changes.length].sort()).toEqual([0, 1])
+    const names = (await admin.get<AdminDepartmentsResponse>('/api/admin/departments')).body.departments.map((d) => d.name)
+    expect(names.filter((n) => n === '上下水道課')).toHaveLength(1)
+  })
+
   it('reads the same organisation written by Japanese Excel in Shift_JIS', async () => {
     const preview = await upload(admin, '/api/admin/org-import/preview', fixture('organisation-sjis.csv'))
-    expect(preview.body).toMatchObject({ ok: true, errors: [], changes: [] })
+    // The same organisation, but for 上下水道課 (added by the previous test), which it would retire.
+    expect(preview.body).toMatchObject({ ok: true, errors: [], changes: [{ kind: 'retire', text: '「上下水道課」を廃止' }] })
     // And in Shift_JIS, a new department reads as Japanese.
     const withNew = Buffer.concat([fixture('organisation-sjis.csv'), Buffer.from([0x90, 0x85, 0x93, 0xb9, 0x89, 0xdb, 0x2c, 0x2c, 0x2c, 0x2c, 0x0d, 0x0a])])
     const more = await upload(admin, '/api/admin/org-import/preview', withNew)
-    expect(more.body.changes.map((c) => c.text)).toEqual(['「水道課」を作成'])
+    expect(more.body.changes.map((c) => c.text)).toEqual(['「水道課」を作成', '「上下水道課」を廃止'])
   })
 
   const bad: [string, () => Uint8Array | string, number, RegExp][] = [

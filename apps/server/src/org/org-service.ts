@@ -91,6 +91,18 @@ export class OrgService {
     private readonly log: Logger,
   ) {}
 
+  private imports: Promise<unknown> = Promise.resolve()
+
+  /**
+   * Runs one import (plan and apply) at a time: a plan made while another import was being applied would
+   * be stale (two admins importing at once would both try to create the same department).
+   */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.imports.then(work, work)
+    this.imports = run.catch(() => undefined)
+    return run
+  }
+
   private audit(actor: Actor, action: string, target: string, detail?: string) {
     return this.stores.audit.append({ userId: actor.id, username: actor.username, action, target, detail: detail ?? null })
   }

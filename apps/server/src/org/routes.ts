@@ -96,13 +96,13 @@ export function adminRoutes({ org }: Services) {
       })
       .post('/org-import/preview', csvLimit, async (c) => c.json<ImportPlanResponse>((await org.planOrgImport(await csvBody(c))).plan))
       .post('/org-import', csvLimit, async (c) => {
-        const { apply } = await org.planOrgImport(await csvBody(c))
-        return c.json<ImportPlanResponse>(await apply(requireAdmin(c)))
+        const data = await csvBody(c)
+        return c.json<ImportPlanResponse>(await org.exclusive(async () => (await org.planOrgImport(data)).apply(requireAdmin(c))))
       })
       .post('/transfers/preview', csvLimit, async (c) => c.json<ImportPlanResponse>((await org.planTransfers(await csvBody(c))).plan))
       .post('/transfers', csvLimit, async (c) => {
-        const { apply } = await org.planTransfers(await csvBody(c))
-        return c.json<ImportPlanResponse>(await apply(requireAdmin(c)))
+        const data = await csvBody(c)
+        return c.json<ImportPlanResponse>(await org.exclusive(async () => (await org.planTransfers(data)).apply(requireAdmin(c))))
       })
   )
 }
