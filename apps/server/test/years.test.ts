@@ -120,6 +120,10 @@ describe('notifications for the approval steps and the bell stream', () => {
     const sheets = (await joho.get<SheetListResponse>('/api/sheets')).body.sheets
     expect(sheets.find((s) => s.id === somu2025)?.unreadMentions).toBe(1)
     expect(sheets.find((s) => s.id === kikaku2025)?.unreadMentions).toBe(0)
+    // Opening the thread reads the mention: the badge and the bell clear.
+    expect((await joho.post(`/api/sheets/${somu2025}/comments/${thread.body.id}/read`)).status).toBe(204)
+    expect((await joho.get<SheetListResponse>('/api/sheets')).body.sheets.find((s) => s.id === somu2025)?.unreadMentions).toBe(0)
+    expect((await joho.get<NotificationsResponse>('/api/notifications')).body.notifications[0]!.read).toBe(true)
   })
 
   it('the event stream refuses strangers and ends when the session is ended by an admin', async () => {

@@ -74,7 +74,8 @@ describe('a town that sets itself up and runs its year', () => {
   it('admin imports the organisation, 企画 opens the year, both departments work while the board and bells follow', { timeout: 180_000 }, async () => {
     // 1. The admin brings in the organisation from the sample CSV (UTF-8 with BOM, as Excel writes it).
     const admin = await person('kanri', 'town-admin-password')
-    expect(await admin.getByText('閲覧できる方針はまだありません。').count()).toBe(1)
+    // An empty town: no sheet to list yet.
+    await admin.getByText('閲覧できる方針はまだありません。').waitFor()
     await admin.goto(`${server.url}/admin/import`)
     await admin.getByLabel('CSV ファイル').setInputFiles(sampleCsv)
     const apply = admin.getByRole('button', { name: 'この内容で反映する' })
@@ -140,6 +141,8 @@ describe('a town that sets itself up and runs its year', () => {
     const otherHeadBefore = await settledBell(fukushiHead)
     await doboku.getByRole('button', { name: '確認を依頼', exact: true }).click()
     await expect.poll(() => bellCount(kensetsuHead), { timeout: 15_000 }).toBe(headBefore + 1)
+    // Their sheet list follows too, without a reload.
+    await expect.poll(() => kensetsuHead.getByRole('table').textContent()).toContain('確認依頼中')
     await expect.poll(() => boardRow(planning, '建設課').textContent(), { timeout: 15_000 }).toContain('確認依頼中')
     await kensetsuHead.getByRole('button', { name: /^通知/ }).click()
     await kensetsuHead.screenshot({ path: 'test-results/town/04-head-bell.png' })

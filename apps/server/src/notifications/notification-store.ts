@@ -62,8 +62,12 @@ export class NotificationStore {
     for (const id of ids) await this.db.run('UPDATE notifications SET read_at = ? WHERE id = ? AND user_id = ? AND read_at IS NULL', [now, id, userId])
   }
 
-  /** Reading a sheet's thread clears the mention notifications that led there. */
-  async markSheetMentionsRead(userId: string, sheetId: string): Promise<void> {
-    await this.db.run(`UPDATE notifications SET read_at = ? WHERE user_id = ? AND sheet_id = ? AND kind = 'mention' AND read_at IS NULL`, [nowIso(), userId, sheetId])
+  /** Reading a thread clears the mention notifications that led there; says whether any did. */
+  async markThreadMentionsRead(userId: string, sheetId: string, threadId: string): Promise<boolean> {
+    const { changes } = await this.db.run(
+      `UPDATE notifications SET read_at = ? WHERE user_id = ? AND sheet_id = ? AND kind = 'mention' AND link = ? AND read_at IS NULL`,
+      [nowIso(), userId, sheetId, `/sheets/${sheetId}#thread-${threadId}`],
+    )
+    return changes > 0
   }
 }

@@ -5,7 +5,7 @@ import type { AppEnv, Services } from '../context.js'
 import { readJson } from '../http/json.js'
 
 /** `/api/sheets/:id/comments…`: threads, replies, edits, resolve/reopen, read marks. Each call checks access. */
-export function commentRoutes({ comments }: Services) {
+export function commentRoutes({ comments, notificationStore, events }: Services) {
   return new Hono<AppEnv>()
     .get('/:id/comments', async (c) => {
       const threads = await comments.list(requireActor(c), c.req.param('id'))
@@ -28,7 +28,12 @@ export function commentRoutes({ comments }: Services) {
       c.json<ThreadView>(await comments.setState(requireActor(c), c.req.param('id'), c.req.param('threadId'), 'open')),
     )
     .post('/:id/comments/:threadId/read', async (c) => {
-      await comments.markRead(requireActor(c), c.req.param('id'), c.req.param('threadId'))
+      const actor = requireActor(c)
+      await comments.markRead(actor, c.req.param('id'), c.req.param('threadId'))
+      // The bell and the list's @ badge follow: the mention that led here has been read.
+      if (await notificationStore.markThreadMentionsRead(actor.id, c.req.param('id'), c.req.param('threadId'))) {
+        events.publish([actor.id], { kind: 'notifications', unread: await notificationStore.unread(actor.id) })
+      }
       return c.body(null, 204)
     })
     .patch('/:id/comments/:threadId/comments/:commentId', async (c) => {

@@ -3,6 +3,7 @@ import { fiscalYearLabel } from '@hoshin/sheet'
 import { useEffect, useState } from 'react'
 import { Link } from 'react-router'
 import { api } from '../../api/client'
+import { useServerEvent } from '../../app/events'
 import { useErrorMessage } from '../../app/useErrorMessage'
 import { useI18n } from '../../i18n/I18nProvider'
 
@@ -23,6 +24,9 @@ export function SheetListPage() {
   const errorMessage = useErrorMessage()
   const [sheets, setSheets] = useState<SheetSummary[] | null>(null)
   const [error, setError] = useState<unknown>(null)
+  // Something concerning this person happened (a step, a mention, a request): statuses and badges move.
+  const [changed, setChanged] = useState(0)
+  useServerEvent('notifications', () => setChanged((n) => n + 1))
 
   useEffect(() => {
     let cancelled = false
@@ -33,7 +37,7 @@ export function SheetListPage() {
     return () => {
       cancelled = true
     }
-  }, [])
+  }, [changed])
 
   return (
     <main id="main">
