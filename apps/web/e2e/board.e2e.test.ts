@@ -100,7 +100,7 @@ describe('the fiscal year, the board, the bell', () => {
     expect(await form.getByLabel('前年度から引き継ぐ', { exact: false }).isChecked()).toBe(true)
     await form.getByLabel('提出期限').fill(isoDate(10))
     await form.getByRole('button', { name: '年度を開始' }).click()
-    await expect.poll(() => form.getByRole('status').textContent()).toMatch(/令和8年度のシートを 2 件作成しました/)
+    await expect.poll(() => planning.locator('.open-year-done').textContent()).toMatch(/令和8年度のシートを 2 件作成しました/)
     await expect.poll(() => boardRow(planning, '企画財政課').count()).toBe(1)
     expect(await boardRow(planning, '総務課').count()).toBe(1)
     expect(await planning.getByText('（あと10日）').count()).toBe(1)

@@ -102,7 +102,8 @@ describe('a town that sets itself up and runs its year', () => {
     const form = planning.getByRole('form', { name: '年度を開始' })
     await form.getByLabel('提出期限').fill('2026-12-25')
     await form.getByRole('button', { name: '年度を開始' }).click()
-    // The board replaces the empty year's form with every department's line.
+    // The board replaces the empty year's form with every department's line, and says what it did.
+    await expect.poll(() => planning.locator('.open-year-done').textContent()).toMatch(/令和8年度のシートを 2 件作成しました/)
     await boardRow(planning, '建設課').waitFor()
     expect(await boardRow(planning, '福祉課').count()).toBe(1)
     const measuresOf = (department: string) => boardRow(planning, department).getByRole('cell').nth(4).textContent()

@@ -172,6 +172,8 @@ export function BoardPage() {
   const due = useDueText()
   const [overview, setOverview] = useState<OverviewResponse | null>(null)
   const [error, setError] = useState<unknown>(null)
+  // What the last 年度を開始 did: kept here, since the form moves once the year has sheets.
+  const [opened, setOpened] = useState<string | null>(null)
   const latest = useRef(0)
   const valid = isFiscalYear(year)
 
@@ -262,16 +264,29 @@ export function BoardPage() {
               <BoardTable overview={overview} shown={shown} year={year} />
             </>
           )}
+          {opened && (
+            <p role="status" className="open-year-done">
+              {opened}
+            </p>
+          )}
           {canOpen &&
             (overview.sheets.length === 0 ? (
               <section className="open-year-section" aria-label={t('years.open')}>
                 <h2>{t('years.open')}</h2>
-                <OpenYearForm defaultYear={year} onOpened={(r) => (r.year === year ? load() : navigate(`/years/${r.year}`))} />
+                <OpenYearForm defaultYear={year} onOpened={(r, message) => {
+                    setOpened(message)
+                    if (r.year === year) load()
+                    else navigate(`/years/${r.year}`)
+                  }} />
               </section>
             ) : (
               <details className="open-year-section">
                 <summary>{t('years.openMore')}</summary>
-                <OpenYearForm defaultYear={year} onOpened={(r) => (r.year === year ? load() : navigate(`/years/${r.year}`))} />
+                <OpenYearForm defaultYear={year} onOpened={(r, message) => {
+                    setOpened(message)
+                    if (r.year === year) load()
+                    else navigate(`/years/${r.year}`)
+                  }} />
               </details>
             ))}
         </>

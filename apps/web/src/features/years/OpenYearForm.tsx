@@ -16,7 +16,7 @@ function labelOf(year: number, locale: 'ja' | 'en'): string {
  * 「年度を開始」 (planning, admin): one draft per active department that has none for the year, from last
  * year's approved sheet when carried forward. Sending it again creates only what is missing.
  */
-export function OpenYearForm({ defaultYear, onOpened }: { defaultYear: number; onOpened: (result: OpenYearResponse) => void }) {
+export function OpenYearForm({ defaultYear, onOpened }: { defaultYear: number; onOpened: (result: OpenYearResponse, message: string) => void }) {
   const { t, locale } = useI18n()
   const errorMessage = useErrorMessage()
   const ids = { year: useId(), deadline: useId(), carry: useId(), hint: useId() }
@@ -40,12 +40,12 @@ export function OpenYearForm({ defaultYear, onOpened }: { defaultYear: number; o
     try {
       const opened = await api<OpenYearResponse>('/api/fiscal-years', { method: 'POST', json: request })
       const label = labelOf(opened.year, locale)
-      setResult(
+      const message =
         opened.sheets.length > 0
           ? t('years.created').replace('{year}', label).replace('{n}', String(opened.sheets.length))
-          : t('years.nothingToCreate').replace('{year}', label),
-      )
-      onOpened(opened)
+          : t('years.nothingToCreate').replace('{year}', label)
+      setResult(message)
+      onOpened(opened, message)
     } catch (e) {
       setError(errorMessage(e))
     } finally {
