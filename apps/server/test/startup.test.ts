@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { demoAccounts } from '../src/seed/demo.js'
 import { startServer } from '../src/server.js'
 import { runAdminCommand } from '../src/cli/admin-commands.js'
 import { tempDir, testConfig, TestClient } from './harness.js'
@@ -11,7 +12,7 @@ describe('start-up on the same database', () => {
     const first = await startServer(testConfig(dir))
     const count = async (table: string) =>
       (await first.db.get<{ n: number }>(`SELECT count(*) AS n FROM ${table}`))!.n
-    expect(await count('users')).toBe(7)
+    expect(await count('users')).toBe(demoAccounts.length)
     expect(await count('sheets')).toBe(2)
     expect(await count('departments')).toBe(2)
     await runAdminCommand(first.services, ['reset-password', '--username', 'kikaku', '--password', 'changed-pass'])
@@ -20,7 +21,7 @@ describe('start-up on the same database', () => {
     const second = await startServer(testConfig(dir))
     try {
       const n = async (table: string) => (await second.db.get<{ n: number }>(`SELECT count(*) AS n FROM ${table}`))!.n
-      expect(await n('users')).toBe(7)
+      expect(await n('users')).toBe(demoAccounts.length)
       expect(await n('sheets')).toBe(2)
       const client = new TestClient(second.url)
       expect((await client.post('/api/auth/login', { username: 'kikaku', password: 'hoshin-demo' })).status).toBe(401)

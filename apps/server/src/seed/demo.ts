@@ -23,6 +23,7 @@ export const demoAccounts: readonly DemoAccount[] = [
   { username: 'zero', displayName: '田中 葵', role: 'staff', departmentId: 'kikaku-zaisei', sectionId: 'zero-carbon', description: '企画財政課 ゼロカーボン推進室 (係員)' },
   { username: 'kacho', displayName: '伊藤 正和', role: 'head', departmentId: 'kikaku-zaisei', sectionId: null, description: '企画財政課 課長 (承認者)' },
   { username: 'somu', displayName: '渡辺 直子', role: 'staff', departmentId: 'somu', sectionId: 'somu-kakari', description: '総務課 総務係 (係員)' },
+  { username: 'planning', displayName: '山口 由紀', role: 'planning', departmentId: null, sectionId: null, description: '企画 (全課の方針の取りまとめ・年度の開始)' },
   { username: 'admin', displayName: 'システム管理者', role: 'admin', departmentId: null, sectionId: null, description: '管理者 (組織と利用者の管理)' },
 ]
 
