@@ -4,6 +4,7 @@ import { useErrorMessage } from '../../app/useErrorMessage'
 import { useI18n } from '../../i18n/I18nProvider'
 import { useOrg } from './AdminPage'
 import { adminApi } from './adminApi'
+import { Feedback } from './Feedback'
 import { fill } from './text'
 
 /** 課・係: create a department with its sections, rename, reorder, retire and bring back. */
@@ -64,14 +65,7 @@ export function OrgTab() {
       <NewDepartmentForm
         onCreate={(name, sections) => run(() => adminApi.createDepartment(name, sections), fill(t('admin.org.created'), { name }))}
       />
-      <p role="status" className="admin-status">
-        {status}
-      </p>
-      {error && (
-        <p role="alert" className="form-error">
-          {error}
-        </p>
-      )}
+      <Feedback status={status} error={error} />
       {!departments ? (
         <p>{t('loading')}</p>
       ) : departments.length === 0 ? (

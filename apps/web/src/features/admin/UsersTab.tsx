@@ -1,4 +1,4 @@
-import { type AdminDepartment, type AdminUser, MIN_PASSWORD_LENGTH, type Role, roles, usernamePattern } from '@hoshin/protocol'
+import { type AdminDepartment, type AdminUser, MIN_PASSWORD_LENGTH, type Role, usernamePattern } from '@hoshin/protocol'
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react'
 import { useErrorMessage } from '../../app/useErrorMessage'
 import { useI18n } from '../../i18n/I18nProvider'
@@ -7,6 +7,7 @@ import { useOrg } from './AdminPage'
 import { adminApi, type UserFilter, type UserPatch } from './adminApi'
 import { ConfirmModal, Modal } from './Modal'
 import { copyText, generatePassword } from './passwords'
+import { Feedback, RoleOptions } from './Feedback'
 import { fill } from './text'
 
 /** Roles that belong to a department: a 係員, 係長 or 課長 without one could read and edit nothing. */
@@ -103,11 +104,7 @@ export function UsersTab() {
           <label htmlFor={ids.role}>{t('admin.users.role')}</label>
           <select id={ids.role} value={filter.role} onChange={(e) => setFilter({ ...filter, role: e.currentTarget.value as Role | '' })}>
             <option value="">{t('admin.users.all')}</option>
-            {roles.map((role) => (
-              <option key={role} value={role}>
-                {t(`role.${role}`)}
-              </option>
-            ))}
+            <RoleOptions />
           </select>
         </div>
         <div className="admin-field grow">
@@ -124,14 +121,7 @@ export function UsersTab() {
           <label htmlFor={ids.disabled}>{t('admin.users.includeDisabled')}</label>
         </div>
       </form>
-      <p role="status" className="admin-status">
-        {status}
-      </p>
-      {error && (
-        <p role="alert" className="form-error">
-          {error}
-        </p>
-      )}
+      <Feedback status={status} error={error} />
       {!users ? (
         <p>{t('loading')}</p>
       ) : users.length === 0 ? (
@@ -382,11 +372,7 @@ function UserForm({
         <div className="admin-field">
           <label htmlFor={ids.role}>{t('admin.users.role')}</label>
           <select id={ids.role} value={value.role} onChange={(e) => setValue({ ...value, role: e.currentTarget.value as Role })}>
-            {roles.map((role) => (
-              <option key={role} value={role}>
-                {t(`role.${role}`)}
-              </option>
-            ))}
+            <RoleOptions />
           </select>
         </div>
         <div className="admin-field">
