@@ -14,7 +14,7 @@ describe('comments in the browser', () => {
     const a = (await newUser(browser, server)).page
     const b = (await newUser(browser, server)).page
     await Promise.all([openSheet(a, server, 'kikaku'), openSheet(b, server, 'chiiki')])
-    await b.getByRole('button', { name: /^💬 コメント/ }).click()
+    await b.getByRole('button', { name: /^コメント \(/ }).click()
 
     await a.getByRole('button', { name: '施策 3 にコメント' }).click()
     await a.getByLabel('コメント本文').fill('官民連携の協定先を一覧にしてください')

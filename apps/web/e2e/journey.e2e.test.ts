@@ -73,7 +73,7 @@ describe('the whole journey, three people', () => {
     await a.page.getByLabel('コメント本文').fill('@地域活力共創係 デジタル化の範囲を確認させてください')
     await a.page.getByRole('button', { name: '投稿する' }).click()
     const drawer = b.page.getByRole('complementary', { name: 'コメント' })
-    await b.page.getByRole('button', { name: /^💬 コメント/ }).click()
+    await b.page.getByRole('button', { name: /^コメント \(/ }).click()
     await drawer.waitFor()
     const onB = b.page.getByRole('article', { name: 'コメント: 施策 4' })
     await expect.poll(() => onB.textContent()).toContain('デジタル化の範囲')

@@ -1,4 +1,5 @@
 import { Link, Navigate, Outlet, useLocation, useNavigate } from 'react-router'
+import { CommentIcon } from '../comments/CommentIcon'
 import { useUnread } from '../comments/useThreads'
 import { useAuth } from '../features/auth/AuthProvider'
 import type { MessageKey } from '../i18n/catalog'
@@ -61,7 +62,7 @@ export function Layout() {
         </div>
         {unread > 0 && (
           <span className="unread-badge" role="status" aria-label={`${t('comments.badge')}: ${unread}`}>
-            💬 {unread}
+            <CommentIcon /> {unread}
           </span>
         )}
         <NotificationBell />

@@ -10,6 +10,7 @@ import { useI18n } from '../i18n/I18nProvider'
 import type { SheetSession } from '../sync/useSheetSession'
 import { BudgetCell } from './BudgetCell'
 import { CollabText } from './CollabText'
+import { CommentIcon } from '../comments/CommentIcon'
 import { NamesPicker } from './NamesPicker'
 import { useDepartmentNames } from './useDepartmentNames'
 import { ConnectionBadge, Presence } from './Presence'
@@ -36,7 +37,7 @@ const commentKind: Record<RowListName, Exclude<CommentTarget['kind'], 'text'>> =
   projects: 'project',
 }
 
-/** 💬 with the number of open threads; anyone who may read may comment, also on a read-only sheet. */
+/** A comment icon with the number of open threads; anyone who may read may comment, also on a read-only sheet. */
 function CommentButton({ ctx, list, id, label }: { ctx: EditorContext; list: RowListName; id: string; label: string }) {
   const { t } = useI18n()
   const count = ctx.threadCount(id)
@@ -47,7 +48,8 @@ function CommentButton({ ctx, list, id, label }: { ctx: EditorContext; list: Row
       aria-label={`${label} ${t('comments.on')}${count ? ` (${count})` : ''}`}
       onClick={() => ctx.comment({ kind: commentKind[list], id }, label)}
     >
-      💬{count ? ` ${count}` : ''}
+      <CommentIcon />
+      {count ? ` ${count}` : ''}
     </button>
   )
 }
@@ -299,7 +301,7 @@ export function SheetEditor({
       <div className="editor-bar">
         <div className="comment-actions">
           <button type="button" aria-expanded={panelOpen} onClick={() => setPanelOpen(!panelOpen)}>
-            💬 {t('comments.open')} ({threads.filter((th) => th.state === 'open').length})
+            <CommentIcon /> {t('comments.open')} ({threads.filter((th) => th.state === 'open').length})
           </button>
           <button type="button" onMouseDown={(e) => e.preventDefault()} onClick={commentOnSelection}>
             {t('comments.onSelection')}
