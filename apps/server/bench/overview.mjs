@@ -1,6 +1,7 @@
 // The planning board's overview (GET /api/fiscal-years/:year/overview) for a town of 30 departments with
 // 5 years of sheets each (150 sheets, every one the demo sheet's 18 rows), answered from the stored
-// projections. Prints the server-side time (the service call) and the whole HTTP round trip.
+// projections. Prints the server-side time (the service call) and the whole HTTP round trip, and the
+// 連携課 inbox of one department (read from the same projections).
 //
 //   npm run build && node apps/server/bench/overview.mjs
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -39,6 +40,8 @@ try {
   await services.stores.users.create({ username: 'planner', displayName: '企画', role: 'planning', departmentId: null, sectionId: null, passwordHash: await hashPassword('bench-password') })
   const actor = { id: 'x', username: 'planner', displayName: '企画', role: 'planning', department: null, section: null }
   const year = 2022 + YEARS - 1
+  const first = (await services.stores.org.listDepartments())[0]
+  const staff = { id: 'y', username: 'staff', displayName: '職員', role: 'staff', department: { id: first.id, name: first.name }, section: null }
 
   const time = async (fn) => {
     const ms = []
@@ -52,6 +55,7 @@ try {
     return `p50 ${at(0.5)} / p95 ${at(0.95)} / max ${ms.at(-1).toFixed(2)} ms`
   }
   const serverSide = await time(() => services.years.overview(actor, year))
+  const inbox = await time(() => services.years.partnerRows(staff, year))
   const login = await fetch(`${server.url}/api/auth/login`, {
     method: 'POST',
     headers: { origin: server.url, 'content-type': 'application/json' },
@@ -66,6 +70,7 @@ try {
   console.log(`  lines in the year's overview   ${overview.sheets.length} (town total ${overview.budgetTotal.toLocaleString('ja-JP')} 千円)`)
   console.log(`  at the server (service call)   ${serverSide}   (target < 50 ms)`)
   console.log(`  over HTTP (session check too)  ${http}`)
+  console.log(`  連携課 inbox (service call)     ${inbox}`)
 } finally {
   await server.close()
   await rm(dataDir, { recursive: true, force: true })

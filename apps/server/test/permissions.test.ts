@@ -42,7 +42,12 @@ const matrix: [string, string, number[]][] = [
   ['GET', '/api/sheets/K/previous', /* */ [401, 401, 200, 200, 200, 200, 200, 200]],
   ['GET', '/api/sheets/G/previous', /* */ [401, 401, 403, 403, 403, 200, 200, 200]],
   ['GET', '/api/sheets/G/partner-acks', [401, 401, 403, 403, 403, 200, 200, 200]],
+  ['POST', '/api/partner-rows/ack', /* */ [401, 401, 400, 400, 400, 400, 403, 403]],
+  ['DELETE', '/api/partner-rows/ack', /**/ [401, 401, 400, 400, 400, 400, 403, 403]],
+  ['GET', '/api/sheets/K/diff?from=previous', [401, 401, 404, 404, 404, 404, 404, 404]],
+  ['GET', '/api/sheets/G/diff?from=previous', [401, 401, 403, 403, 403, 404, 404, 404]],
   ['GET', '/api/notifications', /*     */ [401, 401, 200, 200, 200, 200, 200, 200]],
+  ['POST', '/api/notifications/read', [401, 401, 400, 400, 400, 400, 400, 400]],
   ['WS', '/collab/K', /*               */ [401, 401, 101, 101, 101, 101, 101, 101]],
   ['WS', '/collab/G', /*               */ [401, 401, 403, 403, 403, 101, 101, 101]],
 ]

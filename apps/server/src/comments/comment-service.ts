@@ -86,7 +86,7 @@ export class CommentService {
   }
 
   /** Who sees a thread as unread after a comment: the mentioned, their sections, the row's 担当係, earlier writers. */
-  private async notifyUnread(thread: ThreadRecord, sheet: SheetRecord, author: Actor, mentions: Mention[], dir: Directory): Promise<void> {
+  private async notifyUnread(thread: ThreadRecord, sheet: SheetRecord, author: Actor, mentions: Mention[], dir: Directory, bell = mentions): Promise<void> {
     const sectionIds = new Set(mentions.filter((m) => m.kind === 'section').map((m) => m.targetId))
     await this.documents.read(sheet.id, (doc) => {
       for (const id of this.rowSections(doc, thread, sheet, dir)) sectionIds.add(id)
@@ -114,8 +114,8 @@ export class CommentService {
     }
     await this.comments.markUnread(thread.id, allowed)
     // The bell: only the people (and sections' members) named with @, and only if they may read the sheet.
-    const mentioned = new Set(mentions.filter((m) => m.kind === 'user').map((m) => m.targetId))
-    for (const user of dir.users) if (user.sectionId && mentions.some((m) => m.kind === 'section' && m.targetId === user.sectionId)) mentioned.add(user.id)
+    const mentioned = new Set(bell.filter((m) => m.kind === 'user').map((m) => m.targetId))
+    for (const user of dir.users) if (user.sectionId && bell.some((m) => m.kind === 'section' && m.targetId === user.sectionId)) mentioned.add(user.id)
     const reached = allowed.filter((id) => mentioned.has(id))
     // The comment stands even if the bell could not be rung.
     if (reached.length) await this.onMention?.({ sheet, threadId: thread.id, author, userIds: reached }).catch(() => undefined)
@@ -176,8 +176,11 @@ export class CommentService {
     const body = this.checkBody(rawBody)
     const dir = await this.directory()
     const mentions = this.mentions(body, sheet, dir)
+    // Fixing a typo must not ring the bell again for whoever the thread had already mentioned.
+    const before = await this.comments.mentions([thread.id])
+    const added = mentions.filter((m) => !before.some((b) => b.kind === m.kind && b.targetId === m.targetId))
     await this.comments.editComment(commentId, body, mentions)
-    await this.notifyUnread(thread, sheet, actor, mentions, dir)
+    await this.notifyUnread(thread, sheet, actor, mentions, dir, added)
     this.announce(sheet.id, thread.id)
     return this.view(actor, sheet, thread)
   }

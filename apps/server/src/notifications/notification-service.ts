@@ -1,4 +1,4 @@
-import { fiscalYearLabel, type Sheet } from '@hoshin/sheet'
+import { fiscalYearLabel, partnerEntry, SPECIAL_PARTNERS, type Sheet } from '@hoshin/sheet'
 import type { Actor } from '../context.js'
 import type { EventBus } from '../events/event-bus.js'
 import type { OrgStore } from '../persistence/org-store.js'
@@ -7,7 +7,7 @@ import type { UserRecord, UserStore } from '../persistence/user-store.js'
 import type { TransitionEvent } from '../sheets/workflow-service.js'
 import type { NewNotification, NotificationStore } from './notification-store.js'
 
-const ALL_DEPARTMENTS = '全課'
+const [ALL_DEPARTMENTS, RELATED_DEPARTMENTS] = SPECIAL_PARTNERS
 
 /**
  * Who hears of what: 確認依頼 reaches the department's 課長, 差し戻し and 承認 its staff, an @mention the
@@ -71,9 +71,9 @@ export class NotificationService {
       for (const row of [...sheet.measures, ...sheet.projects]) {
         const set = new Set<string>()
         for (const entry of row.partners) {
-          if (entry === ALL_DEPARTMENTS) set.add(ALL_DEPARTMENTS)
-          const department = departments.find((d) => d.id === entry || d.name === entry)
-          if (department && department.id !== record.departmentId) set.add(department.id)
+          // An id, or a name written before ids ([S12]), as the department's id; 関係課 names nobody.
+          const target = partnerEntry(entry, departments)
+          if (target && target !== RELATED_DEPARTMENTS && target !== record.departmentId) set.add(target)
         }
         map.set(row.id, set)
       }

@@ -39,6 +39,7 @@ export function authRoutes(services: Services) {
         await lucia.invalidateSession(sessionId)
         // Live connections opened with this session end too.
         await services.documents.closeSession(sessionId)
+        services.events.endSession(sessionId)
       }
       writeSessionCookie(c, services, lucia.createBlankSessionCookie())
       if (actor) await stores.audit.append({ userId: actor.id, username: actor.username, action: 'logout' })

@@ -3,19 +3,14 @@ import { Hono } from 'hono'
 import { requireActor } from '../auth/middleware.js'
 import type { AppEnv, Services } from '../context.js'
 
-export function sheetRoutes({ sheets, notificationStore }: Services) {
+export function sheetRoutes({ sheets }: Services) {
   return new Hono<AppEnv>()
     .get('/', async (c) => {
-      const actor = requireActor(c)
-      const mentions = await notificationStore.unreadMentionsBySheet(actor.id)
-      const list = await sheets.listFor(actor)
-      return c.json<SheetListResponse>({ sheets: list.map((s) => ({ ...s, unreadMentions: mentions.get(s.id) ?? 0 })) })
+      return c.json<SheetListResponse>({ sheets: await sheets.listFor(requireActor(c)) })
     })
     .get('/:id', async (c) => {
       const actor = requireActor(c)
-      const record = await sheets.readable(actor, c.req.param('id'))
-      const mentions = await notificationStore.unreadMentionsBySheet(actor.id)
-      return c.json<SheetSummary>({ ...(await sheets.summary(actor, record)), unreadMentions: mentions.get(record.id) ?? 0 })
+      return c.json<SheetSummary>(await sheets.summary(actor, await sheets.readable(actor, c.req.param('id'))))
     })
 }
 

@@ -7,6 +7,7 @@ import type { SheetRecord, SheetStore } from '../persistence/sheet-store.js'
 import type { UserStore } from '../persistence/user-store.js'
 import type { VersionStore } from '../persistence/version-store.js'
 import type { DocumentRegistry } from '../sync/document-registry.js'
+import type { NotificationStore } from '../notifications/notification-store.js'
 import { allowedActions } from './workflow-service.js'
 import { canEditSheet, canReadSheet } from './permissions.js'
 
@@ -21,7 +22,13 @@ export class SheetService {
     private readonly documents: DocumentRegistry,
     private readonly versions: VersionStore,
     private readonly users: UserStore,
+    private readonly notifications?: Pick<NotificationStore, 'unreadMentionsBySheet'>,
   ) {}
+
+  /** The person's unread @mentions per sheet, one query for a whole list. */
+  private async unreadMentions(actor: Actor): Promise<Map<string, number>> {
+    return (await this.notifications?.unreadMentionsBySheet(actor.id)) ?? new Map()
+  }
 
   content(sheetId: string): Promise<Sheet> {
     return this.documents.read(sheetId, docToSheet)
@@ -30,10 +37,11 @@ export class SheetService {
   /** The sheets this person may read. */
   async listFor(actor: Actor): Promise<SheetSummary[]> {
     const records = await this.sheets.list()
+    const mentions = await this.unreadMentions(actor)
     const visible: SheetSummary[] = []
     for (const record of records) {
       if (await canReadSheet(actor, record, () => this.content(record.id))) {
-        visible.push(await this.summary(actor, record))
+        visible.push(await this.summary(actor, record, mentions))
       }
     }
     return visible
@@ -47,7 +55,8 @@ export class SheetService {
     return record
   }
 
-  async summary(actor: Actor, record: SheetRecord): Promise<SheetSummary> {
+  /** `mentions`: the person's unread mentions per sheet when the caller has them already (a list). */
+  async summary(actor: Actor, record: SheetRecord, mentions?: Map<string, number>): Promise<SheetSummary> {
     const department = await this.org.getDepartment(record.departmentId)
     const latest = (await this.versions.list(record.id)).at(-1)
     const approver = latest ? await this.users.findById(latest.approvedBy) : undefined
@@ -70,7 +79,7 @@ export class SheetService {
           }
         : null,
       actions: allowedActions(actor, record),
-      unreadMentions: 0,
+      unreadMentions: (mentions ?? (await this.unreadMentions(actor))).get(record.id) ?? 0,
       previous: record.previousSheetId && record.previousVersion ? { sheetId: record.previousSheetId, version: record.previousVersion } : null,
     }
   }

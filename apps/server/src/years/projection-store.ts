@@ -81,11 +81,11 @@ export class ProjectionStore {
     )
   }
 
-  /** Projections of every sheet of a year with its department, for the partner inbox. */
-  yearSheets(fiscalYear: number): Promise<{ sheetId: string; departmentId: string; departmentName: string; canonical: string }[]> {
+  /** Projections of every sheet of a year with its department, for the partner inbox (null: none yet). */
+  yearSheets(fiscalYear: number): Promise<{ sheetId: string; departmentId: string; departmentName: string; canonical: string | null }[]> {
     return this.db.all(
       `SELECT s.id AS sheetId, s.department_id AS departmentId, d.name AS departmentName, p.canonical
-       FROM sheets s JOIN departments d ON d.id = s.department_id JOIN sheet_projections p ON p.sheet_id = s.id
+       FROM sheets s JOIN departments d ON d.id = s.department_id LEFT JOIN sheet_projections p ON p.sheet_id = s.id
        WHERE s.fiscal_year = ? ORDER BY d.sort_order, d.rowid`,
       [fiscalYear],
     )

@@ -24,7 +24,8 @@ const REFRESH_MS = 1000
  * stored, unloaded or approved. The edit path never decodes the document.
  */
 export class Projector {
-  private readonly dirty = new Map<string, { editorId: string | null; at: string }>()
+  /** Sheets edited since their projection was written: the last editor and when (ms; formatted off the hot path). */
+  private readonly dirty = new Map<string, { editorId: string | null; at: number }>()
   private timer: NodeJS.Timeout | undefined
   private running: Promise<void> = Promise.resolve()
   readonly listeners: ProjectionListener[] = []
@@ -37,7 +38,7 @@ export class Projector {
 
   /** An accepted edit of a sheet, by this person (null: the server itself, an import). */
   touched(sheetId: string, editorId: string | null): void {
-    this.dirty.set(sheetId, { editorId, at: new Date().toISOString() })
+    this.dirty.set(sheetId, { editorId, at: Date.now() })
     this.timer ??= setTimeout(() => {
       this.timer = undefined
       void this.flush()
@@ -47,26 +48,41 @@ export class Projector {
   /** Rewrites the projections of every dirty sheet (or of these). */
   flush(sheetIds?: string[]): Promise<void> {
     const ids = sheetIds ?? [...this.dirty.keys()]
-    const run = this.running.then(async () => {
-      for (const id of ids) {
-        const edit = this.dirty.get(id)
-        if (!edit) continue
-        this.dirty.delete(id)
-        await this.refresh(id, { by: edit.editorId, at: edit.at })
-      }
+    return this.queue(async () => {
+      for (const id of ids) if (this.dirty.has(id)) await this.write(id)
     })
+  }
+
+  /** Writes the sheet's projection now (at approval and the other workflow steps). */
+  refresh(sheetId: string): Promise<void> {
+    return this.queue(() => this.write(sheetId))
+  }
+
+  /**
+   * One write at a time: two writes of one sheet reading the same previous projection would both
+   * announce the same new 連携課 request.
+   */
+  private queue(work: () => Promise<void>): Promise<void> {
+    const run = this.running.then(work)
     this.running = run.catch(() => undefined)
     return run
   }
 
-  /** Reads the sheet (live or stored) and writes its projection now. */
-  async refresh(sheetId: string, edit?: { by: string | null; at: string }): Promise<void> {
+  /**
+   * Reads the sheet (live or stored) and writes its projection, with the pending edit's author if any
+   * (an approval within the throttle window must not lose who made the last change).
+   */
+  private async write(sheetId: string): Promise<void> {
+    const pending = this.dirty.get(sheetId)
+    this.dirty.delete(sheetId)
+    const edit = pending ? { by: pending.editorId, at: new Date(pending.at).toISOString() } : undefined
     try {
       const after = await this.documents.read(sheetId, docToSheet)
       const previous = await this.store.get(sheetId)
       const projection = project(after)
-      if (previous?.canonical === projection.canonical && !edit) return
-      await this.store.put(sheetId, projection, edit && previous?.canonical !== projection.canonical ? edit : undefined)
+      // An edit that changed nothing the board shows (an undo, a mark) leaves the last editor as is.
+      if (previous?.canonical === projection.canonical) return
+      await this.store.put(sheetId, projection, edit)
       const before = previous ? (JSON.parse(previous.canonical) as Sheet) : null
       for (const listener of this.listeners) await listener({ sheetId, before, after, editorId: edit?.by ?? null }).catch((err) => this.log.error({ err }, 'projection listener failed'))
     } catch (err) {

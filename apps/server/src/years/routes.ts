@@ -10,7 +10,7 @@ import {
 import { Hono } from 'hono'
 import { z } from 'zod'
 import { requireActor } from '../auth/middleware.js'
-import type { AppEnv, Services } from '../context.js'
+import type { Actor, AppEnv, Services } from '../context.js'
 import { errors } from '../http/errors.js'
 import { readJson } from '../http/json.js'
 
@@ -43,6 +43,12 @@ export function yearRoutes({ years }: Services) {
     })
 }
 
+/** 了承 is a department's word: refused by role before the body is read, so a refused person learns nothing of its rules. */
+function mayAcknowledge(actor: Actor): Actor {
+  if (!actor.department || actor.role === 'planning' || actor.role === 'admin') throw errors.forbidden()
+  return actor
+}
+
 /** `/api/partner-rows`: the 連携課 inbox of the caller's department. */
 export function partnerRoutes({ years }: Services) {
   return new Hono<AppEnv>()
@@ -51,10 +57,16 @@ export function partnerRoutes({ years }: Services) {
       return c.json<PartnerRowsResponse>({ rows: await years.partnerRows(actor, yearParam(c.req.query('year'))) })
     })
     .post('/ack', async (c) => {
-      const actor = requireActor(c)
-      if (!actor.department || actor.role === 'planning' || actor.role === 'admin') throw errors.forbidden()
+      const actor = mayAcknowledge(requireActor(c))
       const { sheetId, rowId, acknowledged } = await readJson(c, ackSchema)
       await years.acknowledge(actor, sheetId, rowId, acknowledged)
+      return c.body(null, 204)
+    })
+    // Undoing 了承 (the same as POST with "acknowledged": false).
+    .delete('/ack', async (c) => {
+      const actor = mayAcknowledge(requireActor(c))
+      const { sheetId, rowId } = await readJson(c, ackSchema)
+      await years.acknowledge(actor, sheetId, rowId, false)
       return c.body(null, 204)
     })
 }

@@ -7,7 +7,7 @@ import type {
   PreviousYearResponse,
   SheetSummary,
 } from '@hoshin/protocol'
-import { canonicalJson, emptySheet, type Sheet, sheetToDoc } from '@hoshin/sheet'
+import { canonicalJson, emptySheet, SPECIAL_PARTNERS, type Sheet, sheetToDoc } from '@hoshin/sheet'
 import * as Y from 'yjs'
 import type { Actor } from '../context.js'
 import type { EventBus } from '../events/event-bus.js'
@@ -19,7 +19,7 @@ import type { SheetService } from '../sheets/sheet-service.js'
 import type { ProjectionStore } from './projection-store.js'
 import { project } from './projector.js'
 
-const ALL_DEPARTMENTS = '全課'
+const ALL_DEPARTMENTS = SPECIAL_PARTNERS[0]
 const townWide = new Set(['planning', 'admin'])
 
 /** A 連携課 entry names a department by id; 全課 names all; an entry stored before ids is a name. */
@@ -116,7 +116,7 @@ export class YearService {
       // Another browser opened the same year a moment earlier: its sheet stands.
       if (!record) continue
       await this.projections.put(record.id, project(content))
-      created.push(await this.sheets.summary(actor, record))
+      created.push(await this.sheets.summary(actor, record, new Map()))
     }
     await this.stores.audit.append({ userId: actor.id, username: actor.username, action: 'year.open', target: String(year), detail: `${created.length} sheets` })
     await this.boardChanged(year)
@@ -126,8 +126,13 @@ export class YearService {
   async overview(actor: Actor, year: number): Promise<OverviewResponse> {
     const isHead = actor.role === 'head'
     if (!townWide.has(actor.role) && !isHead) throw errors.forbidden()
-    const rows = await this.projections.overview(year)
+    let rows = await this.projections.overview(year)
     if (!rows.length) throw errors.notFound()
+    const unprojected = rows.filter((r) => r.measures === null).map((r) => r.id)
+    if (unprojected.length) {
+      await this.projectNow(unprojected)
+      rows = await this.projections.overview(year)
+    }
     const deadline = (await this.db.get<{ deadline: string | null }>('SELECT deadline FROM fiscal_years WHERE year = ?', [year]))?.deadline ?? null
     const sheets = rows.map((r) => ({
       id: r.id,
@@ -150,6 +155,20 @@ export class YearService {
       budgetTotal: sheets.reduce((sum, s) => sum + s.budgetTotal, 0),
       sheets: isHead ? sheets.filter((s) => s.department.id === actor.department?.id) : sheets,
     }
+  }
+
+  /**
+   * Projections of sheets made after start-up by something other than opening a year (a store-level
+   * insert, a tool): decoded once here, so no board shows them blank; the edit path keeps them after.
+   */
+  private async projectNow(sheetIds: string[]): Promise<Map<string, string>> {
+    const written = new Map<string, string>()
+    for (const id of sheetIds) {
+      const projection = project(await this.sheets.content(id))
+      await this.projections.put(id, projection)
+      written.set(id, projection.canonical)
+    }
+    return written
   }
 
   async previous(actor: Actor, sheetId: string): Promise<PreviousYearResponse> {
@@ -181,10 +200,13 @@ export class YearService {
       [own.id, year],
     )
     const acked = new Map(acks.map((a) => [`${a.sheetId}/${a.rowId}`, a.at]))
+    const sheets = (await this.projections.yearSheets(year)).filter((s) => s.departmentId !== own.id)
+    const fresh = await this.projectNow(sheets.filter((s) => s.canonical === null).map((s) => s.sheetId))
     const rows: PartnerRow[] = []
-    for (const sheet of await this.projections.yearSheets(year)) {
-      if (sheet.departmentId === own.id) continue
-      const content = JSON.parse(sheet.canonical) as Sheet
+    for (const sheet of sheets) {
+      const canonical = sheet.canonical ?? fresh.get(sheet.sheetId)
+      if (!canonical) continue
+      const content = JSON.parse(canonical) as Sheet
       for (const [kind, list] of [
         ['measure', content.measures],
         ['project', content.projects],
