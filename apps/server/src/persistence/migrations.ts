@@ -268,6 +268,27 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX notifications_by_user ON notifications (user_id, at);
     `,
   },
+  {
+    version: 7,
+    name: 'trust: one merged late change set per person and version, carried into a revision; the view log',
+    sql: `
+      -- A late (offline) change set is merged per person and version; carried_at marks one taken into a revision.
+      ALTER TABLE rejected_changes ADD COLUMN updated_at TEXT;
+      ALTER TABLE rejected_changes ADD COLUMN carried_at TEXT;
+      CREATE INDEX rejected_changes_by_version ON rejected_changes (sheet_id, user_id, version_number);
+
+      -- Who opened which sheet and version (null: the live sheet). Kept at least a year.
+      CREATE TABLE sheet_views (
+        id INTEGER PRIMARY KEY,
+        sheet_id TEXT NOT NULL REFERENCES sheets(id),
+        user_id TEXT NOT NULL REFERENCES users(id),
+        version_number INTEGER,
+        opened_at TEXT NOT NULL
+      );
+      CREATE INDEX sheet_views_by_sheet ON sheet_views (sheet_id, opened_at);
+      CREATE INDEX sheet_views_by_user ON sheet_views (user_id, sheet_id, opened_at);
+    `,
+  },
 ]
 
 export const LATEST_SCHEMA_VERSION = migrations.at(-1)?.version ?? 0
