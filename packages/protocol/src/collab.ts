@@ -64,12 +64,22 @@ export interface WorkflowMessage {
   status: 'draft' | 'submitted' | 'approved'
 }
 
-export type HoshinMessage = SessionMessage | CommentsMessage | WorkflowMessage
+/**
+ * The connection's changes up to its seq-th are durably stored. Every sync step 2 and update message a
+ * client sends on a socket counts, from 1; the client shows 保存済み once its latest change is covered.
+ */
+export interface StoredMessage {
+  kind: 'stored'
+  seq: number
+}
+
+export type HoshinMessage = SessionMessage | CommentsMessage | WorkflowMessage | StoredMessage
 
 export function isHoshinMessage(value: unknown): value is HoshinMessage {
   if (typeof value !== 'object' || value === null) return false
   const v = value as { kind?: unknown; readOnly?: unknown; threadId?: unknown }
   if (v.kind === 'session') return typeof v.readOnly === 'boolean'
   if (v.kind === 'workflow') return typeof (value as { status?: unknown }).status === 'string'
+  if (v.kind === 'stored') return typeof (value as { seq?: unknown }).seq === 'number'
   return v.kind === 'comments' && typeof v.threadId === 'string'
 }

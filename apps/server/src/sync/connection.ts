@@ -37,6 +37,12 @@ export class Connection {
   onRejected: ((update: Uint8Array) => void) | undefined
   /** The session the connection was opened with, so that logging out closes it. */
   sessionId: string | null = null
+  /** Document changes received so far (sync step 2 and update messages): each one's seq. */
+  received = 0
+  /** Log entries of this connection's changes not yet on disk (kept by the update log). */
+  unflushed = 0
+  /** The last seq told to the client as stored. */
+  private acknowledged = 0
 
   constructor(
     private readonly socket: Socket,
@@ -109,6 +115,7 @@ export class Connection {
           this.send(syncStep2(document.doc, decoding.readVarUint8Array(decoder)))
         } else if (syncType === syncProtocol.messageYjsSyncStep2 || syncType === syncProtocol.messageYjsUpdate) {
           const update = decoding.readVarUint8Array(decoder)
+          const seq = ++this.received
           if (this.readOnly) {
             if (this.readOnlyReason === 'approved') this.onRejected?.(update)
             return
@@ -130,6 +137,8 @@ export class Connection {
             store.pendingDs = null
             this.askForMissing(document, syncType)
           }
+          // Nothing of it waits for the disk (it added nothing new, or what it added is stored already).
+          if (this.unflushed === 0) this.acknowledge(seq)
         } else {
           throw new ProtocolError(`unknown sync message ${syncType}`)
         }
@@ -157,6 +166,16 @@ export class Connection {
     if (syncType !== syncProtocol.messageYjsUpdate || this.resyncAsked) return
     this.resyncAsked = true
     this.send(syncStep1(document.doc))
+  }
+
+  /**
+   * Tells the client that its changes up to the seq-th are durably stored (the update log wrote them):
+   * only then does it show 保存済み. A read-only connection's changes are never stored, so never acknowledged.
+   */
+  acknowledge(seq: number): void {
+    if (this.readOnly || seq <= this.acknowledged) return
+    this.acknowledged = seq
+    this.sendHoshin({ kind: 'stored', seq })
   }
 
   send(message: Uint8Array): void {

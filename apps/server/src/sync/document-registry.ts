@@ -2,7 +2,7 @@ import { CloseCode, type HoshinMessage } from '@hoshin/protocol'
 import type { Logger } from 'pino'
 import * as Y from 'yjs'
 import { applyStored, type DocumentStore } from '../persistence/document-store.js'
-import type { Connection } from './connection.js'
+import { Connection } from './connection.js'
 import { SharedDocument } from './shared-document.js'
 import { type UpdateLogOptions, UpdateLog } from './update-log.js'
 
@@ -52,8 +52,9 @@ export class DocumentRegistry {
       stored.updates.reduce((sum, u) => sum + u.byteLength, 0),
     )
     return new SharedDocument(sheetId, stored, (id, update, origin) => {
-      this.updateLog.append(id, update)
-      this.onEdit?.(id, origin instanceof Object && 'actor' in origin ? (origin as Connection).actor.id : null)
+      const connection = origin instanceof Connection ? origin : undefined
+      this.updateLog.append(id, update, connection)
+      this.onEdit?.(id, connection ? connection.actor.id : null)
     })
   }
 

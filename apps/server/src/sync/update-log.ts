@@ -16,6 +16,21 @@ export interface UpdateLogOptions {
   compactAfterBytes: number
 }
 
+/**
+ * Who is told when its changes are stored: a connection counts the changes it received (`received`) and
+ * how many of its log entries wait for the disk (`unflushed`); `acknowledge(seq)` says every change up to
+ * its seq-th is durably stored.
+ */
+export interface AckSource {
+  received: number
+  unflushed: number
+  acknowledge(seq: number): void
+}
+
+interface PendingEntry extends UpdateEntry {
+  source: { connection: AckSource; seq: number } | undefined
+}
+
 export const defaultUpdateLogOptions: UpdateLogOptions = { flushMs: 20, compactAfter: 500, compactAfterBytes: 256 * 1024 }
 
 /**
@@ -26,7 +41,7 @@ export const defaultUpdateLogOptions: UpdateLogOptions = { flushMs: 20, compactA
  * and resend them on reconnect, so nothing is dropped meanwhile.
  */
 export class UpdateLog {
-  private pending: UpdateEntry[] = []
+  private pending: PendingEntry[] = []
   private timer: NodeJS.Timeout | undefined
   private chain: Promise<void> = Promise.resolve()
   private readonly lengths = new Map<string, { rows: number; bytes: number }>()
@@ -47,8 +62,10 @@ export class UpdateLog {
     this.lengths.delete(sheetId)
   }
 
-  append(sheetId: string, update: Uint8Array): void {
-    this.pending.push({ sheetId, update })
+  /** Queues an accepted update; `source` (the connection it came from) is acknowledged once it is stored. */
+  append(sheetId: string, update: Uint8Array, source?: AckSource): void {
+    if (source) source.unflushed++
+    this.pending.push({ sheetId, update, source: source && { connection: source, seq: source.received } })
     this.timer ??= setTimeout(() => void this.flush(), this.options.flushMs)
   }
 
@@ -65,10 +82,11 @@ export class UpdateLog {
         await this.store.append(merged)
       } catch (error) {
         this.log.error({ err: error, updates: batch.length }, 'could not store updates; retrying')
-        this.pending = [...merged, ...this.pending]
+        this.pending = [...batch, ...this.pending]
         this.timer ??= setTimeout(() => void this.flush(), 1000)
         return
       }
+      acknowledge(batch)
       for (const { sheetId, update } of merged) {
         const length = this.lengths.get(sheetId) ?? { rows: 0, bytes: 0 }
         length.rows += 1
@@ -89,6 +107,20 @@ export class UpdateLog {
 }
 
 /**
+ * Tells each connection what of its changes is now stored: up to the last of its changes in the batch,
+ * or everything it sent when nothing of it waits any more (changes that added nothing need no write).
+ */
+function acknowledge(batch: readonly PendingEntry[]): void {
+  const stored = new Map<AckSource, number>()
+  for (const { source } of batch) {
+    if (!source) continue
+    source.connection.unflushed--
+    stored.set(source.connection, Math.max(stored.get(source.connection) ?? 0, source.seq))
+  }
+  for (const [connection, seq] of stored) connection.acknowledge(connection.unflushed === 0 ? connection.received : seq)
+}
+
+/**
  * Updates merged into one row at most. Y.mergeUpdates grows faster than linearly with the number of
  * updates: when a burst queues thousands in one tick (the growth benchmark: 100,000 edits as fast as a
  * client can send), merging them all at once took most of the server's CPU, which made the next tick's
@@ -96,7 +128,7 @@ export class UpdateLog {
  */
 const MERGE_GROUP = 64
 
-function mergePerSheet(batch: UpdateEntry[]): UpdateEntry[] {
+function mergePerSheet(batch: readonly UpdateEntry[]): UpdateEntry[] {
   const bySheet = new Map<string, Uint8Array[]>()
   for (const { sheetId, update } of batch) {
     const list = bySheet.get(sheetId)
