@@ -73,13 +73,19 @@ export interface StoredMessage {
   seq: number
 }
 
-export type HoshinMessage = SessionMessage | CommentsMessage | WorkflowMessage | StoredMessage
+/** Changes this person made offline reached the sheet after its approval: kept aside for them, not merged. */
+export interface LateKeptMessage {
+  kind: 'late-kept'
+}
+
+export type HoshinMessage = SessionMessage | CommentsMessage | WorkflowMessage | StoredMessage | LateKeptMessage
 
 export function isHoshinMessage(value: unknown): value is HoshinMessage {
   if (typeof value !== 'object' || value === null) return false
   const v = value as { kind?: unknown; readOnly?: unknown; threadId?: unknown }
   if (v.kind === 'session') return typeof v.readOnly === 'boolean'
   if (v.kind === 'workflow') return typeof (value as { status?: unknown }).status === 'string'
+  if (v.kind === 'late-kept') return true
   if (v.kind === 'stored') return typeof (value as { seq?: unknown }).seq === 'number'
   return v.kind === 'comments' && typeof v.threadId === 'string'
 }

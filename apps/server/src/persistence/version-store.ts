@@ -110,23 +110,45 @@ export class VersionStore {
     )
   }
 
-  async keepRejected(sheetId: string, userId: string, versionNumber: number, data: Uint8Array): Promise<void> {
-    await this.db.run('INSERT INTO rejected_changes (id, sheet_id, user_id, version_number, data, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
-      newId('rj'),
-      sheetId,
-      userId,
-      versionNumber,
-      data,
-      nowIso(),
-    ])
+  /** The person's late change set on a version that is not yet carried into a revision, if any. */
+  lateSet(sheetId: string, userId: string, versionNumber: number): Promise<{ id: string; data: Buffer } | undefined> {
+    return this.db.get(
+      `SELECT id, data FROM rejected_changes
+       WHERE sheet_id = ? AND user_id = ? AND version_number = ? AND carried_at IS NULL ORDER BY created_at DESC LIMIT 1`,
+      [sheetId, userId, versionNumber],
+    )
   }
 
-  rejected(sheetId: string, userId: string): Promise<{ id: string; versionNumber: number; data: Buffer; createdAt: string }[]> {
+  /** Stores a late change set: a new one, or the merged set replacing the person's set on that version. */
+  async saveLate(set: { id?: string; sheetId: string; userId: string; versionNumber: number; data: Uint8Array }): Promise<string> {
+    const now = nowIso()
+    if (set.id) {
+      await this.db.run('UPDATE rejected_changes SET data = ?, updated_at = ? WHERE id = ?', [set.data, now, set.id])
+      return set.id
+    }
+    const id = newId('rj')
+    await this.db.run(
+      'INSERT INTO rejected_changes (id, sheet_id, user_id, version_number, data, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      [id, set.sheetId, set.userId, set.versionNumber, set.data, now, now],
+    )
+    return id
+  }
+
+  rejected(
+    sheetId: string,
+    userId: string,
+  ): Promise<{ id: string; versionNumber: number; data: Buffer; createdAt: string; updatedAt: string | null; carriedAt: string | null }[]> {
     return this.db.all(
-      `SELECT id, version_number AS versionNumber, data, created_at AS createdAt FROM rejected_changes
-       WHERE sheet_id = ? AND user_id = ? ORDER BY created_at`,
+      `SELECT id, version_number AS versionNumber, data, created_at AS createdAt, updated_at AS updatedAt, carried_at AS carriedAt
+       FROM rejected_changes WHERE sheet_id = ? AND user_id = ? ORDER BY created_at`,
       [sheetId, userId],
     )
+  }
+
+  /** Marks a late change set as carried into a revision; false when it already was. */
+  async markCarried(id: string): Promise<boolean> {
+    const result = await this.db.run('UPDATE rejected_changes SET carried_at = ? WHERE id = ? AND carried_at IS NULL', [nowIso(), id])
+    return result.changes === 1
   }
 
   audit(sheetId: string, actionPrefix: string): Promise<{ at: string; username: string | null; action: string; detail: string | null }[]> {

@@ -37,7 +37,9 @@ export function collabRoutes(services: Services, upgradeWebSocket: UpgradeWebSoc
       return {
         onOpen: (_event, ws) => {
           connection = new Connection(ws, actor, readOnly, log)
-          connection.onRejected = (update) => void workflow.keepRejected(record.id, actor, update)
+          // The author hears at once that a late change was kept aside (and not merged).
+          connection.onRejected = (update) =>
+            void workflow.keepRejected(record.id, actor, update).then((kept) => kept && connection?.sendHoshin({ kind: 'late-kept' }))
           connection.sessionId = sessionId
           void documents.connect(record.id, connection)
         },

@@ -45,6 +45,11 @@ export function workflowRoutes({ workflow, sheets }: Services) {
       return c.json({ from, to, changes: await workflow.diff(requireActor(c), c.req.param('id'), from, to) })
     })
     .get('/:id/rejected', async (c) => c.json({ sets: await workflow.rejected(requireActor(c), c.req.param('id')) }))
+    .post('/:id/rejected/:setId/carry', async (c) => {
+      const actor = requireActor(c)
+      await workflow.carryLate(actor, c.req.param('id'), c.req.param('setId'))
+      return c.json({ sets: await workflow.rejected(actor, c.req.param('id')) })
+    })
     .get('/:id/audit', async (c) =>
       c.json({ entries: await workflow.auditTrail(requireActor(c), c.req.param('id'), c.req.query('action') ?? '') }),
     )

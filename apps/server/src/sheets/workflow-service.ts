@@ -177,46 +177,95 @@ export class WorkflowService {
     return diffSheets(await load(from), await load(to))
   }
 
+  /** Late change sets are read, merged and written one at a time per sheet and person. */
+  private readonly lateQueue = new Map<string, Promise<unknown>>()
+
   /**
-   * A change that reached the frozen sheet (a client that was offline during the approval): kept aside
-   * for its author when it would have changed anything, never merged.
+   * A change that reached the frozen sheet (a client that was offline during the approval): never merged,
+   * kept aside for its author. All of a person's late changes on one version are one set, merged as they
+   * arrive (each keystroke builds on the one before, so alone the later ones would change nothing).
+   * Resolves true when the person now has a set that changes the frozen version.
    */
-  async keepRejected(sheetId: string, actor: Actor, update: Uint8Array): Promise<void> {
-    const latest = (await this.versions.list(sheetId)).at(-1)
-    if (!latest) return
-    const changed = await this.documents.read(sheetId, (doc) => {
-      const copy = new Y.Doc()
-      try {
-        Y.applyUpdate(copy, Y.encodeStateAsUpdate(doc))
-        const before = canonicalJson(docToSheet(copy))
-        Y.applyUpdate(copy, update)
-        return canonicalJson(docToSheet(copy)) !== before
-      } catch {
-        return false
-      } finally {
-        copy.destroy()
-      }
+  keepRejected(sheetId: string, actor: Actor, update: Uint8Array): Promise<boolean> {
+    const key = `${sheetId}\u0000${actor.id}`
+    const run = (this.lateQueue.get(key) ?? Promise.resolve()).then(() => this.mergeLate(sheetId, actor, update))
+    const settled = run.catch(() => false)
+    this.lateQueue.set(key, settled)
+    void settled.then(() => {
+      if (this.lateQueue.get(key) === settled) this.lateQueue.delete(key)
     })
-    if (!changed) return
-    await this.versions.keepRejected(sheetId, actor.id, latest.number, update)
-    await this.audit.append({ userId: actor.id, username: actor.username, action: 'sheet.rejected-update', target: sheetId, detail: `v${latest.number}` })
+    return run
   }
 
-  /** This person's rejected change sets, each as the changes it would have made to the frozen version. */
-  async rejected(actor: Actor, sheetId: string): Promise<{ id: string; createdAt: string; version: number; changes: SheetChange[] }[]> {
+  private async mergeLate(sheetId: string, actor: Actor, update: Uint8Array): Promise<boolean> {
+    const latest = (await this.versions.list(sheetId)).at(-1)
+    if (!latest) return false
+    const frozen = await this.versions.get(sheetId, latest.number)
+    if (!frozen) return false
+    const existing = await this.versions.lateSet(sheetId, actor.id, latest.number)
+    let merged: Uint8Array
+    try {
+      Y.decodeUpdate(update)
+      merged = existing ? Y.mergeUpdates([new Uint8Array(existing.data), update]) : update
+    } catch {
+      return false
+    }
+    if (!lateChanges(frozen, merged).length) {
+      // Nothing yet that would change the version (an empty step 2, a no-op): keep it only as part of a set.
+      if (!existing) return false
+    }
+    await this.versions.saveLate({ id: existing?.id, sheetId, userId: actor.id, versionNumber: latest.number, data: merged })
+    if (!existing) {
+      await this.audit.append({ userId: actor.id, username: actor.username, action: 'sheet.rejected-update', target: sheetId, detail: `v${latest.number}` })
+    }
+    return lateChanges(frozen, merged).length > 0
+  }
+
+  /** This person's late change sets, each as the changes it would make to the frozen version. */
+  async rejected(actor: Actor, sheetId: string): Promise<LateChangeSet[]> {
     const sheet = await this.sheets.readable(actor, sheetId)
     const sets = await this.versions.rejected(sheet.id, actor.id)
-    const out = []
+    const out: LateChangeSet[] = []
     for (const set of sets) {
       const frozen = await this.versions.get(sheet.id, set.versionNumber)
       if (!frozen) continue
-      const doc = new Y.Doc()
-      Y.applyUpdate(doc, new Uint8Array(frozen.state))
-      Y.applyUpdate(doc, new Uint8Array(set.data))
-      out.push({ id: set.id, createdAt: set.createdAt, version: set.versionNumber, changes: diffSheets(JSON.parse(frozen.canonical) as Sheet, docToSheet(doc)) })
-      doc.destroy()
+      const changes = lateChanges(frozen, new Uint8Array(set.data))
+      if (!changes.length) continue
+      out.push({
+        id: set.id,
+        createdAt: set.createdAt,
+        updatedAt: set.updatedAt ?? set.createdAt,
+        version: set.versionNumber,
+        carriedAt: set.carriedAt,
+        canCarry: set.carriedAt === null && canCarry(actor, sheet, frozen.revision),
+        changes,
+      })
     }
     return out
+  }
+
+  /**
+   * Carries a late change set into the revision that reopened its version: its changes are applied to the
+   * live sheet as its author's edit (a CRDT merge: text typed into 施策 3 lands in 施策 3, beside what
+   * others wrote since). Only its author, only while the sheet is a draft of a later revision.
+   */
+  async carryLate(actor: Actor, sheetId: string, setId: string): Promise<void> {
+    const sheet = await this.sheets.readable(actor, sheetId)
+    const set = (await this.versions.rejected(sheet.id, actor.id)).find((s) => s.id === setId)
+    if (!set) throw errors.notFound()
+    const frozen = await this.versions.get(sheet.id, set.versionNumber)
+    if (!frozen) throw errors.notFound()
+    if (set.carriedAt !== null || !canCarry(actor, sheet, frozen.revision)) {
+      throw errors.invalidTransition('この変更は、改訂中（作成中）のシートにだけ反映できます。')
+    }
+    if (!(await this.versions.markCarried(set.id))) throw errors.invalidTransition('この変更はすでに反映されています。')
+    await this.documents.change(sheet.id, (doc) => {
+      Y.applyUpdate(doc, new Uint8Array(set.data), { carriedBy: actor.id })
+      // Parts resting on content the server never had cannot be placed; they are not kept pending.
+      doc.store.pendingStructs = null
+      doc.store.pendingDs = null
+    })
+    await this.audit.append({ userId: actor.id, username: actor.username, action: 'sheet.late-carried', target: sheet.id, detail: `v${set.versionNumber}` })
   }
 
   /** The sheet's audit trail, for its 課長 and admins. */
@@ -225,6 +274,35 @@ export class WorkflowService {
     if (!isHead(actor, sheet) && actor.role !== 'admin') throw errors.forbidden()
     return this.versions.audit(sheet.id, actionPrefix)
   }
+}
+
+export interface LateChangeSet {
+  id: string
+  createdAt: string
+  updatedAt: string
+  version: number
+  carriedAt: string | null
+  /** The author may carry it into the sheet now (a later revision is being drafted). */
+  canCarry: boolean
+  changes: SheetChange[]
+}
+
+/** The changes a late set makes to the frozen version it reached. */
+function lateChanges(frozen: { state: Buffer; canonical: string }, set: Uint8Array): SheetChange[] {
+  const doc = new Y.Doc()
+  try {
+    Y.applyUpdate(doc, new Uint8Array(frozen.state))
+    Y.applyUpdate(doc, set)
+    return diffSheets(JSON.parse(frozen.canonical) as Sheet, docToSheet(doc))
+  } catch {
+    return []
+  } finally {
+    doc.destroy()
+  }
+}
+
+function canCarry(actor: Actor, sheet: SheetRecord, versionRevision: number): boolean {
+  return sheet.status === 'draft' && sheet.revision > versionRevision && canEditSheet(actor, sheet)
 }
 
 const fromState: Record<WorkflowAction, SheetStatus> = { submit: 'draft', return: 'submitted', approve: 'submitted', reopen: 'approved' }
