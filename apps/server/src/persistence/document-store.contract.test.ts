@@ -88,6 +88,20 @@ function contract(name: string, create: () => Promise<{ store: DocumentStore; sh
       expect(restore(await store.load(id))).toBe('課等の方針！')
     })
 
+    it('loads state and log of one moment while a compaction runs alongside', async () => {
+      const { store, sheet } = await create()
+      const id = await sheet()
+      const doc = new Y.Doc()
+      for (const ch of '課等の方針') await store.append([{ sheetId: id, update: edit(doc, ch) }])
+      // Started together, as a reload racing an unload's compaction does: the load must not see the old
+      // (empty) state and the already emptied log.
+      const loading = store.load(id)
+      const compacting = store.compact(id, Y.encodeStateAsUpdate(doc))
+      expect(restore(await loading)).toBe('課等の方針')
+      await compacting
+      expect(restore(await store.load(id))).toBe('課等の方針')
+    })
+
     it('does not keep a reference to the caller’s buffer', async () => {
       const { store, sheet } = await create()
       const id = await sheet()

@@ -51,10 +51,13 @@ function bytes(buffer: Buffer): Uint8Array {
 export class SqliteDocumentStore implements DocumentStore {
   constructor(private readonly db: SqliteDatabase) {}
 
-  async load(sheetId: string): Promise<StoredDocument> {
-    const row = await this.db.get<{ state: Buffer }>('SELECT state FROM sheet_documents WHERE sheet_id = ?', [sheetId])
-    const log = await this.db.all<{ data: Buffer }>('SELECT data FROM sheet_updates WHERE sheet_id = ? ORDER BY id', [sheetId])
-    return { state: row ? bytes(row.state) : undefined, updates: log.map((r) => bytes(r.data)) }
+  /** State and log from one snapshot: read apart, a compaction in between would leave the old state and an empty log. */
+  load(sheetId: string): Promise<StoredDocument> {
+    return this.db.snapshot(async (tx) => {
+      const row = await tx.get<{ state: Buffer }>('SELECT state FROM sheet_documents WHERE sheet_id = ?', [sheetId])
+      const log = await tx.all<{ data: Buffer }>('SELECT data FROM sheet_updates WHERE sheet_id = ? ORDER BY id', [sheetId])
+      return { state: row ? bytes(row.state) : undefined, updates: log.map((r) => bytes(r.data)) }
+    })
   }
 
   async append(entries: readonly UpdateEntry[]): Promise<void> {

@@ -72,6 +72,22 @@ export class SqliteDatabase {
     return this.serialized(run)
   }
 
+  /**
+   * Runs reads in one read transaction (BEGIN … COMMIT): they see one snapshot of the database, and no
+   * statement of this connection runs between them (a compaction cannot empty a log between reading a
+   * state and reading that log).
+   */
+  snapshot<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.serialized(async () => {
+      await this.rawExec('BEGIN')
+      try {
+        return await work(this.executor)
+      } finally {
+        await this.rawExec('COMMIT').catch(() => undefined)
+      }
+    })
+  }
+
   close(): Promise<void> {
     return this.queue.then(
       () => new Promise<void>((resolve, reject) => this.db.close((err) => (err ? reject(err) : resolve()))),

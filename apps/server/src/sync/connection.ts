@@ -80,9 +80,10 @@ export class Connection {
   }
 
   /** Changes the connection's rights live (the approval freeze turns every connection read-only). */
-  setReadOnly(reason: ReadOnlyReason | null): void {
+  setReadOnly(reason: ReadOnlyReason | null, { silent = false } = {}): void {
     this.readOnlyReason = reason
-    this.sendHoshin({ kind: 'session', readOnly: this.readOnly, reason })
+    // Before attach, `attach` tells the client itself.
+    if (!silent) this.sendHoshin({ kind: 'session', readOnly: this.readOnly, reason })
   }
 
   receive(data: ArrayBuffer | string): void {
@@ -116,6 +117,8 @@ export class Connection {
         } else if (syncType === syncProtocol.messageYjsSyncStep2 || syncType === syncProtocol.messageYjsUpdate) {
           const update = decoding.readVarUint8Array(decoder)
           const seq = ++this.received
+          // The freeze is checked on every change too: a connection that slipped past it is made read-only now.
+          if (document.frozen && !this.readOnly) this.setReadOnly('approved')
           if (this.readOnly) {
             if (this.readOnlyReason === 'approved') this.onRejected?.(update)
             return

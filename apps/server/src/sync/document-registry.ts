@@ -14,7 +14,10 @@ import { type UpdateLogOptions, UpdateLog } from './update-log.js'
 export class DocumentRegistry {
   private readonly documents = new Map<string, Promise<SharedDocument>>()
   private readonly unloading = new Map<string, Promise<void>>()
-  private readonly compacting = new Set<string>()
+  /** Each sheet's store work (compactions, the unload), one at a time, as Hocuspocus's save mutex. */
+  private readonly storing = new Map<string, Promise<void>>()
+  /** A compaction queued and not yet started covers any asked for meanwhile. */
+  private readonly compactionQueued = new Map<string, Promise<void>>()
   private readonly frozen = new Set<string>()
   readonly updateLog: UpdateLog
   /** Compactions done, for tests and the benchmark. */
@@ -51,11 +54,13 @@ export class DocumentRegistry {
       stored.updates.length,
       stored.updates.reduce((sum, u) => sum + u.byteLength, 0),
     )
-    return new SharedDocument(sheetId, stored, (id, update, origin) => {
+    const document = new SharedDocument(sheetId, stored, (id, update, origin) => {
       const connection = origin instanceof Connection ? origin : undefined
       this.updateLog.append(id, update, connection)
       this.onEdit?.(id, connection ? connection.actor.id : null)
     })
+    document.frozen = this.frozen.has(sheetId)
+    return document
   }
 
   /** Joins a connection to its sheet; the connection may have closed while the sheet loaded. */
@@ -73,6 +78,8 @@ export class DocumentRegistry {
       return
     }
     document.add(connection)
+    // Rights were decided at the upgrade; an approval may have frozen the sheet while it loaded.
+    if (this.frozen.has(sheetId) && !connection.readOnly) connection.setReadOnly('approved', { silent: true })
     connection.attach(document)
   }
 
@@ -148,7 +155,9 @@ export class DocumentRegistry {
    */
   async freeze(sheetId: string): Promise<void> {
     this.frozen.add(sheetId)
-    for (const connection of (await this.live(sheetId))?.connections ?? []) {
+    const document = await this.live(sheetId)
+    if (document) document.frozen = true
+    for (const connection of document?.connections ?? []) {
       if (connection.readOnlyBecause !== 'permission') connection.setReadOnly('approved')
     }
   }
@@ -156,7 +165,9 @@ export class DocumentRegistry {
   /** Lifts the freeze (a reopened revision, or an approval that lost the race). */
   async unfreeze(sheetId: string, mayEdit: (connection: Connection) => boolean): Promise<void> {
     this.frozen.delete(sheetId)
-    for (const connection of (await this.live(sheetId))?.connections ?? []) {
+    const document = await this.live(sheetId)
+    if (document) document.frozen = false
+    for (const connection of document?.connections ?? []) {
       if (connection.readOnlyBecause === 'approved') connection.setReadOnly(mayEdit(connection) ? null : 'permission')
     }
   }
@@ -165,10 +176,30 @@ export class DocumentRegistry {
     return this.frozen.has(sheetId)
   }
 
-  /** Folds a sheet's update log into its stored state. */
-  async compact(sheetId: string): Promise<void> {
-    if (this.compacting.has(sheetId)) return
-    this.compacting.add(sheetId)
+  /** Runs a sheet's store work after the work queued before it (one at a time per sheet). */
+  private serial(sheetId: string, work: () => Promise<void>): Promise<void> {
+    const run = (this.storing.get(sheetId) ?? Promise.resolve()).then(work)
+    const settled = run.catch(() => undefined)
+    this.storing.set(sheetId, settled)
+    void settled.then(() => {
+      if (this.storing.get(sheetId) === settled) this.storing.delete(sheetId)
+    })
+    return run
+  }
+
+  /** Folds a sheet's update log into its stored state (after any store work of the sheet still running). */
+  compact(sheetId: string): Promise<void> {
+    const queued = this.compactionQueued.get(sheetId)
+    if (queued) return queued
+    const run = this.serial(sheetId, async () => {
+      this.compactionQueued.delete(sheetId)
+      await this.compactNow(sheetId)
+    })
+    this.compactionQueued.set(sheetId, run)
+    return run
+  }
+
+  private async compactNow(sheetId: string): Promise<void> {
     try {
       const document = await this.live(sheetId)
       if (!document) return
@@ -181,25 +212,24 @@ export class DocumentRegistry {
       this.compactions++
     } catch (error) {
       this.log.error({ err: error, sheetId }, 'compaction failed; the update log keeps everything')
-    } finally {
-      this.compacting.delete(sheetId)
     }
   }
 
+  /** Stores and unloads a sheet nobody is in; waits for a compaction already running. */
   private unload(sheetId: string): Promise<void> {
     const existing = this.unloading.get(sheetId)
     if (existing) return existing
-    const run = (async () => {
+    const run = this.serial(sheetId, async () => {
       const document = await this.live(sheetId)
       if (!document || document.connections.size > 0) return
       await this.beforeUnload?.(sheetId).catch((err: unknown) => this.log.error({ err, sheetId }, 'before-unload hook failed'))
-      await this.compact(sheetId)
+      await this.compactNow(sheetId)
       // Someone may have joined while storing.
       if (document.connections.size > 0) return
       this.documents.delete(sheetId)
       this.updateLog.forget(sheetId)
       document.destroy()
-    })().finally(() => this.unloading.delete(sheetId))
+    }).finally(() => this.unloading.delete(sheetId))
     this.unloading.set(sheetId, run)
     return run
   }

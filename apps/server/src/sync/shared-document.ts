@@ -16,6 +16,8 @@ export class SharedDocument {
   readonly doc = new Y.Doc()
   readonly awareness = new Awareness(this.doc)
   readonly connections = new Set<Connection>()
+  /** Approved: no connection's change may be applied any more (checked on every change, not only at upgrade). */
+  frozen = false
 
   constructor(
     readonly sheetId: string,
