@@ -15,6 +15,7 @@ import type { WorkflowService } from './sheets/workflow-service.js'
 import type { DocumentRegistry } from './sync/document-registry.js'
 import type { Projector } from './years/projector.js'
 import type { YearService } from './years/year-service.js'
+import type { AccessWatch, Heartbeat } from './sync/access-watch.js'
 
 /** The signed-in person, loaded fresh from the store on every request. */
 export interface Actor {
@@ -48,6 +49,10 @@ export interface Services {
   notificationStore: NotificationStore
   /** Pushes to people's open tabs (GET /api/events). */
   events: LocalEventBus
+  /** Ends open connections' access when their rights end (CLI, expiry, 連携課 removed). */
+  access: AccessWatch
+  /** Drops sheet sockets that stopped answering pings. */
+  heartbeat: Heartbeat
   log: Logger
 }
 

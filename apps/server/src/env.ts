@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { UpdateLogOptions } from './sync/update-log.js'
+import type { LivenessOptions } from './sync/access-watch.js'
 
 /** The only reader of process.env. */
 export interface Config {
@@ -18,6 +19,8 @@ export interface Config {
   logLevel: string
   /** Update-log tuning (tests shrink it to exercise compaction); defaults in sync/update-log.ts. */
   sync?: Partial<UpdateLogOptions>
+  /** Access checks and pings of open connections; defaults in sync/access-watch.ts. */
+  liveness?: Partial<LivenessOptions>
 }
 
 function int(name: string, value: string | undefined, fallback: number): number {

@@ -25,6 +25,7 @@ import { defaultUpdateLogOptions } from './sync/update-log.js'
 import { ProjectionStore } from './years/projection-store.js'
 import { Projector } from './years/projector.js'
 import { YearService } from './years/year-service.js'
+import { AccessWatch, defaultLivenessOptions, Heartbeat } from './sync/access-watch.js'
 
 export interface RunningServer {
   url: string
@@ -54,7 +55,10 @@ export async function openServices(config: Config): Promise<{ services: Services
   const years = new YearService(db, stores, projections, sheets, events)
   const comments = new CommentService(stores.comments, stores.users, stores.org, sheets, documents)
   // Who hears of what, wired once here: edits → projection → board and 連携課 requests; steps and mentions → bell.
-  documents.onEdit = (sheetId, editorId) => projector.touched(sheetId, editorId)
+  documents.onEdit = (sheetId, editorId) => {
+    projector.touched(sheetId, editorId)
+    services.access.sheetChanged(sheetId)
+  }
   documents.beforeUnload = (sheetId) => projector.flush([sheetId])
   projector.listeners.push(async ({ sheetId, before, after }) => {
     const record = await stores.sheets.get(sheetId)
@@ -70,6 +74,8 @@ export async function openServices(config: Config): Promise<{ services: Services
     },
   )
   comments.onMention = (event) => notifications.onMention(event)
+  const liveness = { ...defaultLivenessOptions, ...config.liveness }
+  const access = new AccessWatch({ stores, documents, log }, db, liveness)
   const services: Services = {
     config,
     stores,
@@ -86,6 +92,8 @@ export async function openServices(config: Config): Promise<{ services: Services
     notifications,
     notificationStore,
     events,
+    access,
+    heartbeat: new Heartbeat(liveness.pingMs),
     log,
   }
   return { services, db }
@@ -105,6 +113,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   })
   injectWebSocket(server)
   const { port } = server.address() as AddressInfo
+  services.access.start()
   const sweep = setInterval(() => void services.lucia.deleteExpiredSessions().catch(() => undefined), 60 * 60 * 1000)
   sweep.unref()
   return {
@@ -114,6 +123,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     db,
     async close() {
       clearInterval(sweep)
+      services.access.stop()
+      services.heartbeat.stop()
       // Store every open sheet first, then let the sockets go.
       await services.documents.closeAll()
       await services.projector.close()

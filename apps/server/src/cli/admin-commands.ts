@@ -10,12 +10,15 @@ export const usage = `使い方 / usage: npm run admin -- <command> [options]
                  [--password-stdin | --password <pw>]   (admin / planning は課なし、staff / lead / head は --department が必要)
   reset-password --username <id> [--password <pw>]     (省略時は新しいパスワードを生成して表示)
   move-user      --username <id> --department <課id> [--section <係id>] [--role <role>]   (人事異動)
+  disable-user   --username <id>                       (退職など: ログインできなくし、接続中の画面も閉じます)
+  enable-user    --username <id>
   list-users
   list-departments
 
 --password-stdin はパスワードを標準入力の 1 行目から読みます（シェルの履歴に残りません）:
   echo '<password>' | npm run admin -- create-user --username admin --name 管理者 --role admin --password-stdin
-パスワードは ${MIN_PASSWORD_LENGTH} 文字以上。reset-password と move-user はその人のログイン中のセッションを終了します。`
+パスワードは ${MIN_PASSWORD_LENGTH} 文字以上。reset-password・move-user・disable-user はその人のログイン中のセッションを終了します
+（動いているサーバーは 1 秒以内にその人の接続を閉じます）。`
 
 export class CliError extends Error {}
 
@@ -129,6 +132,15 @@ export async function runAdminCommand(services: Services, argv: string[], readSt
         detail: `${user.departmentId ?? '-'}/${user.sectionId ?? '-'} → ${place.departmentId ?? '-'}/${place.sectionId ?? '-'} (${role})`,
       })
       return [`異動しました: ${user.username} → ${place.departmentId ?? '（所属なし）'}${place.sectionId ? ` / ${place.sectionId}` : ''} (${role})`]
+    }
+    case 'disable-user':
+    case 'enable-user': {
+      const user = await findUser()
+      const disable = command === 'disable-user'
+      await stores.users.setDisabled(user.id, disable)
+      if (disable) await lucia.invalidateUserSessions(user.id)
+      await stores.audit.append({ username: 'cli', action: disable ? 'user.disable' : 'user.enable', target: user.id })
+      return [`${disable ? '無効にしました' : '有効にしました'}: ${user.username}`]
     }
     case 'list-users': {
       const users = await stores.users.list()

@@ -1,5 +1,6 @@
 import type { UpgradeWebSocket } from 'hono/ws'
 import { Hono } from 'hono'
+import type { WebSocket } from 'ws'
 import { requireActor } from '../auth/middleware.js'
 import type { AppEnv, Services } from '../context.js'
 import { errors } from '../http/errors.js'
@@ -13,7 +14,7 @@ import { Connection } from '../sync/connection.js'
  * edit gets a read-only connection.
  */
 export function collabRoutes(services: Services, upgradeWebSocket: UpgradeWebSocket) {
-  const { sheets, documents, log, workflow } = services
+  const { sheets, documents, log, workflow, heartbeat } = services
   return new Hono<AppEnv>().get(
     '/:sheetId',
     upgradeWebSocket(async (c) => {
@@ -36,7 +37,9 @@ export function collabRoutes(services: Services, upgradeWebSocket: UpgradeWebSoc
       let connection: Connection | undefined
       return {
         onOpen: (_event, ws) => {
+          heartbeat.add(ws.raw as WebSocket)
           connection = new Connection(ws, actor, readOnly, log)
+          connection.ownDepartment = actor.department?.id === record.departmentId
           // The author hears at once that a late change was kept aside (and not merged).
           connection.onRejected = (update) =>
             void workflow.keepRejected(record.id, actor, update).then((kept) => kept && connection?.sendHoshin({ kind: 'late-kept' }))
@@ -44,7 +47,8 @@ export function collabRoutes(services: Services, upgradeWebSocket: UpgradeWebSoc
           void documents.connect(record.id, connection)
         },
         onMessage: (event) => connection?.receive(event.data as ArrayBuffer | string),
-        onClose: () => {
+        onClose: (_event, ws) => {
+          heartbeat.remove(ws.raw as WebSocket)
           if (connection) void documents.disconnect(record.id, connection)
         },
         onError: (event) => log.warn({ event: String(event), sheet: record.id }, 'websocket error'),

@@ -37,6 +37,8 @@ export class Connection {
   onRejected: ((update: Uint8Array) => void) | undefined
   /** The session the connection was opened with, so that logging out closes it. */
   sessionId: string | null = null
+  /** The person belongs to the sheet's department (others read through 連携課 or town-wide rights). */
+  ownDepartment = true
   /** Document changes received so far (sync step 2 and update messages): each one's seq. */
   received = 0
   /** Log entries of this connection's changes not yet on disk (kept by the update log). */

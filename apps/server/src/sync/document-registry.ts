@@ -99,6 +99,12 @@ export class DocumentRegistry {
     return this.documents.get(sheetId)?.catch(() => undefined)
   }
 
+  /** Every loaded sheet (for the access checks). */
+  async loaded(): Promise<SharedDocument[]> {
+    const documents = await Promise.all([...this.documents.values()].map((p) => p.catch(() => undefined)))
+    return documents.filter((d): d is SharedDocument => d !== undefined)
+  }
+
   /** Reads a sheet: from the live document when it is open, from the store otherwise. */
   async read<T>(sheetId: string, read: (doc: Y.Doc) => T): Promise<T> {
     const live = await this.live(sheetId)
