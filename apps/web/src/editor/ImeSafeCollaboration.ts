@@ -43,8 +43,21 @@ export const ImeSafeCollaboration = Collaboration.extend<{ gate: CompositionGate
       }
       // ProseMirror reads the committed text a moment after compositionend; release after that.
       const onEnd = () => setTimeout(flush, 50)
+      const onUpdate = () => gate?.touch()
+      // Leaving the field ends any composition, even one whose compositionend never came.
+      const onBlur = () => {
+        if (!composing) return
+        composing = false
+        gate?.release()
+        if (held) {
+          held = false
+          inner.update?.(view, view.state)
+        }
+      }
       view.dom.addEventListener('compositionstart', onStart)
+      view.dom.addEventListener('compositionupdate', onUpdate)
       view.dom.addEventListener('compositionend', onEnd)
+      view.dom.addEventListener('blur', onBlur)
       return {
         update: (v: EditorView, prev) => {
           if (v.composing) {
@@ -56,6 +69,8 @@ export const ImeSafeCollaboration = Collaboration.extend<{ gate: CompositionGate
         destroy: () => {
           view.dom.removeEventListener('compositionstart', onStart)
           view.dom.removeEventListener('compositionend', onEnd)
+          view.dom.removeEventListener('compositionupdate', onUpdate)
+          view.dom.removeEventListener('blur', onBlur)
           if (composing) gate?.end()
           inner.destroy?.()
         },

@@ -5,6 +5,9 @@ import type { WebsocketProvider } from 'y-websocket'
 
 type Handler = WebsocketProvider['messageHandlers'][number]
 
+/** Longest a composition may go without any activity before held updates are applied anyway. */
+export const MAX_HOLD_MS = 10_000
+
 /**
  * Japanese IME input and live updates do not mix: ProseMirror (and y-prosemirror, which has no
  * composition handling) breaks a composition when the document under it changes, and would sync the
@@ -15,8 +18,17 @@ type Handler = WebsocketProvider['messageHandlers'][number]
 export class CompositionGate {
   private composing = 0
   private held: { handler: Handler; data: Uint8Array }[] = []
+  private timer: ReturnType<typeof setTimeout> | undefined
 
-  constructor(private readonly provider: WebsocketProvider) {
+  /**
+   * A composition whose end never arrives (the IME crashed, the window lost focus mid-word, a browser
+   * quirk) must not hold this person's view of the sheet forever: with no composition activity for
+   * `maxHoldMs`, or when the field loses focus (`release`), everything held is applied.
+   */
+  constructor(
+    private readonly provider: WebsocketProvider,
+    private readonly maxHoldMs = MAX_HOLD_MS,
+  ) {
     for (const type of [MessageType.Sync, MessageType.Awareness]) {
       const handler = provider.messageHandlers[type]
       if (!handler) continue
@@ -43,11 +55,26 @@ export class CompositionGate {
 
   start(): void {
     this.composing++
+    this.touch()
+  }
+
+  /** The composition is alive (a compositionupdate): the bound counts from now. */
+  touch(): void {
+    clearTimeout(this.timer)
+    this.timer = setTimeout(() => this.release(), this.maxHoldMs)
   }
 
   end(): void {
     this.composing = Math.max(0, this.composing - 1)
     if (this.composing > 0) return
+    this.release()
+  }
+
+  /** Stops holding, whatever the count says, and applies what waited. */
+  release(): void {
+    clearTimeout(this.timer)
+    this.timer = undefined
+    this.composing = 0
     const held = this.held
     this.held = []
     // Updates and presence produce no reply, so the encoder is discarded.
