@@ -1,7 +1,8 @@
-import { Link, Navigate, Outlet, useLocation, useNavigate } from 'react-router'
+import { Link, Navigate, Outlet, useLocation } from 'react-router'
 import { CommentIcon } from '../comments/CommentIcon'
 import { useUnread } from '../comments/useThreads'
 import { useAuth } from '../features/auth/AuthProvider'
+import { LogoutButton } from '../features/auth/LogoutButton'
 import type { MessageKey } from '../i18n/catalog'
 import { useI18n } from '../i18n/I18nProvider'
 import { NotificationBell } from '../notifications/NotificationBell'
@@ -26,9 +27,8 @@ export function LanguageSwitch() {
 /** The frame of every signed-in page; visitors without a session go to /login. */
 export function Layout() {
   const { t } = useI18n()
-  const { state, logout } = useAuth()
+  const { state } = useAuth()
   const location = useLocation()
-  const navigate = useNavigate()
   const unread = useUnread()
 
   if (state.status === 'loading') return <p className="loading">{t('loading')}</p>
@@ -67,15 +67,7 @@ export function Layout() {
         )}
         <NotificationBell />
         <LanguageSwitch />
-        <button
-          type="button"
-          onClick={async () => {
-            await logout()
-            navigate('/login', { replace: true })
-          }}
-        >
-          {t('auth.logout')}
-        </button>
+        <LogoutButton user={user} />
       </header>
       <Outlet />
     </EventsProvider>

@@ -320,7 +320,13 @@ export function SheetEditor({
         <ConnectionBadge session={session} />
         <Presence session={session} />
       </div>
-      {session.readOnly && <p className="notice read-only-notice">{t(`editor.readOnly.${session.readOnly}`)}</p>}
+      {session.ended ? (
+        <p className="notice ended-notice" role="alert">
+          {t(`editor.ended.${session.ended}`)}
+        </p>
+      ) : (
+        session.readOnly && <p className="notice read-only-notice">{t(`editor.readOnly.${session.readOnly}`)}</p>
+      )}
       {deleted && (
         <div className="toast" role="status">
           {deleted}

@@ -1,12 +1,12 @@
 import { rowLists, rowMap } from '@hoshin/sheet'
-import { type HoshinMessage, isHoshinMessage, MessageType, type ReadOnlyReason } from '@hoshin/protocol'
-import { fromBase64, toBase64 } from 'lib0/buffer'
+import { CloseCode, type HoshinMessage, isHoshinMessage, MessageType, type ReadOnlyReason } from '@hoshin/protocol'
 import * as decoding from 'lib0/decoding'
 import { useEffect, useState } from 'react'
-import { IndexeddbPersistence } from 'y-indexeddb'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import { CompositionGate } from './compositionGate'
+import { clearSheetCopy, openCopy, saveUnloadCopy, setPending } from './offlineCopies'
+import { StoredTracker } from './storedTracker'
 
 /** The origin of local row operations (add, delete, move, budget, pickers): what the row undo tracks. */
 export const ROW_ORIGIN = 'hoshin-rows'
@@ -15,8 +15,14 @@ export const ROW_ORIGIN = 'hoshin-rows'
 export const COMMENTS_EVENT = 'hoshin:comments'
 /** Dispatched on window when the open sheet's workflow state changed (approved, returned…). */
 export const WORKFLOW_EVENT = 'hoshin:workflow'
+/** Dispatched on window when the server kept this person's late (after approval) changes aside. */
+export const LATE_EVENT = 'hoshin:late-kept'
 
+/** `synced` (保存済み) only once the server said every local change is on its disk; `connecting` (同期中) until then. */
 export type ConnectionStatus = 'connecting' | 'synced' | 'offline'
+
+/** Why the server ended this connection for good: the session ended (4401) or the right to read it did (4403). */
+export type EndedReason = 'session' | 'forbidden'
 
 export interface PresenceUser {
   name: string
@@ -34,6 +40,8 @@ export interface SheetSession {
   /** The content is there to show: from this PC's copy (IndexedDB) or from the server. */
   ready: boolean
   readOnly: ReadOnlyReason | null
+  /** Set when the server closed the connection for good; the page says why. */
+  ended: EndedReason | null
   /** The last non-empty text selection in a field, for "comment on selection". */
   selection: { current: SelectionTarget | null }
 }
@@ -47,44 +55,88 @@ export interface SelectionTarget {
   quote: string
 }
 
-function collabUrl(): string {
+export function collabUrl(): string {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws'
   return `${scheme}://${location.host}/collab`
 }
 
 /**
- * One sheet's live session: the Y.Doc, its copy in this browser (y-indexeddb, so edits made offline
+ * One sheet's live session: the Y.Doc, this person's copy of it in this browser (so edits made offline
  * survive a reload), and the stock y-websocket provider. Created inside an effect and destroyed in its
- * cleanup, so React StrictMode leaves no orphan socket.
+ * cleanup, so React StrictMode leaves no orphan socket. When the server keeps a late change aside (the
+ * sheet was approved while this person was offline), the local copy holding it is dropped and the
+ * session starts again from the server's sheet: the screen shows what was approved, the kept change is
+ * listed for its author.
  */
-export function useSheetSession(sheetId: string, { name, section, color }: PresenceUser): SheetSession | null {
+export function useSheetSession(sheetId: string, userId: string, { name, section, color }: PresenceUser): SheetSession | null {
   const [session, setSession] = useState<SheetSession | null>(null)
+  const [generation, setGeneration] = useState(0)
 
   useEffect(() => {
+    let alive = true
     const doc = new Y.Doc()
-    restoreUnloadCopy(sheetId, doc)
-    const local = new IndexeddbPersistence(`hoshin-sheet-${sheetId}`, doc)
+    const local = openCopy(userId, sheetId, doc)
     const provider = new WebsocketProvider(collabUrl(), sheetId, doc, { connect: false })
     const gate = new CompositionGate(provider)
     const rowUndo = new Y.UndoManager(
       rowLists.map((list) => rowMap(doc, list)),
       { trackedOrigins: new Set([ROW_ORIGIN]), captureTimeout: 0 },
     )
-    let state: SheetSession = { doc, provider, gate, rowUndo, status: 'connecting', ready: false, readOnly: null, selection: { current: null } }
+    let state: SheetSession = {
+      doc,
+      provider,
+      gate,
+      rowUndo,
+      status: 'connecting',
+      ready: false,
+      readOnly: null,
+      ended: null,
+      selection: { current: null },
+    }
     const update = (patch: Partial<SheetSession>) => {
+      if (!alive) return
       state = { ...state, ...patch }
       setSession(state)
     }
     const hasContent = () => doc.getMap('meta').has('format')
+    // 保存済み needs the server's word that the changes are stored; a read-only view has none of its own.
+    // On a read-only (or approved) sheet nothing of this page can be stored: the server's copy is all there is.
+    const settle = () => {
+      setPending(userId, sheetId, !tracker.stored && state.readOnly === null)
+      // The browser knows it is offline before the socket does (that takes y-websocket up to 30 s).
+      if (!provider.wsconnected || !navigator.onLine) return
+      const stored = tracker.stored || state.readOnly !== null
+      update({ status: provider.synced && stored ? 'synced' : 'connecting' })
+    }
+    const tracker = new StoredTracker(provider, doc, settle)
 
     provider.messageHandlers[MessageType.Hoshin] = (_encoder, decoder) => {
       const message: unknown = JSON.parse(decoding.readVarString(decoder))
       if (isHoshinMessage(message)) applyHoshin(message)
     }
     const applyHoshin = (message: HoshinMessage) => {
-      if (message.kind === 'session') update({ readOnly: message.readOnly ? (message.reason ?? 'permission') : null })
+      if (message.kind === 'session') {
+        const readOnly = message.readOnly ? (message.reason ?? 'permission') : null
+        // Rights that changed while this page was away (approved, reopened): the page fetches the state again.
+        if (readOnly !== state.readOnly) window.dispatchEvent(new CustomEvent(WORKFLOW_EVENT))
+        update({ readOnly })
+        settle()
+      } else if (message.kind === 'stored') tracker.acknowledge(message.seq)
       else if (message.kind === 'comments') window.dispatchEvent(new CustomEvent(COMMENTS_EVENT, { detail: message.threadId }))
       else if (message.kind === 'workflow') window.dispatchEvent(new CustomEvent(WORKFLOW_EVENT, { detail: message.status }))
+      else if (message.kind === 'late-kept') {
+        // The server holds the late change now; this copy must not send it again, nor show it as the sheet.
+        alive = false
+        provider.disconnect()
+        window.removeEventListener('pagehide', onPageHide)
+        void local
+          .destroy()
+          .then(() => clearSheetCopy(userId, sheetId))
+          .then(() => {
+            window.dispatchEvent(new CustomEvent(LATE_EVENT, { detail: sheetId }))
+            setGeneration((g) => g + 1)
+          })
+      }
     }
     provider.awareness.setLocalStateField('user', { name, section, color })
     provider.on('status', ({ status }) => {
@@ -95,57 +147,48 @@ export function useSheetSession(sheetId: string, { name, section, color }: Prese
     provider.on('connection-close', () => {
       if (!provider.wsconnected) update({ status: 'offline' })
     })
+    // y-websocket stops reconnecting after a 44xx close: say why, and nothing more can be edited here.
+    provider.on('closed', ({ code }) => {
+      if (code === CloseCode.Unauthenticated) update({ ended: 'session', readOnly: 'permission' })
+      else if (code === CloseCode.Forbidden || code === CloseCode.NotFound) update({ ended: 'forbidden', readOnly: 'permission' })
+    })
     provider.on('sync', (synced: boolean) => {
-      if (synced) update({ status: 'synced', ready: true })
+      if (synced) update({ ready: true })
+      settle()
     })
     local.whenSynced.then(() => {
       if (hasContent()) update({ ready: true })
     })
-    const goOffline = () => update({ status: 'offline' })
+    // When the browser says the network is gone, the socket is let go at once (y-websocket would notice
+    // only after 30 s of silence) so nothing is sent into a dead connection; edits wait in this PC's copy
+    // and go out in the step 2 of the next socket, opened when the network is back.
+    const goOffline = () => {
+      provider.disconnect()
+      update({ status: 'offline' })
+    }
+    const goOnline = () => {
+      if (!state.ended) provider.connect()
+    }
     window.addEventListener('offline', goOffline)
-    const onPageHide = () => saveUnloadCopy(sheetId, doc)
+    window.addEventListener('online', goOnline)
+    const onPageHide = () => saveUnloadCopy(userId, sheetId, doc)
     window.addEventListener('pagehide', onPageHide)
     provider.connect()
     update(navigator.onLine ? {} : { status: 'offline' })
 
     return () => {
+      alive = false
       window.removeEventListener('offline', goOffline)
+      window.removeEventListener('online', goOnline)
       window.removeEventListener('pagehide', onPageHide)
+      tracker.destroy()
       rowUndo.destroy()
       provider.awareness.destroy()
       provider.destroy()
       void local.destroy()
       doc.destroy()
     }
-  }, [sheetId, name, section, color])
+  }, [sheetId, userId, name, section, color, generation])
 
   return session
-}
-
-/**
- * IndexedDB writes are asynchronous and a page closed or reloaded right after a keystroke can lose the
- * last ones. On pagehide the whole sheet (a few tens of KiB) is also written synchronously to
- * localStorage; the next load merges it back (Yjs merges are idempotent) and y-indexeddb takes it over.
- */
-function unloadKey(sheetId: string): string {
-  return `hoshin-unload-${sheetId}`
-}
-
-function saveUnloadCopy(sheetId: string, doc: Y.Doc): void {
-  try {
-    localStorage.setItem(unloadKey(sheetId), toBase64(Y.encodeStateAsUpdate(doc)))
-  } catch {
-    // quota or private mode: IndexedDB still has all but the last moment
-  }
-}
-
-function restoreUnloadCopy(sheetId: string, doc: Y.Doc): void {
-  try {
-    const saved = localStorage.getItem(unloadKey(sheetId))
-    if (!saved) return
-    localStorage.removeItem(unloadKey(sheetId))
-    Y.applyUpdate(doc, fromBase64(saved))
-  } catch {
-    // a damaged copy is ignored; IndexedDB and the server hold the rest
-  }
 }

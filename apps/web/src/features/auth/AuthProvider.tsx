@@ -1,6 +1,7 @@
 import type { Me, MeResponse } from '@hoshin/protocol'
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react'
 import { ApiError, api } from '../../api/client'
+import { clearCopies } from '../../sync/offlineCopies'
 
 /**
  * The signed-in person, remembered on this PC so that a page reloaded while the network is down still
@@ -65,14 +66,20 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   const login = useCallback(async (username: string, password: string) => {
     const { user } = await api<MeResponse>('/api/auth/login', { method: 'POST', json: { username, password } })
+    // Copies from before they were keyed by person could hold anyone's edits: they are not sent.
+    await clearCopies(null)
     remember(user)
     setState({ status: 'signedIn', user })
   }, [])
 
   const logout = useCallback(async (notice?: SignOutNotice) => {
+    const user = remembered()
     await api<void>('/api/auth/logout', { method: 'POST' }).catch(() => undefined)
     // The service worker keeps the last API answers for offline use; they belong to this person.
     await globalThis.caches?.delete('hoshin-api-v1').catch(() => undefined)
+    // Signing out on purpose erases this person's copies of the sheets (a shared PC). A session that the
+    // server ended keeps them: they are keyed by person and sent when the same person signs in again.
+    if (user && !notice) await clearCopies(user.id)
     remember(null)
     setState(notice ? { status: 'signedOut', notice } : { status: 'signedOut' })
   }, [])

@@ -16,7 +16,7 @@ import { History, RejectedNotice, WorkflowBar } from './Workflow'
 
 function LiveSheet({ sheetId, user, departments }: { sheetId: string; user: Me; departments: DepartmentsResponse['departments'] }) {
   const { t } = useI18n()
-  const session = useSheetSession(sheetId, {
+  const session = useSheetSession(sheetId, user.id, {
     name: user.displayName,
     section: user.section?.name ?? user.department?.name ?? '',
     color: sectionColor(user.section?.id, departments),

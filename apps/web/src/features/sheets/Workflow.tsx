@@ -4,7 +4,7 @@ import { type FormEvent, useEffect, useId, useState } from 'react'
 import { api } from '../../api/client'
 import { useErrorMessage } from '../../app/useErrorMessage'
 import { formatDateTime, useI18n } from '../../i18n/I18nProvider'
-import { WORKFLOW_EVENT } from '../../sync/useSheetSession'
+import { LATE_EVENT, WORKFLOW_EVENT } from '../../sync/useSheetSession'
 import { SheetView } from './SheetView'
 
 const when = (iso: string, locale: string) => formatDateTime(iso, locale, 'medium')
@@ -90,37 +90,105 @@ export function WorkflowBar({ summary, onChanged }: { summary: SheetSummary; onC
   )
 }
 
-/** Edits of this person that reached the sheet after its approval: kept, shown, not merged. */
+interface LateSet {
+  id: string
+  version: number
+  updatedAt: string
+  carriedAt: string | null
+  canCarry: boolean
+  changes: SheetChange[]
+}
+
+/**
+ * Edits of this person that reached the sheet after its approval (typed offline during the review):
+ * kept whole on the server, never merged. Shown at once, field by field with the text typed, to copy or
+ * to carry into the revision once the head reopens the sheet.
+ */
 export function RejectedNotice({ sheetId }: { sheetId: string }) {
   const { t } = useI18n()
-  const [sets, setSets] = useState<{ id: string; version: number; changes: SheetChange[] }[]>([])
+  const errorMessage = useErrorMessage()
+  const [sets, setSets] = useState<LateSet[]>([])
+  const [copied, setCopied] = useState<string | null>(null)
+  const [error, setError] = useState<unknown>(null)
+  const path = `/api/sheets/${encodeURIComponent(sheetId)}/rejected`
   useEffect(() => {
     const load = () =>
-      api<{ sets: typeof sets }>(`/api/sheets/${encodeURIComponent(sheetId)}/rejected`).then(
+      api<{ sets: LateSet[] }>(path).then(
         (r) => setSets(r.sets),
         () => undefined,
       )
     void load()
     window.addEventListener(WORKFLOW_EVENT, load)
+    window.addEventListener(LATE_EVENT, load)
     const timer = setInterval(load, 15_000)
     return () => {
       clearInterval(timer)
       window.removeEventListener(WORKFLOW_EVENT, load)
+      window.removeEventListener(LATE_EVENT, load)
     }
-  }, [sheetId])
-  if (!sets.length) return null
+  }, [path])
+  const open = sets.filter((set) => set.carriedAt === null)
+  if (!open.length) return null
+  const copy = async (key: string, text: string) => {
+    await navigator.clipboard?.writeText(text).catch(() => undefined)
+    setCopied(key)
+  }
+  const carry = async (set: LateSet) => {
+    setError(null)
+    try {
+      const result = await api<{ sets: LateSet[] }>(`${path}/${encodeURIComponent(set.id)}/carry`, { method: 'POST' })
+      setSets(result.sets)
+    } catch (e) {
+      setError(e)
+    }
+  }
   return (
-    <section className="rejected" aria-label={t('workflow.rejected')}>
+    <section className="rejected" aria-label={t('workflow.rejected')} role="alert">
       <h2>{t('workflow.rejected')}</h2>
-      <ul>
-        {sets.flatMap((set) =>
-          set.changes.map((change) => (
-            <li key={`${set.id}-${change.summary}`}>
-              v{set.version}: {change.summary}
-            </li>
-          )),
-        )}
-      </ul>
+      <p>{t('workflow.rejectedHelp')}</p>
+      {open.map((set) => (
+        <div key={set.id} className="rejected-set">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{t('workflow.rejectedField')}</th>
+                <th scope="col">{t('workflow.rejectedText')}</th>
+                <th scope="col">
+                  <span className="visually-hidden">{t('workflow.rejectedCopy')}</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {set.changes.map((change) => {
+                const key = `${set.id}-${change.summary}`
+                return (
+                  <tr key={key}>
+                    <th scope="row">
+                      v{set.version} {change.summary.split(':')[0]}
+                    </th>
+                    <td className="rejected-text">{change.to !== undefined ? <Parts change={change} side="after" /> : change.summary}</td>
+                    <td>
+                      {change.to !== undefined && (
+                        <button type="button" onClick={() => void copy(key, change.to ?? '')}>
+                          {copied === key ? t('workflow.rejectedCopied') : t('workflow.rejectedCopy')}
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                )
+              })}
+            </tbody>
+          </table>
+          {set.canCarry ? (
+            <button type="button" onClick={() => void carry(set)}>
+              {t('workflow.rejectedCarry')}
+            </button>
+          ) : (
+            <p className="muted">{t('workflow.rejectedWaiting')}</p>
+          )}
+        </div>
+      ))}
+      {error !== null && <p role="alert">{errorMessage(error)}</p>}
     </section>
   )
 }
