@@ -99,6 +99,26 @@ describe('late offline edits', () => {
   })
 })
 
+describe('access that ends while the sheet is open', () => {
+  it('a reader whose department the sheet no longer names as 連携課 is told so in Japanese', async () => {
+    const reader = await officeUser(browser, server, 'kikaku')
+    await reader.getByRole('link', { name: '総務課' }).click()
+    await reader.getByText('このシートは閲覧のみです').waitFor()
+    const sheetId = sheetIdOf(reader)
+    // 総務課 takes 企画財政課 off every row (an import of its own sheet without partners).
+    const editor = await officeUser(browser, server, 'somu')
+    const status = await editor.evaluate(async (id) => {
+      const sheet = await (await fetch(`/api/sheets/${id}/export.json`)).json()
+      for (const row of [...sheet.measures, ...sheet.projects]) row.partners = []
+      const body = JSON.stringify(sheet)
+      return (await fetch(`/api/sheets/${id}/import`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).status
+    }, sheetId)
+    expect(status).toBe(200)
+    await reader.getByRole('alert').filter({ hasText: 'このシートを見る権限がなくなりました' }).waitFor()
+    await shot(reader, 'access-ended')
+  })
+})
+
 /** Screenshots for a person to look at, only when asked for (HOSHIN_SCREENSHOTS=<folder>). */
 async function shot(page: Page, name: string): Promise<void> {
   const folder = process.env.HOSHIN_SCREENSHOTS
