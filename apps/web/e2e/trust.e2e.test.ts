@@ -115,6 +115,7 @@ describe('access that ends while the sheet is open', () => {
     }, sheetId)
     expect(status).toBe(200)
     await reader.getByRole('alert').filter({ hasText: 'このシートを見る権限がなくなりました' }).waitFor()
+    expect(await connection(reader)).toBe('ended')
     await shot(reader, 'access-ended')
   })
 })

@@ -19,7 +19,7 @@ export const WORKFLOW_EVENT = 'hoshin:workflow'
 export const LATE_EVENT = 'hoshin:late-kept'
 
 /** `synced` (保存済み) only once the server said every local change is on its disk; `connecting` (同期中) until then. */
-export type ConnectionStatus = 'connecting' | 'synced' | 'offline'
+export type ConnectionStatus = 'connecting' | 'synced' | 'offline' | 'ended'
 
 /** Why the server ended this connection for good: the session ended (4401) or the right to read it did (4403). */
 export type EndedReason = 'session' | 'forbidden'
@@ -140,6 +140,7 @@ export function useSheetSession(sheetId: string, userId: string, { name, section
     }
     provider.awareness.setLocalStateField('user', { name, section, color })
     provider.on('status', ({ status }) => {
+      if (state.ended) return
       if (status === 'disconnected') update({ status: 'offline' })
       else if (status === 'connecting' && state.status !== 'offline') update({ status: 'connecting' })
     })
@@ -149,8 +150,8 @@ export function useSheetSession(sheetId: string, userId: string, { name, section
     })
     // y-websocket stops reconnecting after a 44xx close: say why, and nothing more can be edited here.
     provider.on('closed', ({ code }) => {
-      if (code === CloseCode.Unauthenticated) update({ ended: 'session', readOnly: 'permission' })
-      else if (code === CloseCode.Forbidden || code === CloseCode.NotFound) update({ ended: 'forbidden', readOnly: 'permission' })
+      if (code === CloseCode.Unauthenticated) update({ ended: 'session', readOnly: 'permission', status: 'ended' })
+      else if (code === CloseCode.Forbidden || code === CloseCode.NotFound) update({ ended: 'forbidden', readOnly: 'permission', status: 'ended' })
     })
     provider.on('sync', (synced: boolean) => {
       if (synced) update({ ready: true })
