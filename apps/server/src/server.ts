@@ -99,6 +99,8 @@ export async function openServices(config: Config): Promise<{ services: Services
   return { services, db }
 }
 
+const VIEW_LOG_KEEP_DAYS = 400
+
 /** The composition root: database, migrations, demo seed, HTTP server. */
 export async function startServer(config: Config): Promise<RunningServer> {
   const { services, db } = await openServices(config)
@@ -107,6 +109,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
     if (seeded) services.log.info('demo town seeded')
   }
   await services.projector.backfill()
+  // The view log keeps at least a year (400 days); older openings go at start-up.
+  const pruned = await services.stores.views.prune(VIEW_LOG_KEEP_DAYS)
+  if (pruned) services.log.info({ pruned }, 'view log: old entries removed')
   const { app, injectWebSocket, wss } = createApp(services)
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s))

@@ -23,7 +23,10 @@ const matrix: [string, string, number[]][] = [
   ['GET', '/api/sheets/K/audit', /*    */ [401, 401, 403, 200, 403, 403, 403, 200]],
   ['POST', '/api/sheets/K/import/preview', [401, 401, 200, 200, 403, 403, 403, 403]],
   ['POST', '/api/sheets/K/approve', /* */ [401, 401, 403, 409, 403, 403, 403, 403]],
-  ['POST', '/api/sheets/K/reopen', /*  */ [401, 401, 403, 409, 403, 403, 403, 409]],
+  // Only the department's own 課長 reopens; admins edit nothing.
+  ['POST', '/api/sheets/K/reopen', /*  */ [401, 401, 403, 409, 403, 403, 403, 403]],
+  ['GET', '/api/sheets/K/views', /*    */ [401, 401, 403, 200, 403, 403, 403, 200]],
+  ['GET', '/api/sheets/G/views', /*    */ [401, 401, 403, 403, 403, 403, 403, 200]],
   ['GET', '/api/sheets/G', /*          */ [401, 401, 403, 403, 403, 200, 200, 200]],
   ['GET', '/api/sheets/G/export.json', [401, 401, 403, 403, 403, 200, 200, 200]],
   ['POST', '/api/sheets/G/comments', /**/ [401, 401, 403, 403, 403, 201, 201, 201]],

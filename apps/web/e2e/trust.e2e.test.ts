@@ -120,6 +120,22 @@ describe('access that ends while the sheet is open', () => {
   })
 })
 
+describe('the view log', () => {
+  it('the 課長 sees who opened the sheet under 履歴 → 閲覧記録', async () => {
+    const staff = await officeUser(browser, server, 'chiiki')
+    await staff.getByRole('link', { name: '企画財政課' }).click()
+    await staff.getByRole('textbox', { name: '施策 1 施策の内容' }).waitFor()
+    const head = await officeUser(browser, server, 'kacho')
+    await head.getByRole('link', { name: '企画財政課' }).click()
+    await head.getByRole('button', { name: '履歴' }).click()
+    const log = head.getByRole('region', { name: '閲覧記録' })
+    await expect.poll(() => log.getByRole('row').filter({ hasText: '鈴木 健太' }).count()).toBeGreaterThan(0)
+    expect(await log.getByRole('row').filter({ hasText: '鈴木 健太' }).first().textContent()).toContain('作成中のシート')
+    await log.scrollIntoViewIfNeeded()
+    await shot(head, 'view-log')
+  })
+})
+
 /** Screenshots for a person to look at, only when asked for (HOSHIN_SCREENSHOTS=<folder>). */
 async function shot(page: Page, name: string): Promise<void> {
   const folder = process.env.HOSHIN_SCREENSHOTS

@@ -83,6 +83,20 @@ export interface AuditEntryView {
   action: string
   detail: string | null
 }
+/** One opening of a sheet (the view log, for the 課長 and admins). */
+export interface SheetViewEntry {
+  at: string
+  user: { id: string; name: string }
+  /** The person's department when asked (null: admin, 企画). */
+  department: string | null
+  /** The approved version opened, or null for the live sheet. */
+  version: number | null
+}
+
+export interface SheetViewsResponse {
+  views: SheetViewEntry[]
+}
+
 export interface SheetListResponse {
   sheets: SheetSummary[]
 }

@@ -63,6 +63,8 @@ export interface ThreadView {
   mine: boolean
   /** It concerns the asker's section: mentions it, or the row is the section's (担当係). */
   mySection: boolean
+  /** The asker may resolve or reopen it: the sheet's own department, or the thread's author. */
+  canResolve: boolean
 }
 
 export interface ThreadListResponse {

@@ -195,6 +195,8 @@ export class CommentService {
 
   async setState(actor: Actor, sheetId: string, threadId: string, state: 'open' | 'resolved'): Promise<ThreadView> {
     const { sheet, thread } = await this.threadOf(actor, sheetId, threadId)
+    // A reader from another department (連携課, 全課, town-wide) may discuss, not close the owner's threads.
+    if (!canResolve(actor, sheet, thread)) throw errors.forbidden()
     await this.comments.setState(thread.id, state, actor.id)
     this.announce(sheet.id, thread.id)
     return this.view(actor, sheet, (await this.comments.thread(thread.id))!)
@@ -266,10 +268,16 @@ export class CommentService {
           mySection: Boolean(
             mySectionId && (rowSections.includes(mySectionId) || threadMentions.some((m) => m.kind === 'section' && m.targetId === mySectionId)),
           ),
+          canResolve: canResolve(actor, sheet, thread),
         }
       }),
     )
   }
+}
+
+/** Resolving or reopening a thread: the owning department's people and the thread's author. */
+function canResolve(actor: Actor, sheet: SheetRecord, thread: ThreadRecord): boolean {
+  return actor.department?.id === sheet.departmentId || thread.createdBy === actor.id
 }
 
 function single<T>(list: T[]): T | undefined {

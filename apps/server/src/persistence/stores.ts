@@ -9,6 +9,7 @@ import { type SheetStore, SqliteSheetStore } from './sheet-store.js'
 import type { SqliteDatabase } from './sqlite.js'
 import { SqliteUserStore, type UserStore } from './user-store.js'
 import { VersionStore } from './version-store.js'
+import { ViewLogStore } from './view-log-store.js'
 
 /** Every store the server uses, each behind its interface. */
 export interface Stores {
@@ -21,6 +22,7 @@ export interface Stores {
   comments: CommentStore
   versions: VersionStore
   audit: AuditStore
+  views: ViewLogStore
 }
 
 export function createSqliteStores(db: SqliteDatabase): Stores {
@@ -34,5 +36,6 @@ export function createSqliteStores(db: SqliteDatabase): Stores {
     comments: new SqliteCommentStore(db),
     versions: new VersionStore(db),
     audit: new SqliteAuditStore(db),
+    views: new ViewLogStore(db),
   }
 }

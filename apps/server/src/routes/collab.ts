@@ -45,6 +45,8 @@ export function collabRoutes(services: Services, upgradeWebSocket: UpgradeWebSoc
             void workflow.keepRejected(record.id, actor, update).then((kept) => kept && connection?.sendHoshin({ kind: 'late-kept' }))
           connection.sessionId = sessionId
           void documents.connect(record.id, connection)
+          // The view log: a client that opens the socket without the sheet page (a script) counts too.
+          void services.stores.views.record(record.id, actor.id, null).catch((err: unknown) => log.warn({ err }, 'view log'))
         },
         onMessage: (event) => connection?.receive(event.data as ArrayBuffer | string),
         onClose: (_event, ws) => {

@@ -3,14 +3,17 @@ import { Hono } from 'hono'
 import { requireActor } from '../auth/middleware.js'
 import type { AppEnv, Services } from '../context.js'
 
-export function sheetRoutes({ sheets }: Services) {
+export function sheetRoutes({ sheets, stores }: Services) {
   return new Hono<AppEnv>()
     .get('/', async (c) => {
       return c.json<SheetListResponse>({ sheets: await sheets.listFor(requireActor(c)) })
     })
     .get('/:id', async (c) => {
       const actor = requireActor(c)
-      return c.json<SheetSummary>(await sheets.summary(actor, await sheets.readable(actor, c.req.param('id'))))
+      const record = await sheets.readable(actor, c.req.param('id'))
+      // The sheet page opens with this: the view log's entry for the live sheet.
+      await stores.views.record(record.id, actor.id, null)
+      return c.json<SheetSummary>(await sheets.summary(actor, record))
     })
 }
 

@@ -1,12 +1,22 @@
-import { returnRequestSchema, type VersionListResponse, type VersionResponse, type VersionSummary } from '@hoshin/protocol'
+import {
+  returnRequestSchema,
+  type SheetViewsResponse,
+  type VersionListResponse,
+  type VersionResponse,
+  type VersionSummary,
+} from '@hoshin/protocol'
 import { Hono } from 'hono'
 import { requireActor } from '../auth/middleware.js'
 import type { AppEnv, Services } from '../context.js'
 import { errors } from '../http/errors.js'
 import { readJson } from '../http/json.js'
+import { canAudit } from '../sheets/workflow-service.js'
 
-/** The approval workflow, versions, diffs, rejected change sets and the sheet's audit trail. */
-export function workflowRoutes({ workflow, sheets }: Services) {
+/** The approval workflow, versions, diffs, rejected change sets, the sheet's audit trail and view log. */
+/** The latest openings shown to the 課長 and admins. */
+const VIEW_LOG_LIMIT = 500
+
+export function workflowRoutes({ workflow, sheets, stores }: Services) {
   const summary = async (c: { req: { param(name: 'id'): string } }, actor: Parameters<typeof sheets.readable>[0]) =>
     sheets.summary(actor, await sheets.readable(actor, c.req.param('id')))
   return new Hono<AppEnv>()
@@ -36,7 +46,10 @@ export function workflowRoutes({ workflow, sheets }: Services) {
     .get('/:id/versions/:n', async (c) => {
       const n = Number(c.req.param('n'))
       if (!Number.isInteger(n) || n < 1) throw errors.notFound()
-      return c.json<VersionResponse>(await workflow.version(requireActor(c), c.req.param('id'), n))
+      const actor = requireActor(c)
+      const version = await workflow.version(actor, c.req.param('id'), n)
+      await stores.views.record(c.req.param('id'), actor.id, n)
+      return c.json<VersionResponse>(version)
     })
     .get('/:id/diff', async (c) => {
       const from = c.req.query('from')
@@ -49,6 +62,12 @@ export function workflowRoutes({ workflow, sheets }: Services) {
       const actor = requireActor(c)
       await workflow.carryLate(actor, c.req.param('id'), c.req.param('setId'))
       return c.json({ sets: await workflow.rejected(actor, c.req.param('id')) })
+    })
+    .get('/:id/views', async (c) => {
+      const actor = requireActor(c)
+      const sheet = await sheets.readable(actor, c.req.param('id'))
+      if (!canAudit(actor, sheet)) throw errors.forbidden()
+      return c.json<SheetViewsResponse>({ views: await stores.views.list(sheet.id, VIEW_LOG_LIMIT) })
     })
     .get('/:id/audit', async (c) =>
       c.json({ entries: await workflow.auditTrail(requireActor(c), c.req.param('id'), c.req.query('action') ?? '') }),

@@ -18,12 +18,16 @@ export function sha256(text: string): string {
 
 const isHead = (actor: Actor, sheet: SheetRecord) => actor.role === 'head' && actor.department?.id === sheet.departmentId
 
+/** The sheet's audit trail and view log are for its own 課長 and for admins. */
+export const canAudit = (actor: Actor, sheet: SheetRecord) => isHead(actor, sheet) || actor.role === 'admin'
+
 /** Which steps a person may take on a sheet in its current state (the same rules the calls enforce). */
 export function allowedActions(actor: Actor, sheet: SheetRecord): WorkflowAction[] {
   const actions: WorkflowAction[] = []
   if (sheet.status === 'draft' && canEditSheet(actor, sheet)) actions.push('submit')
   if (sheet.status === 'submitted' && isHead(actor, sheet)) actions.push('return', 'approve')
-  if (sheet.status === 'approved' && (isHead(actor, sheet) || actor.role === 'admin')) actions.push('reopen')
+  // Only the department's own 課長 opens a revision; admins edit nothing, reopening included.
+  if (sheet.status === 'approved' && isHead(actor, sheet)) actions.push('reopen')
   return actions
 }
 
@@ -271,7 +275,7 @@ export class WorkflowService {
   /** The sheet's audit trail, for its 課長 and admins. */
   async auditTrail(actor: Actor, sheetId: string, actionPrefix: string): Promise<AuditEntryView[]> {
     const sheet = await this.sheets.readable(actor, sheetId)
-    if (!isHead(actor, sheet) && actor.role !== 'admin') throw errors.forbidden()
+    if (!canAudit(actor, sheet)) throw errors.forbidden()
     return this.versions.audit(sheet.id, actionPrefix)
   }
 }

@@ -224,9 +224,11 @@ function Thread({ thread, me, label, base, act, onOpen, when }: ThreadProps) {
             {thread.state === 'resolved' ? t('comments.resolvedBy') : t('comments.reopenedBy')}: {thread.stateBy.name} {when(thread.stateAt)}
           </span>
         )}
-        <button type="button" onClick={() => void act(() => api(`${base}/${thread.state === 'resolved' ? 'reopen' : 'resolve'}`, { method: 'POST' }))}>
-          {thread.state === 'resolved' ? t('comments.reopen') : t('comments.resolve')}
-        </button>
+        {thread.canResolve && (
+          <button type="button" onClick={() => void act(() => api(`${base}/${thread.state === 'resolved' ? 'reopen' : 'resolve'}`, { method: 'POST' }))}>
+            {thread.state === 'resolved' ? t('comments.reopen') : t('comments.resolve')}
+          </button>
+        )}
       </p>
       <form
         className="reply"

@@ -1,4 +1,4 @@
-import type { AuditEntryView, SheetSummary, VersionListResponse, VersionResponse } from '@hoshin/protocol'
+import type { AuditEntryView, SheetSummary, SheetViewEntry, SheetViewsResponse, VersionListResponse, VersionResponse } from '@hoshin/protocol'
 import type { Sheet, SheetChange } from '@hoshin/sheet'
 import { type FormEvent, useEffect, useId, useState } from 'react'
 import { api } from '../../api/client'
@@ -213,6 +213,44 @@ function Parts({ change, side }: { change: SheetChange; side: 'before' | 'after'
 }
 
 /** The sheet's audit trail (課長 and admins), filtered by kind of event. */
+/** Who opened this sheet and which version (for its 課長 and admins), newest first. */
+function ViewLog({ sheetId }: { sheetId: string }) {
+  const { t, locale } = useI18n()
+  const [views, setViews] = useState<SheetViewEntry[]>([])
+  useEffect(() => {
+    api<SheetViewsResponse>(`/api/sheets/${encodeURIComponent(sheetId)}/views`).then(
+      (r) => setViews(r.views),
+      () => setViews([]),
+    )
+  }, [sheetId])
+  return (
+    <section className="audit view-log" aria-label={t('history.views')}>
+      <h3>{t('history.views')}</h3>
+      <p className="muted">{t('history.viewsHelp')}</p>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">{t('history.viewsAt')}</th>
+            <th scope="col">{t('history.viewsWho')}</th>
+            <th scope="col">{t('history.viewsDepartment')}</th>
+            <th scope="col">{t('history.viewsWhat')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {views.map((v, i) => (
+            <tr key={`${i}-${v.at}`}>
+              <td>{when(v.at, locale)}</td>
+              <td>{v.user.name}</td>
+              <td>{v.department ?? '—'}</td>
+              <td>{v.version === null ? t('history.viewsLive') : `${t('history.version')} ${v.version}`}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  )
+}
+
 function AuditTrail({ sheetId }: { sheetId: string }) {
   const { t, locale } = useI18n()
   const [filter, setFilter] = useState('sheet.')
@@ -396,6 +434,7 @@ export function History({ sheetId, canAudit, hasPrevious = false }: { sheetId: s
         </section>
       )}
       {canAudit && <AuditTrail sheetId={sheetId} />}
+      {canAudit && <ViewLog sheetId={sheetId} />}
       {shown && (
         <div className="version-view">
           <SheetView sheet={shown.sheet as Sheet} />
