@@ -118,3 +118,27 @@ export function updateMessage(update: Uint8Array, { step2 = false } = {}): Uint8
   encoding.writeVarUint8Array(encoder, update)
   return encoding.toUint8Array(encoder)
 }
+
+/**
+ * A protocol barrier: sends a sync step 1 on the client's socket and waits for the server's step 2. The
+ * server handles one socket's messages in order, so once the answer is here every message the client
+ * sent before it was handled (applied, dropped or kept aside): a negative check may follow.
+ */
+export async function roundTrip(client: CollabClient): Promise<void> {
+  const ws = client.provider.ws as unknown as WebSocket
+  const answered = new Promise<void>((resolve) => {
+    // y-websocket sets binaryType 'arraybuffer', so ws hands listeners an ArrayBuffer.
+    const onMessage = (data: ArrayBuffer | Buffer) => {
+      const bytes = new Uint8Array(data)
+      if (bytes[0] !== MessageType.Sync || bytes[1] !== syncProtocol.messageYjsSyncStep2) return
+      ws.off('message', onMessage)
+      resolve()
+    }
+    ws.on('message', onMessage)
+  })
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, MessageType.Sync)
+  syncProtocol.writeSyncStep1(encoder, new Y.Doc())
+  ws.send(encoding.toUint8Array(encoder))
+  await answered
+}

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { hashPassword } from '../src/auth/passwords.js'
 import type { RunningServer } from '../src/server.js'
-import { type CollabClient, cellText, collabClient, eventually, updateMessage } from './collab-harness.js'
+import { type CollabClient, cellText, collabClient, eventually, roundTrip, updateMessage } from './collab-harness.js'
 import { logins, startTestServer } from './harness.js'
 
 let server: RunningServer
@@ -95,7 +95,8 @@ describe('the approval workflow', () => {
     raw.getMap('meta').set('departmentName', '書き換え')
     editor.provider.ws!.send(updateMessage(Y.encodeStateAsUpdate(raw)))
     const watcher = await live('joho')
-    await new Promise((r) => setTimeout(r, 100))
+    // Both changes reached the server and were handled (kept aside) before anything is compared.
+    await roundTrip(editor)
     for (const action of ['submit', 'approve', 'return']) {
       const res = await step('kacho', action, { reason: 'x' })
       expect(res.status).toBe(409)
