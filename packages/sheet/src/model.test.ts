@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { budgetTotal } from './budget.js'
 import { demoDepartments, demoSheets, kikakuZaisei2025, somu2025 } from './demo/index.js'
-import { type Sheet, SHEET_FORMAT, sheetSchema } from './schema.js'
+import { type Sheet, sheetSchema } from './schema.js'
 import { docToSheet, sheetToDoc } from './ydoc.js'
 
 describe('the demo sheet is the seed, transcribed', () => {
@@ -91,7 +91,11 @@ describe('[S1] the schema refuses malformed sheets, naming the bad field', () =>
     expect(result.error?.issues[0]?.path).toEqual(path)
   })
 
-  it('accepts the format constant', () => {
-    expect(SHEET_FORMAT).toBe('hoshin.sheet/v1')
+  it('accepts the published format name and no other', () => {
+    // The name files carry (SPEC [S1]): a renamed constant would break every exported file.
+    expect(sheetSchema.safeParse({ ...base, format: 'hoshin.sheet/v1' }).success).toBe(true)
+    const other = sheetSchema.safeParse({ ...base, format: 'hoshin.sheet/v2' })
+    expect(other.success).toBe(false)
+    expect(other.error?.issues[0]?.path).toEqual(['format'])
   })
 })

@@ -11,17 +11,17 @@ interface I18n {
 
 const I18nContext = createContext<I18n | null>(null)
 
-function initialLocale(): Locale {
-  // Japanese unless the person chose English before on this machine.
+/** Japanese unless the person chose English before on this machine (storage unreadable: Japanese). */
+export function initialLocale(storage: Pick<Storage, 'getItem'> | undefined = globalThis.localStorage): Locale {
   try {
-    return localStorage.getItem(STORAGE_KEY) === 'en' ? 'en' : 'ja'
+    return storage?.getItem(STORAGE_KEY) === 'en' ? 'en' : 'ja'
   } catch {
     return 'ja'
   }
 }
 
 export function I18nProvider({ children }: { children: ReactNode }) {
-  const [locale, setLocaleState] = useState<Locale>(initialLocale)
+  const [locale, setLocaleState] = useState<Locale>(() => initialLocale())
   useEffect(() => {
     document.documentElement.lang = locale
   }, [locale])

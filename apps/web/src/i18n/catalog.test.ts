@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ErrorCode } from '@hoshin/protocol'
 import { en, ja } from './catalog'
+import { initialLocale } from './I18nProvider'
 
 describe('the string catalog', () => {
   it('has the same keys in Japanese and English, none empty', () => {
@@ -14,8 +15,18 @@ describe('the string catalog', () => {
     }
   })
 
-  it('is Japanese by default', () => {
-    expect(ja['auth.submit']).toBe('ログイン')
-    expect(ja['status.approved']).toBe('承認済')
+  it('is Japanese by default: English only when the person chose it on this PC', () => {
+    const stored = (value: string | null) => ({ getItem: (key: string) => (key === 'hoshin.locale' ? value : null) })
+    expect(initialLocale(stored(null))).toBe('ja')
+    expect(initialLocale(stored('en'))).toBe('en')
+    expect(initialLocale(stored('ja'))).toBe('ja')
+    expect(initialLocale(stored('fr'))).toBe('ja')
+    expect(initialLocale(undefined)).toBe('ja')
+    const broken = {
+      getItem(): string | null {
+        throw new Error('SecurityError: storage disabled')
+      },
+    }
+    expect(initialLocale(broken)).toBe('ja')
   })
 })
