@@ -140,6 +140,39 @@ describe('login and sessions', () => {
   })
 })
 
+describe('concurrent logins', () => {
+  it('the same person signing in 12 times at once gets 12 working sessions; logging out one leaves the others', async () => {
+    const clients = Array.from({ length: 12 }, () => new TestClient(server.url))
+    const results = await Promise.all(clients.map((c) => c.post('/api/auth/login', { username: 'kacho', password: 'hoshin-demo' })))
+    expect(results.map((r) => r.status)).toEqual(new Array(12).fill(200))
+    expect(new Set(clients.map((c) => c.cookieHeader())).size).toBe(12)
+    expect((await clients[0]!.post('/api/auth/logout')).status).toBe(204)
+    expect((await clients[0]!.get('/api/me')).status).toBe(401)
+    const others = await Promise.all(clients.slice(1).map((c) => c.get<MeResponse>('/api/me')))
+    expect(others.map((r) => r.body.user?.username)).toEqual(new Array(11).fill('kacho'))
+  })
+
+  it('different people signing in at once each get their own session', async () => {
+    const people = ['kikaku', 'chiiki', 'somu', 'planning', 'admin']
+    const clients = people.map(() => new TestClient(server.url))
+    await Promise.all(clients.map((c, i) => c.login(people[i]!)))
+    const me = await Promise.all(clients.map((c) => c.get<MeResponse>('/api/me')))
+    expect(me.map((r) => r.body.user.username)).toEqual(people)
+  })
+
+  it('wrong passwords sent all at once still get only 5 guesses before the lock', async () => {
+    const attempts = await Promise.all(
+      Array.from({ length: 15 }, (_, i) => new TestClient(server.url).post('/api/auth/login', { username: 'chiiki', password: `guess-${i}` })),
+    )
+    const statuses = attempts.map((r) => r.status)
+    // Each 401 is a password that was checked; the rest were refused unchecked.
+    expect(statuses.filter((s) => s === 401)).toHaveLength(5)
+    expect(statuses.filter((s) => s === 429)).toHaveLength(10)
+    // The right password is refused too while locked.
+    expect((await new TestClient(server.url).post('/api/auth/login', { username: 'chiiki', password: 'hoshin-demo' })).status).toBe(429)
+  })
+})
+
 describe('bad input', () => {
   const cases: [string, string, string, string?][] = [
     ['not JSON', '{"username": ', 'invalid_json'],

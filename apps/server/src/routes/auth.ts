@@ -11,22 +11,25 @@ export function authRoutes(services: Services) {
   return new Hono<AppEnv>()
     .post('/login', async (c) => {
       const { username, password } = await readJson(c, loginRequestSchema)
-      const retryAfter = await lockout.retryAfter(username)
-      if (retryAfter > 0) {
-        await stores.audit.append({ username, action: 'login.locked' })
-        c.header('Retry-After', String(retryAfter))
-        throw errors.locked(retryAfter)
-      }
-      const user = await stores.users.findByUsername(username)
-      let ok = false
-      if (user) ok = await verifyPassword(user.passwordHash, password)
-      else await burnVerifyTime(password)
-      if (!user || !ok || user.disabledAt) {
-        await lockout.recordFailure(username)
-        await stores.audit.append({ userId: user?.id ?? null, username, action: 'login.failed' })
-        throw errors.invalidCredentials()
-      }
-      await lockout.clear(username)
+      const user = await lockout.exclusive(username, async () => {
+        const retryAfter = await lockout.retryAfter(username)
+        if (retryAfter > 0) {
+          await stores.audit.append({ username, action: 'login.locked' })
+          c.header('Retry-After', String(retryAfter))
+          throw errors.locked(retryAfter)
+        }
+        const found = await stores.users.findByUsername(username)
+        let ok = false
+        if (found) ok = await verifyPassword(found.passwordHash, password)
+        else await burnVerifyTime(password)
+        if (!found || !ok || found.disabledAt) {
+          await lockout.recordFailure(username)
+          await stores.audit.append({ userId: found?.id ?? null, username, action: 'login.failed' })
+          throw errors.invalidCredentials()
+        }
+        await lockout.clear(username)
+        return found
+      })
       const session = await lucia.createSession(user.id, {})
       writeSessionCookie(c, services, lucia.createSessionCookie(session.id))
       await stores.audit.append({ userId: user.id, username: user.username, action: 'login' })
