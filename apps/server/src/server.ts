@@ -121,26 +121,29 @@ export async function startServer(config: Config): Promise<RunningServer> {
   services.access.start()
   const sweep = setInterval(() => void services.lucia.deleteExpiredSessions().catch(() => undefined), 60 * 60 * 1000)
   sweep.unref()
+  let closing: Promise<void> | undefined
+  const close = async () => {
+    clearInterval(sweep)
+    services.access.stop()
+    services.heartbeat.stop()
+    // Store every open sheet first, then let the sockets go.
+    await services.documents.closeAll()
+    await services.projector.close()
+    await closeSockets(wss)
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve())
+      // Keep-alive sockets would hold close() open.
+      if ('closeAllConnections' in server) server.closeAllConnections()
+    })
+    await db.close()
+  }
   return {
     url: `http://localhost:${port}`,
     port,
     services,
     db,
-    async close() {
-      clearInterval(sweep)
-      services.access.stop()
-      services.heartbeat.stop()
-      // Store every open sheet first, then let the sockets go.
-      await services.documents.closeAll()
-      await services.projector.close()
-      await closeSockets(wss)
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        // Keep-alive sockets would hold close() open.
-        if ('closeAllConnections' in server) server.closeAllConnections()
-      })
-      await db.close()
-    },
+    /** Stores every open sheet and stops; a second call waits for the first. */
+    close: () => (closing ??= close()),
   }
 }
 

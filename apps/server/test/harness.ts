@@ -12,9 +12,24 @@ import { applyStored, SqliteDocumentStore } from '../src/persistence/document-st
 import { SqliteDatabase } from '../src/persistence/sqlite.js'
 import { type RunningServer, startServer } from '../src/server.js'
 
+/**
+ * What a test file created, removed after it. Registered here, at import, on the file's root suite: a
+ * hook registered from inside a test (a temp dir made in `it`) never ran, and each `npm test` left dozens
+ * of data folders behind. Servers close first, then their folders go.
+ */
+const created = { dirs: new Set<string>(), servers: new Set<RunningServer>() }
+afterAll(async () => {
+  const servers = [...created.servers]
+  created.servers.clear()
+  await Promise.all(servers.map((server) => server.close().catch(() => undefined)))
+  const dirs = [...created.dirs]
+  created.dirs.clear()
+  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })))
+})
+
 export async function tempDir(): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'hoshin-test-'))
-  afterAll(() => rm(dir, { recursive: true, force: true }))
+  created.dirs.add(dir)
   return dir
 }
 
@@ -36,7 +51,7 @@ export function testConfig(dataDir: string, overrides: Partial<Config> = {}): Co
 export async function startTestServer(overrides: Partial<Config> = {}): Promise<RunningServer> {
   const dir = overrides.dataDir ?? (await tempDir())
   const server = await startServer(testConfig(dir, overrides))
-  afterAll(() => server.close())
+  created.servers.add(server)
   return server
 }
 
