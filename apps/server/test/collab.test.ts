@@ -243,7 +243,6 @@ describe('limits and bad input', () => {
 
   it('closes only the offending connection with 1009 past the size limit', async () => {
     const bystander = await editor('joho')
-    const before = JSON.stringify(docToSheet(bystander.doc))
     const ws = await rawSocket()
     const closed = closeCode(ws)
     ws.send(new Uint8Array(MAX_MESSAGE_BYTES + 1))
