@@ -25,6 +25,8 @@ import { fileURLToPath } from 'node:url'
 import * as Y from 'yjs'
 import { openClient } from './clients.mjs'
 
+const OFFICE_IN_ONE_ACCOUNT = { HOSHIN_MAX_SOCKETS_PER_USER: '100000', HOSHIN_MAX_SOCKETS: '100000', HOSHIN_SOCKET_MESSAGES_PER_SECOND: '100000' }
+
 const SCALE = Number(process.env.SCALE ?? 1)
 const scaled = (n) => Math.max(1, Math.round(n * SCALE))
 const SECONDS = Number(process.env.SECONDS ?? 20)
@@ -101,7 +103,8 @@ const targets = {
     const profile = process.env.PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.PROFILE] : []
     const child = await spawnServer(
       [...profile, path.join(dist, 'main.js')],
-      { PORT: String(port), HOST: '127.0.0.1', HOSHIN_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+      // One account stands for every simulated person: the per-person socket and message limits are lifted.
+      { PORT: String(port), HOST: '127.0.0.1', HOSHIN_DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...OFFICE_IN_ONE_ACCOUNT },
       /Hoshin: http/,
     )
     const url = `http://127.0.0.1:${port}`

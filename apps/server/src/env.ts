@@ -2,6 +2,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { UpdateLogOptions } from './sync/update-log.js'
 import type { LivenessOptions } from './sync/access-watch.js'
+import { type Limits, limitsFromEnv } from './http/limits.js'
 
 /** The only reader of process.env. */
 export interface Config {
@@ -21,6 +22,8 @@ export interface Config {
   sync?: Partial<UpdateLogOptions>
   /** Access checks and pings of open connections; defaults in sync/access-watch.ts. */
   liveness?: Partial<LivenessOptions>
+  /** What one person's input may take (sockets, queued bytes, message rates, timeouts); http/limits.ts. */
+  limits: Limits
 }
 
 function int(name: string, value: string | undefined, fallback: number): number {
@@ -43,5 +46,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionHours: int('HOSHIN_SESSION_HOURS', env.HOSHIN_SESSION_HOURS, 12) || 12,
     trustProxy: env.HOSHIN_TRUST_PROXY === '1',
     logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
+    limits: limitsFromEnv(env, int),
   }
 }

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs'
+import type { Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import pino from 'pino'
@@ -114,9 +115,18 @@ export async function startServer(config: Config): Promise<RunningServer> {
   if (pruned) services.log.info({ pruned }, 'view log: old entries removed')
   const { app, injectWebSocket, wss } = createApp(services)
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s))
+    // A client that opens a connection and sends nothing, or a request byte by byte, is cut off (checked
+    // every second rather than Node's default 30 s).
+    const serverOptions = {
+      headersTimeout: config.limits.headersTimeoutMs,
+      requestTimeout: config.limits.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, config.limits.headersTimeoutMs),
+    }
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions }, () => resolve(s))
   })
   injectWebSocket(server)
+  // One machine cannot take every descriptor: the others must still get in.
+  ;(server as HttpServer).maxConnections = config.limits.connections
   const { port } = server.address() as AddressInfo
   services.access.start()
   const sweep = setInterval(() => void services.lucia.deleteExpiredSessions().catch(() => undefined), 60 * 60 * 1000)

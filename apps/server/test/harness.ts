@@ -66,9 +66,13 @@ afterEach(() => {
  * The built server (dist/main.js) in a process of its own, as `npm start` runs it, for tests that kill
  * or signal it. Resolves once it listens; one still running when the test ends is killed.
  */
-export function spawnServer(dataDir: string, port = 0): Promise<{ child: ChildProcess; url: string; port: number }> {
+export function spawnServer(
+  dataDir: string,
+  port = 0,
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; url: string; port: number }> {
   const child = spawn(process.execPath, [serverMain], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', HOSHIN_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', HOSHIN_DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   spawned.add(child)

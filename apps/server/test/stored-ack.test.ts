@@ -68,7 +68,9 @@ describe('保存済み means stored', () => {
 
   it('SIGKILL under two typing clients: every edit acknowledged before the kill is there for fresh clients after the restart', async () => {
     const dir = await tempDir()
-    const first = await spawnServer(dir)
+    // The clients type as fast as the event loop lets them, far past a person's message rate.
+    const fast = { HOSHIN_SOCKET_MESSAGES_PER_SECOND: '100000' }
+    const first = await spawnServer(dir, 0, fast)
     const login = await new TestClient(first.url).login('kikaku')
     const sheetId = await kikakuSheet(login)
     const writers = [collabClient(first.url, sheetId, login), collabClient(first.url, sheetId, login)]
@@ -96,7 +98,7 @@ describe('保存済み means stored', () => {
     const typedCount = trackers.reduce((n, t) => n + t.state.typed.length, 0)
     expect(acknowledged.length).toBeLessThanOrEqual(typedCount)
 
-    const second = await spawnServer(dir)
+    const second = await spawnServer(dir, 0, fast)
     const fresh = collabClient(second.url, sheetId, await new TestClient(second.url).login('kikaku'))
     await fresh.synced()
     const text = docToSheet(fresh.doc).situation

@@ -1,12 +1,10 @@
 import { mkdirSync, readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Browser, Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { type E2eServer, launchBrowser, login, newUser, officeUser, startServer } from './harness.js'
+import { accessibilityProblems, type E2eServer, launchBrowser, login, newUser, officeUser, startServer } from './harness.js'
 
-const require = createRequire(import.meta.url)
 const output = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'test-results', 'admin')
 let server: E2eServer
 let browser: Browser
@@ -23,18 +21,6 @@ const person = (username: string, password?: string) => officeUser(browser, serv
 /** A request from inside the page, with its session cookie. */
 function call(page: Page, method: string, url: string): Promise<number> {
   return page.evaluate(async ({ method, url }) => (await fetch(url, { method })).status, { method, url })
-}
-
-/** axe-core's serious and critical findings on the page (JIS X 8341-3 AA is the bar). */
-async function accessibilityProblems(page: Page) {
-  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') })
-  return page.evaluate(async () => {
-    type Result = { violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[] }
-    const { violations } = await (window as unknown as { axe: { run(): Promise<Result> } }).axe.run()
-    return violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
-  })
 }
 
 /** Nothing in the page is wider than the window (no cut-off at 1366 px). */

@@ -1,14 +1,12 @@
 import { mkdirSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { SheetListResponse } from '@hoshin/protocol'
 import { kikakuZaisei2025 } from '@hoshin/sheet/demo'
 import type { Browser, Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { type E2eServer, launchBrowser, login, newUser, startServer } from './harness.js'
+import { accessibilityProblems, type E2eServer, launchBrowser, login, newUser, startServer } from './harness.js'
 
-const require = createRequire(import.meta.url)
 const output = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'test-results', 'board')
 let server: E2eServer
 let browser: Browser
@@ -52,18 +50,6 @@ async function bellCount(page: Page): Promise<number> {
 
 /** The board's line of one department. */
 const boardRow = (page: Page, department: string) => page.getByRole('table', { name: /各課の方針の状況/ }).getByRole('row').filter({ hasText: department })
-
-/** axe-core's serious and critical findings on the page (JIS X 8341-3 AA is the bar). */
-async function accessibilityProblems(page: Page) {
-  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') })
-  return page.evaluate(async () => {
-    type Result = { violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[] }
-    const { violations } = await (window as unknown as { axe: { run(): Promise<Result> } }).axe.run()
-    return violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
-  })
-}
 
 function isoDate(daysFromToday: number): string {
   const d = new Date()

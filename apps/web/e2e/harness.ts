@@ -2,6 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
 import { afterAll, afterEach } from 'vitest'
@@ -9,6 +11,7 @@ import { afterAll, afterEach } from 'vitest'
 const here = path.dirname(fileURLToPath(import.meta.url))
 const serverMain = path.resolve(here, '..', '..', 'server', 'dist', 'main.js')
 const webDist = path.resolve(here, '..', 'dist')
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
 
 export interface E2eServer {
   url: string
@@ -158,4 +161,20 @@ export async function twoUsers(browser: Browser, server: E2eServer) {
   const b = await newUser(browser, server)
   await Promise.all([openSheet(a.page, server, 'kikaku'), openSheet(b.page, server, 'chiiki')])
   return { a, b }
+}
+
+/**
+ * axe-core's serious and critical findings on the page (JIS X 8341-3 AA is the bar). axe is evaluated
+ * through the debugging protocol rather than added as a script tag: the app's Content-Security-Policy
+ * (scripts from its own origin only) refuses an injected inline script, as it should.
+ */
+export async function accessibilityProblems(page: Page): Promise<string[]> {
+  await page.evaluate(axeSource)
+  return page.evaluate(async () => {
+    type Result = { violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[] }
+    const { violations } = await (window as unknown as { axe: { run(): Promise<Result> } }).axe.run()
+    return violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
+  })
 }

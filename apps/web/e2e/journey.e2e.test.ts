@@ -1,12 +1,10 @@
 import { mkdirSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Browser, Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { type E2eServer, fieldText, focusEnd, launchBrowser, login, newUser, openSheet, startServer } from './harness.js'
+import { accessibilityProblems, type E2eServer, fieldText, focusEnd, launchBrowser, login, newUser, openSheet, startServer } from './harness.js'
 
-const require = createRequire(import.meta.url)
 const output = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'test-results', 'journey')
 let server: E2eServer
 let browser: Browser
@@ -15,18 +13,6 @@ beforeAll(async () => {
   ;[server, browser] = await Promise.all([startServer(), launchBrowser()])
   mkdirSync(output, { recursive: true })
 })
-
-/** axe-core's serious and critical findings on the page (JIS X 8341-3 AA is the bar). */
-async function accessibilityProblems(page: Page) {
-  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') })
-  return page.evaluate(async () => {
-    type Result = { violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[] }
-    const { violations } = await (window as unknown as { axe: { run(): Promise<Result> } }).axe.run()
-    return violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
-  })
-}
 
 let step = 0
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(output, `${String(++step).padStart(2, '0')}-${name}.png`) })

@@ -41,6 +41,8 @@ export const ErrorCode = {
   DuplicateUsername: 'duplicate_username',
   /** A CSV that cannot be applied; `errors` lists each line's problem. Nothing was changed. */
   InvalidCsv: 'invalid_csv',
+  /** Too many requests or connections from this person in a short time; `retryAfter` says when to try again. */
+  RateLimited: 'rate_limited',
 } as const
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 
@@ -50,7 +52,7 @@ export interface ApiErrorBody {
     message: string
     /** For validation_failed: the dotted path of the first bad field. */
     path?: string
-    /** For account_locked: seconds until the next attempt is allowed. */
+    /** For account_locked and rate_limited: seconds until the next attempt is allowed. */
     retryAfter?: number
     /** For invalid_csv: each line's problem (1-based line numbers of the file). */
     errors?: { line: number; message: string }[]

@@ -8,6 +8,7 @@ const messages: Record<ErrorCode, string> = {
   [ErrorCode.Unauthenticated]: 'ログインしてください。',
   [ErrorCode.InvalidCredentials]: 'ユーザー名またはパスワードが正しくありません。',
   [ErrorCode.AccountLocked]: 'ログインに続けて失敗したため、一時的にロックされています。しばらくしてからお試しください。',
+  [ErrorCode.RateLimited]: '短い時間に操作が集中しています。少し待ってからもう一度お試しください。',
   [ErrorCode.Forbidden]: 'この操作を行う権限がありません。',
   [ErrorCode.NotFound]: '指定されたものが見つかりません。',
   [ErrorCode.CrossOrigin]: '別のサイトからの操作は受け付けられません。',
@@ -68,6 +69,8 @@ export const errors = {
   invalidTransition: (message?: string) => new HttpError(409, ErrorCode.InvalidTransition, message),
   sheetFrozen: () => new HttpError(409, ErrorCode.SheetFrozen),
   payloadTooLarge: (message?: string) => new HttpError(413, ErrorCode.PayloadTooLarge, message),
+  rateLimited: (message: string, retryAfter?: number) =>
+    new HttpError(429, ErrorCode.RateLimited, message, retryAfter === undefined ? {} : { retryAfter }),
   invalidFile: (message?: string) => new HttpError(400, ErrorCode.InvalidFile, message),
   wrongSheet: (message?: string) => new HttpError(400, ErrorCode.WrongSheet, message),
   duplicateName: (message?: string) => new HttpError(409, ErrorCode.DuplicateName, message),

@@ -6,11 +6,14 @@ import type { AppEnv, Services } from '../context.js'
 import { errors } from '../http/errors.js'
 import { readJson } from '../http/json.js'
 
+const LOGIN_BODY_LIMIT = 4 * 1024
+
 export function authRoutes(services: Services) {
   const { stores, lockout, lucia } = services
   return new Hono<AppEnv>()
     .post('/login', async (c) => {
-      const { username, password } = await readJson(c, loginRequestSchema)
+      // A user name and a password: a few hundred bytes. Anything larger is refused unread.
+      const { username, password } = await readJson(c, loginRequestSchema, LOGIN_BODY_LIMIT)
       const user = await lockout.exclusive(username, async () => {
         const retryAfter = await lockout.retryAfter(username)
         if (retryAfter > 0) {

@@ -15,6 +15,16 @@ import { Connection } from '../sync/connection.js'
  */
 export function collabRoutes(services: Services, upgradeWebSocket: UpgradeWebSocket) {
   const { sheets, documents, log, workflow, heartbeat } = services
+  const { limits } = services.config
+  // Open sockets per person, and in all (checked at the upgrade, counted once open).
+  const perUser = new Map<string, number>()
+  let total = 0
+  const release = (userId: string) => {
+    total--
+    const left = (perUser.get(userId) ?? 1) - 1
+    if (left > 0) perUser.set(userId, left)
+    else perUser.delete(userId)
+  }
   return new Hono<AppEnv>().get(
     '/:sheetId',
     upgradeWebSocket(async (c) => {
@@ -34,11 +44,36 @@ export function collabRoutes(services: Services, upgradeWebSocket: UpgradeWebSoc
       const record = await sheets.readable(actor, c.req.param('sheetId') ?? '')
       const frozen = record.status === 'approved' || documents.isFrozen(record.id)
       const readOnly = !canEditSheet(actor, record) ? 'permission' : frozen ? 'approved' : null
+      if ((perUser.get(actor.id) ?? 0) >= limits.socketsPerUser) {
+        throw errors.rateLimited(`同時に開ける方針シートは ${limits.socketsPerUser} 画面までです。使っていない画面を閉じてください。`, 30)
+      }
+      if (total >= limits.sockets) throw errors.rateLimited('接続が混み合っています。しばらくしてからもう一度お試しください。', 30)
+      let counted = false
+      const releaseOnce = () => {
+        if (!counted) return
+        counted = false
+        release(actor.id)
+      }
       let connection: Connection | undefined
       return {
         onOpen: (_event, ws) => {
-          heartbeat.add(ws.raw as WebSocket)
-          connection = new Connection(ws, actor, readOnly, log)
+          perUser.set(actor.id, (perUser.get(actor.id) ?? 0) + 1)
+          total++
+          counted = true
+          const raw = ws.raw as WebSocket
+          heartbeat.add(raw)
+          const socket = {
+            send: (data: Uint8Array<ArrayBuffer>) => ws.send(data),
+            close: (code?: number, reason?: string) => ws.close(code, reason),
+            get readyState() {
+              return ws.readyState
+            },
+            get bufferedAmount() {
+              return raw.bufferedAmount
+            },
+            terminate: () => raw.terminate(),
+          }
+          connection = new Connection(socket, actor, readOnly, log, limits)
           connection.ownDepartment = actor.department?.id === record.departmentId
           // The author hears at once that a late change was kept aside (and not merged).
           connection.onRejected = (update) =>
@@ -50,10 +85,14 @@ export function collabRoutes(services: Services, upgradeWebSocket: UpgradeWebSoc
         },
         onMessage: (event) => connection?.receive(event.data as ArrayBuffer | string),
         onClose: (_event, ws) => {
+          releaseOnce()
           heartbeat.remove(ws.raw as WebSocket)
           if (connection) void documents.disconnect(record.id, connection)
         },
-        onError: (event) => log.warn({ event: String(event), sheet: record.id }, 'websocket error'),
+        onError: (event) => {
+          releaseOnce()
+          log.warn({ event: String(event), sheet: record.id }, 'websocket error')
+        },
       }
     }),
   )
