@@ -79,7 +79,7 @@ describe('fuzz', () => {
     // What the server did with each message: closed the connection (by code), or took it and answered.
     const outcome = { protocolError: 0, tooBig: 0, accepted: 0, other: 0 }
     const TOTAL = 10_000
-    const step1 = Uint8Array.from([0, 0, 0]) // a sync step 1 with an empty state vector
+    const step1 = Uint8Array.from([0, 0, 1, 0]) // a sync step 1 carrying an empty state vector (one byte: no clients)
     // One message per connection: the server stops reading a connection at its first bad message. After
     // it, a sync step 1: its answer (a step 2) shows the server took the message and went on.
     const attacker = async () => {

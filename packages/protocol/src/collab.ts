@@ -22,8 +22,12 @@ export const MessageType = {
 export const CloseCode = {
   /** The server is shutting down or the document is being unloaded: reconnect. */
   GoingAway: 1001,
+  /** Too many messages, or sync requests, in a short time (the WebSocket standard code): clients reconnect later. */
+  PolicyViolation: 1008,
   /** A message over MAX_MESSAGE_BYTES (the WebSocket standard code). */
   MessageTooBig: 1009,
+  /** The client did not read what was sent to it (the WebSocket standard code): it may reconnect. */
+  TryAgainLater: 1013,
   /** A malformed, truncated or unknown message: the client is broken, do not retry. */
   ProtocolError: 4400,
   /** The session ended (logout, password reset, transfer). */
@@ -43,7 +47,8 @@ export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode]
 export const MAX_MESSAGE_BYTES = 2 * 1024 * 1024
 
 /** Why a connection may only read. */
-export type ReadOnlyReason = 'permission' | 'approved'
+/** `full`: the sheet reached its size limit and takes no more changes (the client keeps its own). */
+export type ReadOnlyReason = 'permission' | 'approved' | 'full'
 
 /** Sent by the server right after the upgrade, and again whenever the connection's rights change. */
 export interface SessionMessage {

@@ -5,7 +5,10 @@ import { applyAwarenessUpdate } from 'y-protocols/awareness'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
 import type { Actor } from '../context.js'
+import { TokenBucket } from '../http/limits.js'
 import { awarenessUpdate, hoshinMessage, syncStep1, syncStep2 } from './messages.js'
+import { touchesOnlyClientRoots } from './document-shape.js'
+import { sanitizePresence } from './presence.js'
 import type { SharedDocument } from './shared-document.js'
 
 /** What the connection needs of the socket under it (Hono's WSContext fits). */
@@ -13,7 +16,21 @@ export interface Socket {
   send(data: Uint8Array<ArrayBuffer>): void
   close(code?: number, reason?: string): void
   readonly readyState: number
+  /** Bytes queued and not yet handed to the network (a client that does not read makes it grow). */
+  readonly bufferedAmount?: number
+  /** Drops the connection at once, without the closing handshake (and what is queued for it). */
+  terminate?(): void
 }
+
+/** What one connection may send and be sent; defaults in http/limits.ts. */
+export interface ConnectionLimits {
+  queuedBytes: number
+  sheetBytes: number
+  messagesPerSecond: number
+  syncRequestsPerMinute: number
+}
+
+const unlimited: ConnectionLimits = { queuedBytes: Number.POSITIVE_INFINITY, sheetBytes: Number.POSITIVE_INFINITY, messagesPerSecond: Number.POSITIVE_INFINITY, syncRequestsPerMinute: Number.POSITIVE_INFINITY }
 
 const OPEN = 1
 const MAX_WAITING = 256
@@ -46,12 +63,19 @@ export class Connection {
   /** The last seq told to the client as stored. */
   private acknowledged = 0
 
+  private readonly messages: TokenBucket
+  private readonly syncRequests: TokenBucket
+
   constructor(
     private readonly socket: Socket,
     readonly actor: Actor,
     private readOnlyReason: ReadOnlyReason | null,
     private readonly log: Logger,
-  ) {}
+    private readonly limits: ConnectionLimits = unlimited,
+  ) {
+    this.messages = new TokenBucket(limits.messagesPerSecond, limits.messagesPerSecond * 10)
+    this.syncRequests = new TokenBucket(limits.syncRequestsPerMinute / 60, Math.max(1, limits.syncRequestsPerMinute / 3))
+  }
 
   get readOnly(): boolean {
     return this.readOnlyReason !== null
@@ -90,6 +114,12 @@ export class Connection {
 
   receive(data: ArrayBuffer | string): void {
     if (this.closed) return
+    // Typing is a few messages a second; a flood is a script. It is cut off, the others go on.
+    if (!this.messages.take()) {
+      this.log.warn({ user: this.actor.username }, 'socket over its message rate')
+      this.close(CloseCode.PolicyViolation, 'too many messages')
+      return
+    }
     if (typeof data === 'string') {
       this.close(CloseCode.ProtocolError, 'text frames are not part of the protocol')
       return
@@ -115,6 +145,11 @@ export class Connection {
       case MessageType.Sync: {
         const syncType = decoding.readVarUint(decoder)
         if (syncType === syncProtocol.messageYjsSyncStep1) {
+          // Each answer can be the whole sheet: a client asks on connecting, not hundreds of times.
+          if (!this.syncRequests.take()) {
+            this.close(CloseCode.PolicyViolation, 'too many sync requests')
+            return
+          }
           this.send(syncStep2(document.doc, decoding.readVarUint8Array(decoder)))
         } else if (syncType === syncProtocol.messageYjsSyncStep2 || syncType === syncProtocol.messageYjsUpdate) {
           const update = decoding.readVarUint8Array(decoder)
@@ -128,7 +163,13 @@ export class Connection {
           // The answer to a sync step 1 this connection was sent; a later gap may ask again.
           if (syncType === syncProtocol.messageYjsSyncStep2) this.resyncAsked = false
           // Decode fully before applying, so a truncated or garbled update throws here and never half-applies.
-          Y.decodeUpdate(update)
+          const decoded = Y.decodeUpdate(update)
+          if (!touchesOnlyClientRoots(document.doc, decoded)) throw new ProtocolError('an update outside the sheet')
+          // A sheet is tens of KiB; one that grows past the cap stops taking changes (the client keeps them).
+          if (document.approxBytes + update.byteLength > this.limits.sheetBytes) {
+            this.setReadOnly('full')
+            return
+          }
           Y.applyUpdate(document.doc, update, this)
           const { store } = document.doc
           if (store.pendingStructs || store.pendingDs) {
@@ -149,9 +190,13 @@ export class Connection {
         }
         return
       }
-      case MessageType.Awareness:
-        applyAwarenessUpdate(document.awareness, decoding.readVarUint8Array(decoder), this)
+      case MessageType.Awareness: {
+        const update = sanitizePresence(decoding.readVarUint8Array(decoder), this.actor, (clientId) => {
+          return document.awareness.getStates().has(clientId) && !this.awarenessClients.has(clientId)
+        })
+        if (update) applyAwarenessUpdate(document.awareness, update, this)
         return
+      }
       case MessageType.QueryAwareness:
         this.send(awarenessUpdate(document.awareness, [...document.awareness.getStates().keys()]))
         return
@@ -185,6 +230,17 @@ export class Connection {
 
   send(message: Uint8Array): void {
     if (this.closed || this.socket.readyState !== OPEN) return
+    // A client that does not read must not make the server hold what it does not take.
+    if ((this.socket.bufferedAmount ?? 0) + message.byteLength > this.limits.queuedBytes) {
+      this.log.warn({ user: this.actor.username, queued: this.socket.bufferedAmount }, 'slow consumer dropped')
+      // A closing handshake would wait for the very client that does not read: dropped at once instead,
+      // with what was queued for it. Its client reconnects (1006) when it reads again.
+      this.closed = true
+      this.waiting = []
+      if (this.socket.terminate) this.socket.terminate()
+      else this.socket.close(CloseCode.TryAgainLater, 'slow consumer')
+      return
+    }
     try {
       this.socket.send(message as Uint8Array<ArrayBuffer>)
     } catch (error) {

@@ -18,12 +18,15 @@ export class SharedDocument {
   readonly connections = new Set<Connection>()
   /** Approved: no connection's change may be applied any more (checked on every change, not only at upgrade). */
   frozen = false
+  /** About how large the document is: its stored form plus every update since (exact again after a compaction). */
+  approxBytes: number
 
   constructor(
     readonly sheetId: string,
     stored: StoredDocument,
     private readonly onUpdate: (sheetId: string, update: Uint8Array, origin: unknown) => void,
   ) {
+    this.approxBytes = (stored.state?.byteLength ?? 0) + stored.updates.reduce((n, u) => n + u.byteLength, 0)
     // The server takes no part in presence itself.
     this.awareness.setLocalState(null)
     applyStored(this.doc, stored, LOAD)
@@ -33,6 +36,7 @@ export class SharedDocument {
 
   private readonly handleUpdate = (update: Uint8Array, origin: unknown): void => {
     if (origin === LOAD) return
+    this.approxBytes += update.byteLength
     const message = syncUpdate(update)
     for (const connection of this.connections) if (connection !== origin) connection.send(message)
     this.onUpdate(this.sheetId, update, origin)
@@ -68,7 +72,9 @@ export class SharedDocument {
 
   /** The whole state, for compaction. */
   encodeState(): Uint8Array {
-    return Y.encodeStateAsUpdate(this.doc)
+    const state = Y.encodeStateAsUpdate(this.doc)
+    this.approxBytes = state.byteLength
+    return state
   }
 
   destroy(): void {

@@ -100,12 +100,14 @@ export function useSheetSession(sheetId: string, userId: string, { name, section
     }
     const hasContent = () => doc.getMap('meta').has('format')
     // 保存済み needs the server's word that the changes are stored; a read-only view has none of its own.
-    // On a read-only (or approved) sheet nothing of this page can be stored: the server's copy is all there is.
+    // On a read-only or approved sheet nothing of this page is meant to be stored: the server's copy is all
+    // there is. A sheet that is full keeps this page's changes unsent (and says so).
     const settle = () => {
-      setPending(userId, sheetId, !tracker.stored && state.readOnly === null)
+      const nothingToStore = state.readOnly === 'permission' || state.readOnly === 'approved'
+      setPending(userId, sheetId, !tracker.stored && !nothingToStore)
       // The browser knows it is offline before the socket does (that takes y-websocket up to 30 s).
       if (!provider.wsconnected || !navigator.onLine) return
-      const stored = tracker.stored || state.readOnly !== null
+      const stored = tracker.stored || nothingToStore
       update({ status: provider.synced && stored ? 'synced' : 'connecting' })
     }
     const tracker = new StoredTracker(provider, doc, settle)

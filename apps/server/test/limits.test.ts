@@ -1,0 +1,266 @@
+import net from 'node:net'
+import { type ApiErrorBody, CloseCode, MessageType } from '@hoshin/protocol'
+import { docToSheet } from '@hoshin/sheet'
+import { beforeAll, describe, expect, it } from 'vitest'
+import * as encoding from 'lib0/encoding'
+import WebSocket from 'ws'
+import * as Y from 'yjs'
+import { defaultLimits } from '../src/http/limits.js'
+import type { RunningServer } from '../src/server.js'
+import { cellText, collabClient, eventually, updateMessage } from './collab-harness.js'
+import { logins, startTestServer, TestClient } from './harness.js'
+
+let server: RunningServer
+let sheetId: string
+const as = logins(() => server)
+
+beforeAll(async () => {
+  server = await startTestServer({
+    limits: { ...defaultLimits, socketsPerUser: 3, queuedBytes: 256 * 1024, syncRequestsPerMinute: 6000, headersTimeoutMs: 500 },
+  })
+  sheetId = (await server.services.stores.sheets.findByDepartmentYear('kikaku-zaisei', 2025))!.id
+})
+
+/** A raw socket, resolved once the server greeted it (the sheet is loaded and the socket attached). */
+async function rawSocket(username: string): Promise<WebSocket> {
+  const cookie = (await as(username)).cookieHeader()!
+  const ws = new WebSocket(`${server.url.replace('http', 'ws')}/collab/${sheetId}`, { headers: { cookie } })
+  await new Promise((resolve, reject) => {
+    ws.once('message', resolve)
+    ws.once('error', reject)
+  })
+  return ws
+}
+
+const closeCode = (ws: WebSocket) => new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)))
+
+/** An honest editor keeps working: an edit of theirs reaches another honest client. */
+async function honestClientsStillSync(mark: string) {
+  const a = collabClient(server.url, sheetId, await as('zero'))
+  const b = collabClient(server.url, sheetId, await as('joho'))
+  await Promise.all([a.synced(), b.synced()])
+  cellText(a.doc, 'issues', 'issue-1', 'text').insert(0, mark)
+  await eventually(() => expect(docToSheet(b.doc).issues[0]!.text.startsWith(mark)).toBe(true))
+  a.destroy()
+  b.destroy()
+}
+
+describe('request bodies', () => {
+  it('a login body past 4 KB is refused unread (413), whether it declares its length or streams', async () => {
+    const huge = JSON.stringify({ username: 'x'.repeat(5 * 1024 * 1024), password: 'y' })
+    const declared = await fetch(`${server.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: server.url },
+      body: huge,
+    })
+    expect(declared.status).toBe(413)
+    expect(((await declared.json()) as ApiErrorBody).error.code).toBe('payload_too_large')
+    const chunks = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 64; i++) controller.enqueue(new TextEncoder().encode('x'.repeat(64 * 1024)))
+        controller.close()
+      },
+    })
+    const streamed = await fetch(`${server.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: server.url },
+      body: chunks,
+      duplex: 'half',
+    } as RequestInit)
+    expect(streamed.status).toBe(413)
+    // A normal login still works.
+    expect((await (await as('kikaku')).get('/api/me')).status).toBe(200)
+  })
+
+  it('other JSON routes stop at 64 KB', async () => {
+    const res = await (await as('kikaku')).post<ApiErrorBody>(`/api/sheets/${sheetId}/comments`, {
+      target: { kind: 'measure', id: 'measure-1' },
+      body: 'あ'.repeat(40_000),
+    })
+    expect(res.status).toBe(413)
+    expect(res.body.error.code).toBe('payload_too_large')
+    expect(res.body.error.message).toMatch(/KB まで/)
+  })
+})
+
+describe('headers', () => {
+  it('every answer carries a self-only Content-Security-Policy, no framing, nosniff and a referrer policy', async () => {
+    for (const path of ['/', '/api/health', '/login']) {
+      const res = await fetch(`${server.url}${path}`)
+      const csp = res.headers.get('content-security-policy') ?? ''
+      expect(csp, path).toContain("default-src 'self'")
+      expect(csp).toContain("script-src 'self'")
+      expect(csp).toContain("frame-ancestors 'none'")
+      expect(csp).toContain("connect-src 'self'")
+      expect(res.headers.get('x-frame-options')).toBe('DENY')
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff')
+      expect(res.headers.get('referrer-policy')).toBe('same-origin')
+    }
+  })
+})
+
+describe('what an update may contain', () => {
+  async function editorDoc() {
+    const client = collabClient(server.url, sheetId, await as('kikaku'))
+    await client.synced()
+    const scratch = new Y.Doc()
+    Y.applyUpdate(scratch, Y.encodeStateAsUpdate(client.doc))
+    client.destroy()
+    return scratch
+  }
+  const changeOf = (doc: Y.Doc, change: () => void) => {
+    let update: Uint8Array | undefined
+    doc.once('update', (u: Uint8Array) => {
+      update = u
+    })
+    change()
+    return update!
+  }
+
+  it.each([
+    ['an invented root type', (doc: Y.Doc) => doc.getMap('probe').set('x', 'y'.repeat(1000))],
+    ['a new department name in meta', (doc: Y.Doc) => doc.getMap('meta').set('departmentName', '乗っ取り課')],
+    ['meta deleted', (doc: Y.Doc) => doc.getMap('meta').delete('fiscalYear')],
+  ])('%s is refused (4400), never stored nor sent to anyone', async (_label, change) => {
+    const reader = collabClient(server.url, sheetId, await as('somu'))
+    await reader.synced()
+    const before = await server.services.documents.read(sheetId, (doc) => JSON.stringify(doc.toJSON()))
+    const ws = await rawSocket('kikaku')
+    const closed = closeCode(ws)
+    const doc = await editorDoc()
+    ws.send(updateMessage(changeOf(doc, () => change(doc))))
+    expect(await closed).toBe(CloseCode.ProtocolError)
+    expect(await server.services.documents.read(sheetId, (d) => JSON.stringify(d.toJSON()))).toBe(before)
+    expect(reader.doc.share.has('probe')).toBe(false)
+    expect(docToSheet(reader.doc).department.name).toBe('企画財政課')
+    reader.destroy()
+  })
+
+  it('a sheet past its size limit takes no more changes: read-only "full" for that editor, nothing half-applied', async () => {
+    const big = await startTestServer({ limits: { ...defaultLimits, sheetBytes: 64 * 1024 } })
+    const id = (await big.services.stores.sheets.findByDepartmentYear('kikaku-zaisei', 2025))!.id
+    const writer = collabClient(big.url, id, await new TestClient(big.url).login('kikaku'))
+    await writer.synced()
+    const text = cellText(writer.doc, 'issues', 'issue-2', 'text')
+    text.insert(0, 'あ'.repeat(30_000))
+    await eventually(() => expect(writer.session).toEqual({ kind: 'session', readOnly: true, reason: 'full' }))
+    expect((await big.services.documents.read(id, docToSheet)).issues[1]!.text).not.toContain('ああ')
+  })
+})
+
+describe('presence', () => {
+  function presenceMessage(clientId: number, state: Record<string, unknown> | null, clock = 1): Uint8Array {
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, MessageType.Awareness)
+    const inner = encoding.createEncoder()
+    encoding.writeVarUint(inner, 1)
+    encoding.writeVarUint(inner, clientId)
+    encoding.writeVarUint(inner, clock)
+    encoding.writeVarString(inner, JSON.stringify(state))
+    encoding.writeVarUint8Array(encoder, encoding.toUint8Array(inner))
+    return encoding.toUint8Array(encoder)
+  }
+
+  it('names the session’s person, whatever the client claims, and nobody speaks for another person’s cursor', async () => {
+    const head = collabClient(server.url, sheetId, await as('kacho'))
+    await head.synced()
+    head.provider.awareness.setLocalStateField('user', { name: '伊藤 正和', section: '企画財政課', color: '#123456' })
+    const watcher = collabClient(server.url, sheetId, await as('joho'))
+    await watcher.synced()
+    const headId = head.doc.clientID
+    await eventually(() => expect(watcher.provider.awareness.getStates().get(headId)).toBeTruthy())
+
+    const reader = await rawSocket('somu')
+    // Tries to overwrite, then remove, the head's own cursor…
+    reader.send(presenceMessage(headId, { user: { name: '偽物' } }, 1000))
+    reader.send(presenceMessage(headId, null, 1001))
+    // …then claims to be the head, under an id of its own (the last message: once others see it, the
+    // earlier ones on the same socket were handled).
+    reader.send(presenceMessage(424242, { user: { name: '伊藤 正和（課長）', section: '課長', color: 'red' } }))
+    await eventually(() => expect(watcher.provider.awareness.getStates().get(424242)).toBeTruthy())
+    expect(watcher.provider.awareness.getStates().get(424242)!.user).toEqual({ name: '渡辺 直子', section: '総務係', color: '#37474f' })
+    expect(watcher.provider.awareness.getStates().get(headId)!.user).toMatchObject({ name: '伊藤 正和' })
+    reader.close()
+    head.destroy()
+    watcher.destroy()
+  })
+
+  it('refuses a presence update past 16 KB', async () => {
+    const watcher = collabClient(server.url, sheetId, await as('joho'))
+    await watcher.synced()
+    const reader = await rawSocket('somu')
+    reader.send(presenceMessage(515151, { user: {}, padding: 'x'.repeat(40_000) }))
+    reader.send(presenceMessage(616161, { user: {} }))
+    await eventually(() => expect(watcher.provider.awareness.getStates().get(616161)).toBeTruthy())
+    expect(watcher.provider.awareness.getStates().has(515151)).toBe(false)
+    reader.close()
+    watcher.destroy()
+  })
+})
+
+describe('sockets', () => {
+  it('one person may open only so many sheet sockets (429 at the upgrade); closing one lets the next in; others are not affected', async () => {
+    const open = await Promise.all([rawSocket('chiiki'), rawSocket('chiiki'), rawSocket('chiiki')])
+    const refused = await new Promise<number>((resolve) => {
+      const cookie = as('chiiki').then((c) => c.cookieHeader()!)
+      void cookie.then((value) => {
+        const ws = new WebSocket(`${server.url.replace('http', 'ws')}/collab/${sheetId}`, { headers: { cookie: value } })
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0))
+        ws.on('open', () => resolve(101))
+        ws.on('error', () => undefined)
+      })
+    })
+    expect(refused).toBe(429)
+    await honestClientsStillSync('【他の人】')
+    const closed = closeCode(open[0]!)
+    open[0]!.close()
+    await closed
+    await eventually(async () => {
+      const again = await rawSocket('chiiki')
+      again.close()
+    })
+    for (const ws of open.slice(1)) ws.close()
+  })
+
+  it('a socket that floods messages is closed (1008) while the others keep syncing', async () => {
+    const ws = await rawSocket('kikaku')
+    const closed = closeCode(ws)
+    // Query-awareness messages: tiny, each one answered with everyone's presence.
+    for (let i = 0; i < 5000; i++) ws.send(Uint8Array.from([MessageType.QueryAwareness]))
+    expect(await closed).toBe(CloseCode.PolicyViolation)
+    await honestClientsStillSync('【洪水の後】')
+  })
+
+  it('a reader that asks again and again and never reads is dropped as a slow consumer, and the server lets go of what it queued', async () => {
+    // somu reads 企画財政課's sheet read-only (全課).
+    const ws = await rawSocket('somu')
+    const raw = (ws as unknown as { _socket: net.Socket })._socket
+    raw.pause()
+    const live = await server.services.documents.live(sheetId)
+    const before = live!.connections.size
+    // Sync step 1 with an empty state vector: each answer is the whole sheet. Past what the kernel buffers
+    // hold, the server's queue grows; it closes the socket once 256 KB wait for a client that does not read.
+    for (let i = 0; i < 900; i++) ws.send(Uint8Array.from([0, 0, 1, 0]))
+    await eventually(() => expect(live!.connections.size).toBe(before - 1))
+    const closed = closeCode(ws)
+    raw.resume()
+    // Dropped without a closing handshake: the client sees an abnormal closure and may reconnect.
+    expect(await closed).toBe(1006)
+    await honestClientsStillSync('【遅い読者の後】')
+  })
+
+  it('a connection that sends no request is cut off after the headers timeout', async () => {
+    const { port } = new URL(server.url)
+    const socket = net.connect(Number(port), '127.0.0.1')
+    await new Promise((resolve) => socket.once('connect', resolve))
+    const ended = await new Promise<string>((resolve) => {
+      let answer = ''
+      socket.on('data', (chunk) => {
+        answer += chunk.toString()
+      })
+      socket.once('close', () => resolve(answer))
+    })
+    // Node answers 408 Request Timeout, then closes.
+    expect(ended).toMatch(/^HTTP\/1\.1 408/)
+  })
+})
