@@ -1,7 +1,10 @@
 import type { SheetChange } from '@hoshin/sheet'
 import { docToSheet } from '@hoshin/sheet'
 import { beforeAll, describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import type { Actor } from '../src/context.js'
 import type { RunningServer } from '../src/server.js'
+import { MAX_LATE_SET_BYTES } from '../src/sheets/workflow-service.js'
 import { cellText, collabClient, eventually } from './collab-harness.js'
 import { logins, startTestServer } from './harness.js'
 
@@ -70,5 +73,32 @@ describe('late offline edits after approval', () => {
     expect(carried.body.sets[0]!.carriedAt).not.toBeNull()
     expect(await server.services.documents.read(sheetId, (doc) => docToSheet(doc).measures[2]!.content)).toBe(`${measure3.content}${late}続き`)
     expect((await (await as('kikaku')).post(`/api/sheets/${sheetId}/rejected/${set!.id}/carry`)).status).toBe(409)
+  })
+
+  it('a late set stops growing at 256 KB: a flood after approval cannot fill the database', async () => {
+    expect((await (await as('kikaku')).post(`/api/sheets/${sheetId}/submit`)).status).toBe(200)
+    expect((await (await as('kacho')).post(`/api/sheets/${sheetId}/approve`)).status).toBe(201)
+    const actor = (await (await as('chiiki')).get<{ user: Actor }>('/api/me')).body.user
+    const doc = new Y.Doc()
+    Y.applyUpdate(doc, await server.services.documents.read(sheetId, (d) => Y.encodeStateAsUpdate(d)))
+    const change = (text: string) => {
+      let update: Uint8Array | undefined
+      doc.once('update', (u: Uint8Array) => {
+        update = u
+      })
+      cellText(doc, 'measures', docToSheet(doc).measures[0]!.id, 'content').insert(0, text)
+      return update!
+    }
+    const rows = async () =>
+      (await server.db.get<{ n: number; bytes: number }>(
+        'SELECT count(*) AS n, coalesce(sum(length(data)), 0) AS bytes FROM rejected_changes WHERE user_id = ?',
+        [actor.id],
+      ))!
+    expect(await server.services.workflow.keepRejected(sheetId, actor, change('追記'))).toBe(true)
+    for (let i = 0; i < 5; i++) await server.services.workflow.keepRejected(sheetId, actor, change('大'.repeat(40_000)))
+    const stored = await rows()
+    expect(stored.n).toBe(1)
+    expect(stored.bytes).toBeLessThanOrEqual(MAX_LATE_SET_BYTES)
+    expect(stored.bytes).toBeGreaterThan(100_000)
   })
 })

@@ -214,21 +214,23 @@ export class WorkflowService {
     } catch {
       return false
     }
-    if (!lateChanges(frozen, merged).length) {
-      // Nothing yet that would change the version (an empty step 2, a no-op): keep it only as part of a set.
-      if (!existing) return false
-    }
+    // What one person typed offline during a review is a few KiB; a set past the cap takes no more.
+    if (merged.byteLength > MAX_LATE_SET_BYTES) return existing !== undefined
+    const changes = changesVersion(frozen, merged)
+    // Nothing yet that would change the version (an empty step 2, a no-op): kept only as part of a set.
+    if (!changes && !existing) return false
     await this.versions.saveLate({ id: existing?.id, sheetId, userId: actor.id, versionNumber: latest.number, data: merged })
     if (!existing) {
       await this.audit.append({ userId: actor.id, username: actor.username, action: 'sheet.rejected-update', target: sheetId, detail: `v${latest.number}` })
     }
-    return lateChanges(frozen, merged).length > 0
+    return changes
   }
 
   /** This person's late change sets, each as the changes it would make to the frozen version. */
   async rejected(actor: Actor, sheetId: string): Promise<LateChangeSet[]> {
     const sheet = await this.sheets.readable(actor, sheetId)
-    const sets = await this.versions.rejected(sheet.id, actor.id)
+    // The newest sets only: one per version at most, so this is every recent one.
+    const sets = (await this.versions.rejected(sheet.id, actor.id)).slice(-MAX_LATE_SETS_LISTED)
     const out: LateChangeSet[] = []
     for (const set of sets) {
       const frozen = await this.versions.get(sheet.id, set.versionNumber)
@@ -280,6 +282,11 @@ export class WorkflowService {
   }
 }
 
+/** A late change set stops growing here (each keystroke builds on the last: the set is all of them). */
+export const MAX_LATE_SET_BYTES = 256 * 1024
+/** Late change sets listed for their author, newest last. */
+const MAX_LATE_SETS_LISTED = 20
+
 export interface LateChangeSet {
   id: string
   createdAt: string
@@ -289,6 +296,20 @@ export interface LateChangeSet {
   /** The author may carry it into the sheet now (a later revision is being drafted). */
   canCarry: boolean
   changes: SheetChange[]
+}
+
+/** Whether a late set would change the frozen version at all (a comparison, not a diff: cheap on every update). */
+function changesVersion(frozen: { state: Buffer; canonical: string }, set: Uint8Array): boolean {
+  const doc = new Y.Doc()
+  try {
+    Y.applyUpdate(doc, new Uint8Array(frozen.state))
+    Y.applyUpdate(doc, set)
+    return canonicalJson(docToSheet(doc)) !== frozen.canonical
+  } catch {
+    return false
+  } finally {
+    doc.destroy()
+  }
 }
 
 /** The changes a late set makes to the frozen version it reached. */
