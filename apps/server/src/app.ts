@@ -7,7 +7,7 @@ import { MAX_MESSAGE_BYTES } from '@hoshin/protocol'
 import type { HealthResponse } from '@hoshin/protocol'
 import { Hono } from 'hono'
 import { secureHeaders } from 'hono/secure-headers'
-import { sameOriginMiddleware, sessionMiddleware } from './auth/middleware.js'
+import { publicOriginMiddleware, sameOriginMiddleware, sessionMiddleware } from './auth/middleware.js'
 import type { AppEnv, Services } from './context.js'
 import { errors, HttpError } from './http/errors.js'
 import { eventRoutes, notificationRoutes } from './notifications/routes.js'
@@ -75,6 +75,7 @@ export function createApp(services: Services) {
       crossOriginEmbedderPolicy: false,
     }),
   )
+  app.use('*', publicOriginMiddleware(services))
   app.use('*', sameOriginMiddleware(services))
   app.use('*', sessionMiddleware(services))
   app.route('/api', api)

@@ -17,6 +17,8 @@ export interface Config {
   sessionHours: number
   /** Behind a TLS-terminating proxy: trust X-Forwarded-Proto/Host for the Secure flag and origin check. */
   trustProxy: boolean
+  /** The addresses people open the app at (HOSHIN_PUBLIC_ORIGIN, comma-separated); others are refused. Empty: any. */
+  publicOrigins: string[]
   logLevel: string
   /** Update-log tuning (tests shrink it to exercise compaction); defaults in sync/update-log.ts. */
   sync?: Partial<UpdateLogOptions>
@@ -33,6 +35,20 @@ function int(name: string, value: string | undefined, fallback: number): number 
   return n
 }
 
+function origins(value: string | undefined): string[] {
+  const list = (value ?? '').split(',').map((o) => o.trim()).filter(Boolean)
+  for (const o of list) {
+    let url: URL
+    try {
+      url = new URL(o)
+    } catch {
+      throw new Error(`HOSHIN_PUBLIC_ORIGIN must list origins like https://hoshin.example.lg.jp, got "${o}"`)
+    }
+    if (url.origin !== o.replace(/\/$/, '')) throw new Error(`HOSHIN_PUBLIC_ORIGIN: "${o}" is not an origin (scheme and host only)`)
+  }
+  return list
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = path.resolve(env.HOSHIN_DATA_DIR || 'data')
   const here = path.dirname(fileURLToPath(import.meta.url))
@@ -45,6 +61,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demo: env.HOSHIN_DEMO !== '0' && env.HOSHIN_DEMO !== 'false',
     sessionHours: int('HOSHIN_SESSION_HOURS', env.HOSHIN_SESSION_HOURS, 12) || 12,
     trustProxy: env.HOSHIN_TRUST_PROXY === '1',
+    publicOrigins: origins(env.HOSHIN_PUBLIC_ORIGIN),
     logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
     limits: limitsFromEnv(env, int),
   }

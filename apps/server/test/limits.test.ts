@@ -1,3 +1,4 @@
+import http from 'node:http'
 import net from 'node:net'
 import { type ApiErrorBody, CloseCode, MessageType } from '@hoshin/protocol'
 import { docToSheet } from '@hoshin/sheet'
@@ -80,6 +81,52 @@ describe('request bodies', () => {
     expect(res.status).toBe(413)
     expect(res.body.error.code).toBe('payload_too_large')
     expect(res.body.error.message).toMatch(/KB まで/)
+  })
+})
+
+describe('origins', () => {
+  /** A request with headers fetch would not let us set (Host). */
+  function raw(url: string, method: string, headers: Record<string, string>, body?: string) {
+    return new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const request = http.request(url, { method, headers }, (res) => {
+        let text = ''
+        res.on('data', (chunk: Buffer) => {
+          text += chunk
+        })
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }))
+      })
+      request.on('error', reject)
+      request.end(body)
+    })
+  }
+
+  it('with HOSHIN_PUBLIC_ORIGIN set, a request made to another name (DNS rebinding) is refused, login included', async () => {
+    const town = await startTestServer({ publicOrigins: ['http://hoshin.example.lg.jp'] })
+    const login = JSON.stringify({ username: 'kikaku', password: 'hoshin-demo' })
+    const evil = await raw(`${town.url}/api/auth/login`, 'POST', { host: 'evil.example', origin: 'http://evil.example', 'content-type': 'application/json' }, login)
+    expect(evil.status).toBe(421)
+    expect(JSON.parse(evil.body).error.code).toBe('cross_origin')
+    const good = await raw(
+      `${town.url}/api/auth/login`,
+      'POST',
+      { host: 'hoshin.example.lg.jp', origin: 'http://hoshin.example.lg.jp', 'content-type': 'application/json' },
+      login,
+    )
+    expect(good.status).toBe(200)
+  })
+
+  it('the scheme counts: an https Origin on a request over http is another origin, for the API and the websocket', async () => {
+    const https = server.url.replace('http:', 'https:')
+    const post = await raw(`${server.url}/api/auth/login`, 'POST', { origin: https, 'content-type': 'application/json' }, '{}')
+    expect(post.status).toBe(403)
+    const cookie = (await as('kikaku')).cookieHeader()!
+    const status = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(`${server.url.replace('http', 'ws')}/collab/${sheetId}`, { headers: { cookie, origin: https } })
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0))
+      ws.on('open', () => resolve(101))
+      ws.on('error', () => undefined)
+    })
+    expect(status).toBe(403)
   })
 })
 

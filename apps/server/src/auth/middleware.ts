@@ -2,7 +2,8 @@ import type { Context, MiddlewareHandler } from 'hono'
 import { getCookie, setCookie } from 'hono/cookie'
 import type { Cookie } from 'lucia'
 import type { Actor, AppEnv, Services } from '../context.js'
-import { errors } from '../http/errors.js'
+import { ErrorCode } from '@hoshin/protocol'
+import { errors, HttpError } from '../http/errors.js'
 import type { UserRecord } from '../persistence/user-store.js'
 
 function isHttps(c: Context, trustProxy: boolean): boolean {
@@ -74,23 +75,49 @@ export function requireActor(c: Context<AppEnv>): Actor {
 
 const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS'])
 
+/** The origin this request was made to: its scheme and host (behind a trusted proxy, the forwarded ones). */
+function requestOrigin(c: Context, config: Services['config']): string {
+  const forwardedHost = config.trustProxy ? c.req.header('x-forwarded-host') : undefined
+  const host = forwardedHost ?? c.req.header('host') ?? new URL(c.req.url).host
+  return `${isHttps(c, config.trustProxy) ? 'https' : 'http'}://${host}`
+}
+
+/**
+ * Whether `source` (an Origin or Referer header) is this server's own origin: same scheme and host. One
+ * check for the REST API and the websocket upgrade alike.
+ */
+export function isSameOrigin(c: Context, config: Services['config'], source: string | undefined): boolean {
+  if (!source) return false
+  try {
+    return new URL(source).origin === new URL(requestOrigin(c, config)).origin
+  } catch {
+    return false
+  }
+}
+
+/**
+ * With HOSHIN_PUBLIC_ORIGIN set, the server answers only requests made to those addresses: a page on
+ * another name that resolves to this server (DNS rebinding) gets nothing, not even the login.
+ */
+export function publicOriginMiddleware(services: Services): MiddlewareHandler<AppEnv> {
+  const allowed = new Set(services.config.publicOrigins.map((o) => new URL(o).origin))
+  return async (c, next) => {
+    if (allowed.size && !allowed.has(new URL(requestOrigin(c, services.config)).origin)) {
+      throw new HttpError(421, ErrorCode.CrossOrigin, 'このアドレスでは利用できません。正しいアドレスで開いてください。')
+    }
+    await next()
+  }
+}
+
 /**
  * Same-origin check on every mutating request (CSRF defence on top of SameSite=Lax): the Origin header,
- * or failing that the Referer, must name this server's own host. A request with neither is refused.
+ * or failing that the Referer, must be this server's own origin, scheme included. A request with neither
+ * is refused.
  */
 export function sameOriginMiddleware(services: Services): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (!safeMethods.has(c.req.method)) {
-      const source = c.req.header('origin') ?? c.req.header('referer')
-      const forwardedHost = services.config.trustProxy ? c.req.header('x-forwarded-host') : undefined
-      const host = forwardedHost ?? c.req.header('host') ?? new URL(c.req.url).host
-      let sourceHost: string | undefined
-      try {
-        sourceHost = source ? new URL(source).host : undefined
-      } catch {
-        sourceHost = undefined
-      }
-      if (!sourceHost || sourceHost !== host) throw errors.crossOrigin()
+    if (!safeMethods.has(c.req.method) && !isSameOrigin(c, services.config, c.req.header('origin') ?? c.req.header('referer'))) {
+      throw errors.crossOrigin()
     }
     await next()
   }

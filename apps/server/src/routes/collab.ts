@@ -1,7 +1,7 @@
 import type { UpgradeWebSocket } from 'hono/ws'
 import { Hono } from 'hono'
 import type { WebSocket } from 'ws'
-import { requireActor } from '../auth/middleware.js'
+import { isSameOrigin, requireActor } from '../auth/middleware.js'
 import type { AppEnv, Services } from '../context.js'
 import { errors } from '../http/errors.js'
 import { canEditSheet } from '../sheets/permissions.js'
@@ -32,15 +32,7 @@ export function collabRoutes(services: Services, upgradeWebSocket: UpgradeWebSoc
       const sessionId = c.get('sessionId')
       // Browsers send Origin on websocket upgrades; another site's page must not ride on the cookie.
       const origin = c.req.header('origin')
-      if (origin) {
-        let host: string | undefined
-        try {
-          host = new URL(origin).host
-        } catch {
-          host = undefined
-        }
-        if (host !== c.req.header('host')) throw errors.crossOrigin()
-      }
+      if (origin && !isSameOrigin(c, services.config, origin)) throw errors.crossOrigin()
       const record = await sheets.readable(actor, c.req.param('sheetId') ?? '')
       const frozen = record.status === 'approved' || documents.isFrozen(record.id)
       const readOnly = !canEditSheet(actor, record) ? 'permission' : frozen ? 'approved' : null
