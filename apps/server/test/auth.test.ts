@@ -39,7 +39,8 @@ describe('login and sessions', () => {
     const client = new TestClient(proxied.url)
     await client.request('POST', '/api/auth/login', {
       json: { username: 'kikaku', password: 'hoshin-demo' },
-      headers: { 'x-forwarded-proto': 'https' },
+      // The browser opened the https address the proxy serves: its Origin says https.
+      headers: { 'x-forwarded-proto': 'https', origin: proxied.url.replace('http:', 'https:') },
     })
     expect(client.lastSetCookies.find((c) => c.startsWith('hoshin_session='))).toMatch(/Secure/)
   })
