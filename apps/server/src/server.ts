@@ -129,7 +129,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
   ;(server as HttpServer).maxConnections = config.limits.connections
   const { port } = server.address() as AddressInfo
   services.access.start()
-  const sweep = setInterval(() => void services.lucia.deleteExpiredSessions().catch(() => undefined), 60 * 60 * 1000)
+  const sweepOnce = () => {
+    void services.lucia.deleteExpiredSessions().catch(() => undefined)
+    // Failed logins for random names would otherwise pile up forever.
+    void services.lockout.purge().catch(() => undefined)
+  }
+  sweepOnce()
+  const sweep = setInterval(sweepOnce, 60 * 60 * 1000)
   sweep.unref()
   let closing: Promise<void> | undefined
   const close = async () => {

@@ -58,28 +58,60 @@ describe('login and sessions', () => {
     expect((await client.get('/api/me')).status).toBe(401)
   })
 
-  it('locks an account after 5 failures in 15 minutes, even for the right password, then lets it in again', async () => {
+  it('slows down an address after 5 failures (1 s, then 2 s…), even for the right password, but never locks out another PC', async () => {
     vi.useFakeTimers({ toFake: ['Date'] })
     const start = Date.now()
-    const client = new TestClient(server.url)
-    for (let i = 0; i < 5; i++) {
-      const res = await client.post('/api/auth/login', { username: 'joho', password: `wrong-${i}` })
-      expect(res.status).toBe(401)
-    }
-    const locked = await client.post<ApiErrorBody>('/api/auth/login', { username: 'joho', password: 'hoshin-demo' })
-    expect(locked.status).toBe(429)
-    expect(locked.body.error.code).toBe('account_locked')
-    expect(locked.body.error.message).toMatch(/ロック/)
-    expect(locked.body.error.retryAfter).toBeGreaterThan(0)
-    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0)
-    expect(client.hasSession()).toBe(false)
+    const proxied = await startTestServer({ trustProxy: true })
+    const from = (address: string, username: string, password: string) =>
+      new TestClient(proxied.url).request<ApiErrorBody>('POST', '/api/auth/login', {
+        json: { username, password },
+        headers: { 'x-forwarded-for': address },
+      })
+    for (let i = 0; i < 5; i++) expect((await from('10.0.0.66', 'kacho', `wrong-${i}`)).status).toBe(401)
+    const throttled = await from('10.0.0.66', 'kacho', 'hoshin-demo')
+    expect(throttled.status).toBe(429)
+    expect(throttled.body.error.code).toBe('account_locked')
+    expect(throttled.body.error.message).toMatch(/この端末から.*1秒/)
+    expect(throttled.body.error.retryAfter).toBe(1)
+    expect(Number(throttled.headers.get('retry-after'))).toBe(1)
 
-    // Another account is not affected.
-    expect((await new TestClient(server.url).post('/api/auth/login', { username: 'zero', password: 'hoshin-demo' })).status).toBe(200)
+    // 課長 at their own PC is not locked out by someone else's guesses.
+    expect((await from('10.0.0.5', 'kacho', 'hoshin-demo')).status).toBe(200)
 
+    // The wait doubles with each further failure.
+    vi.setSystemTime(start + 1100)
+    expect((await from('10.0.0.66', 'kacho', 'wrong-6')).status).toBe(401)
+    expect((await from('10.0.0.66', 'kacho', 'wrong-7')).body.error.retryAfter).toBe(2)
+    // After the window the address starts afresh.
     vi.setSystemTime(start + 16 * 60 * 1000)
-    const after = await client.post('/api/auth/login', { username: 'joho', password: 'hoshin-demo' })
-    expect(after.status).toBe(200)
+    expect((await from('10.0.0.66', 'kacho', 'hoshin-demo')).status).toBe(200)
+  })
+
+  it('slows down an address that tries many names; refused attempts are audited once a minute, not once each', async () => {
+    const proxied = await startTestServer({ trustProxy: true })
+    const from = (username: string) =>
+      new TestClient(proxied.url).request<ApiErrorBody>('POST', '/api/auth/login', {
+        json: { username, password: 'guess' },
+        headers: { 'x-forwarded-for': '10.9.9.9' },
+      })
+    for (let i = 0; i < 20; i++) expect((await from(`name-${i}`)).status).toBe(401)
+    for (let i = 0; i < 30; i++) expect((await from(`other-${i}`)).status).toBe(429)
+    const throttledRows = await proxied.db.get<{ n: number }>("SELECT count(*) AS n FROM audit_log WHERE action = 'login.throttled'")
+    expect(throttledRows!.n).toBeLessThanOrEqual(30)
+    const perName = await proxied.db.all<{ n: number }>(
+      "SELECT count(*) AS n FROM audit_log WHERE action = 'login.throttled' GROUP BY username",
+    )
+    expect(perName.every((r) => r.n === 1)).toBe(true)
+    // A burst against one name writes one row, not one per attempt.
+    for (let i = 0; i < 10; i++) await from('other-0')
+    expect((await proxied.db.get<{ n: number }>("SELECT count(*) AS n FROM audit_log WHERE action = 'login.throttled' AND username = 'other-0'"))!.n).toBe(1)
+  })
+
+  it('forgets failures older than the window (random names do not pile up)', async () => {
+    expect((await new TestClient(server.url).post('/api/auth/login', { username: 'nobody-at-all', password: 'x' })).status).toBe(401)
+    const purged = await server.services.lockout.purge(Date.now() + 16 * 60 * 1000)
+    expect(purged).toBeGreaterThan(0)
+    expect((await server.db.get<{ n: number }>('SELECT count(*) AS n FROM login_failures'))!.n).toBe(0)
   })
 
   it('logs out: the session ends on the server, not only in the browser', async () => {
@@ -161,7 +193,7 @@ describe('concurrent logins', () => {
     expect(me.map((r) => r.body.user.username)).toEqual(people)
   })
 
-  it('wrong passwords sent all at once still get only 5 guesses before the lock', async () => {
+  it('wrong passwords sent all at once from one PC still get only 5 guesses before the wait', async () => {
     const attempts = await Promise.all(
       Array.from({ length: 15 }, (_, i) => new TestClient(server.url).post('/api/auth/login', { username: 'chiiki', password: `guess-${i}` })),
     )

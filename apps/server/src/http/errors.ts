@@ -7,7 +7,7 @@ const messages: Record<ErrorCode, string> = {
   [ErrorCode.ValidationFailed]: '入力内容に誤りがあります。',
   [ErrorCode.Unauthenticated]: 'ログインしてください。',
   [ErrorCode.InvalidCredentials]: 'ユーザー名またはパスワードが正しくありません。',
-  [ErrorCode.AccountLocked]: 'ログインに続けて失敗したため、一時的にロックされています。しばらくしてからお試しください。',
+  [ErrorCode.AccountLocked]: 'この端末からのログインに続けて失敗したため、しばらくお待ちください。',
   [ErrorCode.RateLimited]: '短い時間に操作が集中しています。少し待ってからもう一度お試しください。',
   [ErrorCode.Forbidden]: 'この操作を行う権限がありません。',
   [ErrorCode.NotFound]: '指定されたものが見つかりません。',
@@ -53,7 +53,9 @@ export const errors = {
     new HttpError(
       429,
       ErrorCode.AccountLocked,
-      `ログインに続けて失敗したため、このアカウントは一時的にロックされています。約${Math.ceil(retryAfter / 60)}分後にもう一度お試しください。`,
+      retryAfter < 60
+        ? `この端末からのログインに続けて失敗したため、${retryAfter}秒お待ちください。`
+        : `この端末からのログインに続けて失敗したため、約${Math.ceil(retryAfter / 60)}分お待ちください。`,
       { retryAfter },
     ),
   forbidden: () => new HttpError(403, ErrorCode.Forbidden),

@@ -289,6 +289,15 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX sheet_views_by_user ON sheet_views (user_id, sheet_id, opened_at);
     `,
   },
+  {
+    version: 8,
+    name: 'login throttling by user name and client address',
+    sql: `
+      -- The client address of each failed login ('' for rows from before), for throttling per address.
+      ALTER TABLE login_failures ADD COLUMN address TEXT NOT NULL DEFAULT '';
+      CREATE INDEX login_failures_by_address ON login_failures (address, at);
+    `,
+  },
 ]
 
 export const LATEST_SCHEMA_VERSION = migrations.at(-1)?.version ?? 0
