@@ -1,6 +1,6 @@
 import http from 'node:http'
 import net from 'node:net'
-import { type ApiErrorBody, CloseCode, MessageType } from '@hoshin/protocol'
+import { type ApiErrorBody, CloseCode, MessageType, type ThreadView } from '@hoshin/protocol'
 import { docToSheet } from '@hoshin/sheet'
 import { beforeAll, describe, expect, it } from 'vitest'
 import * as encoding from 'lib0/encoding'
@@ -81,6 +81,33 @@ describe('request bodies', () => {
     expect(res.status).toBe(413)
     expect(res.body.error.code).toBe('payload_too_large')
     expect(res.body.error.message).toMatch(/KB まで/)
+  })
+})
+
+describe('comment floods', () => {
+  it('a person may write 30 comments at once and then 5 a second (429 past it); others are not slowed', async () => {
+    const other = await startTestServer()
+    const id = (await other.services.stores.sheets.findByDepartmentYear('kikaku-zaisei', 2025))!.id
+    const reader = await new TestClient(other.url).login('somu')
+    const target = { kind: 'measure', id: 'measure-1' }
+    const results = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => reader.post<ApiErrorBody>(`/api/sheets/${id}/comments`, { target, body: `洪水 ${i}` })),
+    )
+    const statuses = results.map((r) => r.status)
+    // 30 at once, and the few the 5-a-second refill allows while the burst is handled.
+    const accepted = statuses.filter((s) => s === 201).length
+    expect(accepted).toBeGreaterThanOrEqual(30)
+    expect(accepted).toBeLessThan(40)
+    expect(statuses.filter((s) => s === 429)).toHaveLength(60 - accepted)
+    expect(results.find((r) => r.status === 429)!.body.error).toMatchObject({ code: 'rate_limited', retryAfter: 10 })
+    const colleague = await new TestClient(other.url).login('kikaku')
+    const own = await colleague.post<ThreadView>(`/api/sheets/${id}/comments`, { target, body: '通常の投稿' })
+    expect(own.status).toBe(201)
+    // One changed thread is fetched alone (what an open page does when the socket names it).
+    const one = await colleague.get<ThreadView>(`/api/sheets/${id}/comments/${own.body.id}`)
+    expect(one.body).toMatchObject({ id: own.body.id, comments: [{ body: '通常の投稿' }] })
+    const elsewhere = (await other.services.stores.sheets.findByDepartmentYear('somu', 2025))!.id
+    expect((await colleague.get(`/api/sheets/${elsewhere}/comments/${own.body.id}`)).status).toBe(404)
   })
 })
 

@@ -9,6 +9,7 @@ import { orderedRowIds, readFieldText, type RowListName, rowMap } from '@hoshin/
 import * as Y from 'yjs'
 import type { Actor } from '../context.js'
 import { errors } from '../http/errors.js'
+import { TokenBucket } from '../http/limits.js'
 import type { CommentRecord, CommentStore, Mention, ThreadRecord } from '../persistence/comment-store.js'
 import type { Department, OrgStore } from '../persistence/org-store.js'
 import type { SheetRecord } from '../persistence/sheet-store.js'
@@ -17,6 +18,12 @@ import { canReadSheet } from '../sheets/permissions.js'
 import type { SheetService } from '../sheets/sheet-service.js'
 import type { DocumentRegistry } from '../sync/document-registry.js'
 import { encodeAnchor, fieldFragment, findRow, resolveAnchor, type TextAnchor } from './anchors.js'
+
+/** At most this many threads are listed for a sheet (a real one has tens). */
+const MAX_THREADS_LISTED = 1000
+/** Comment writes per person, as GitLab allows notes: 300 a minute, 30 at once. */
+const COMMENT_WRITES_PER_MINUTE = 300
+const COMMENT_WRITE_BURST = 30
 
 const rowListOf = { measure: ['measures'], project: ['projects'], issue: ['issues'], policy: ['annualPolicies', 'longTermPolicies'] } as const
 
@@ -125,13 +132,34 @@ export class CommentService {
     this.documents.notify(sheetId, { kind: 'comments', threadId })
   }
 
+  /** The sheet's threads (the newest MAX_THREADS_LISTED, in their order). */
   async list(actor: Actor, sheetId: string): Promise<ThreadView[]> {
     const sheet = await this.sheets.readable(actor, sheetId)
-    return this.views(actor, sheet, await this.comments.threads(sheet.id))
+    return this.views(actor, sheet, (await this.comments.threads(sheet.id)).slice(-MAX_THREADS_LISTED))
+  }
+
+  /** One thread: what an open page fetches when the socket says that thread changed. */
+  async one(actor: Actor, sheetId: string, threadId: string): Promise<ThreadView> {
+    const { sheet, thread } = await this.threadOf(actor, sheetId, threadId)
+    return this.view(actor, sheet, thread)
+  }
+
+  /** New threads, replies and edits per person: a person writes a few a minute; a script is stopped. */
+  private readonly writes = new Map<string, TokenBucket>()
+
+  private checkRate(actor: Actor): void {
+    let bucket = this.writes.get(actor.id)
+    if (!bucket) {
+      if (this.writes.size > 10_000) this.writes.clear()
+      bucket = new TokenBucket(COMMENT_WRITES_PER_MINUTE / 60, COMMENT_WRITE_BURST)
+      this.writes.set(actor.id, bucket)
+    }
+    if (!bucket.take()) throw errors.rateLimited('コメントの投稿が短い時間に集中しています。少し待ってからもう一度お試しください。', 10)
   }
 
   async create(actor: Actor, sheetId: string, target: CommentTarget, rawBody: string): Promise<ThreadView> {
     const sheet = await this.sheets.readable(actor, sheetId)
+    this.checkRate(actor)
     const body = this.checkBody(rawBody)
     const dir = await this.directory()
     const mentions = this.mentions(body, sheet, dir)
@@ -154,6 +182,7 @@ export class CommentService {
 
   async reply(actor: Actor, sheetId: string, threadId: string, rawBody: string): Promise<ThreadView> {
     const { sheet, thread } = await this.threadOf(actor, sheetId, threadId)
+    this.checkRate(actor)
     const body = this.checkBody(rawBody)
     const dir = await this.directory()
     const mentions = this.mentions(body, sheet, dir)
@@ -173,6 +202,7 @@ export class CommentService {
   async edit(actor: Actor, sheetId: string, threadId: string, commentId: string, rawBody: string): Promise<ThreadView> {
     const { sheet, thread } = await this.threadOf(actor, sheetId, threadId)
     await this.ownComment(actor, thread, commentId)
+    this.checkRate(actor)
     const body = this.checkBody(rawBody)
     const dir = await this.directory()
     const mentions = this.mentions(body, sheet, dir)
@@ -228,17 +258,22 @@ export class CommentService {
       this.directory(),
     ])
     const unreadIds = new Set(unread.map((u) => u.threadId))
+    // Looked up by id, not searched: a sheet with thousands of threads lists in linear time.
+    const usersById = new Map(dir.users.map((u) => [u.id, u]))
+    const sectionsById = new Map(dir.departments.flatMap((d) => d.sections).map((s) => [s.id, s]))
+    const commentsOf = groupBy(comments, (c) => c.threadId)
+    const mentionsOf = groupBy(mentions, (m) => m.threadId)
     const person = (id: string | null): Person | null => {
       if (!id) return null
-      const user = dir.users.find((u) => u.id === id)
-      const section = dir.departments.flatMap((d) => d.sections).find((s) => s.id === user?.sectionId)
+      const user = usersById.get(id)
+      const section = user?.sectionId ? sectionsById.get(user.sectionId) : undefined
       return { id, name: user?.displayName ?? '（削除された利用者）', section: section?.name ?? null }
     }
-    const sectionName = (id: string) => dir.departments.flatMap((d) => d.sections).find((s) => s.id === id)?.name ?? id
+    const sectionName = (id: string) => sectionsById.get(id)?.name ?? id
     return this.documents.read(sheet.id, (doc) =>
       threads.map((thread): ThreadView => {
-        const threadComments = comments.filter((c) => c.threadId === thread.id)
-        const threadMentions = mentions.filter((m) => m.threadId === thread.id)
+        const threadComments = commentsOf.get(thread.id) ?? []
+        const threadMentions = mentionsOf.get(thread.id) ?? []
         const rowSections = this.rowSections(doc, thread, sheet, dir)
         const mySectionId = actor.section?.id
         return {
@@ -278,6 +313,17 @@ export class CommentService {
 /** Resolving or reopening a thread: the owning department's people and the thread's author. */
 function canResolve(actor: Actor, sheet: SheetRecord, thread: ThreadRecord): boolean {
   return actor.department?.id === sheet.departmentId || thread.createdBy === actor.id
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>()
+  for (const item of items) {
+    const k = key(item)
+    const group = groups.get(k)
+    if (group) group.push(item)
+    else groups.set(k, [item])
+  }
+  return groups
 }
 
 function single<T>(list: T[]): T | undefined {

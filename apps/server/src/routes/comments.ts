@@ -11,6 +11,9 @@ export function commentRoutes({ comments, notificationStore, events }: Services)
       const threads = await comments.list(requireActor(c), c.req.param('id'))
       return c.json<ThreadListResponse>({ threads })
     })
+    .get('/:id/comments/:threadId', async (c) =>
+      c.json<ThreadView>(await comments.one(requireActor(c), c.req.param('id'), c.req.param('threadId'))),
+    )
     .post('/:id/comments', async (c) => {
       const actor = requireActor(c)
       const { target, body } = await readJson(c, newThreadSchema)

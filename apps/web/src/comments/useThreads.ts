@@ -3,22 +3,62 @@ import { useCallback, useEffect, useState } from 'react'
 import { api } from '../api/client'
 import { COMMENTS_EVENT } from '../sync/useSheetSession'
 
-/** The sheet's threads, fetched again whenever anyone changes one (the collab socket says so). */
+/** Changes within this time are fetched together: a burst of comments is one round of requests. */
+const DEBOUNCE_MS = 200
+/** Past this many changed threads at once, the whole list is fetched instead. */
+const MAX_SINGLE_FETCHES = 5
+
+/**
+ * The sheet's threads. When the collab socket says a thread changed, only that thread is fetched again
+ * (changes within 200 ms together); the whole list only when many changed at once. Every open page
+ * refetching the whole list on each comment made one busy discussion cost the server minutes of CPU.
+ */
 export function useThreads(sheetId: string) {
   const [threads, setThreads] = useState<ThreadView[]>([])
+  const base = `/api/sheets/${encodeURIComponent(sheetId)}/comments`
   const refresh = useCallback(async () => {
     try {
-      setThreads((await api<ThreadListResponse>(`/api/sheets/${encodeURIComponent(sheetId)}/comments`)).threads)
+      setThreads((await api<ThreadListResponse>(base)).threads)
     } catch {
       // offline: keep what is shown
     }
-  }, [sheetId])
+  }, [base])
   useEffect(() => {
     void refresh()
-    const onChange = () => void refresh()
+    let changed = new Set<string>()
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const fetchChanged = async () => {
+      const ids = [...changed]
+      changed = new Set()
+      timer = undefined
+      if (ids.length > MAX_SINGLE_FETCHES) return refresh()
+      const fetched = await Promise.all(ids.map((id) => api<ThreadView>(`${base}/${encodeURIComponent(id)}`).catch(() => null)))
+      setThreads((current) => {
+        const next = [...current]
+        for (const thread of fetched) {
+          if (!thread) continue
+          const at = next.findIndex((t) => t.id === thread.id)
+          if (at >= 0) next[at] = thread
+          else next.push(thread)
+        }
+        return next
+      })
+    }
+    const onChange = (event: Event) => {
+      const id = (event as CustomEvent<string | undefined>).detail
+      if (!id) {
+        void refresh()
+        return
+      }
+      changed.add(id)
+      timer ??= setTimeout(() => void fetchChanged(), DEBOUNCE_MS)
+    }
     window.addEventListener(COMMENTS_EVENT, onChange)
-    return () => window.removeEventListener(COMMENTS_EVENT, onChange)
-  }, [refresh])
+    return () => {
+      clearTimeout(timer)
+      window.removeEventListener(COMMENTS_EVENT, onChange)
+    }
+  }, [refresh, base])
   return { threads, refresh }
 }
 
