@@ -9,7 +9,7 @@ import * as Y from 'yjs'
 import { defaultLimits } from '../src/http/limits.js'
 import type { RunningServer } from '../src/server.js'
 import { cellText, collabClient, eventually, updateMessage } from './collab-harness.js'
-import { logins, startTestServer, TestClient } from './harness.js'
+import { addUninvolvedDepartment, logins, startTestServer, TestClient } from './harness.js'
 
 let server: RunningServer
 let sheetId: string
@@ -108,6 +108,45 @@ describe('comment floods', () => {
     expect(one.body).toMatchObject({ id: own.body.id, comments: [{ body: '通常の投稿' }] })
     const elsewhere = (await other.services.stores.sheets.findByDepartmentYear('somu', 2025))!.id
     expect((await colleague.get(`/api/sheets/${elsewhere}/comments/${own.body.id}`)).status).toBe(404)
+  })
+})
+
+describe('mentions and hidden characters', () => {
+  it('mentions resolve only among those who may read the sheet: an existing name elsewhere answers like a made-up one', async () => {
+    const other = await startTestServer()
+    const gikaiSheet = await addUninvolvedDepartment(other)
+    const gikai = await new TestClient(other.url).login('gikai')
+    const post = (body: string) =>
+      gikai.post<ApiErrorBody & ThreadView>(`/api/sheets/${gikaiSheet}/comments`, { target: { kind: 'measure', id: 'g-m' }, body })
+    const existing = await post('@kikaku 確認してください') // 企画財政課 cannot read 議会事務局's sheet
+    const madeUp = await post('@no-such-person 確認してください')
+    expect(existing.status).toBe(400)
+    expect(madeUp.status).toBe(400)
+    expect(existing.body.error.code).toBe('unknown_mention')
+    expect(existing.body.error.message.replace('kikaku', 'X')).toBe(madeUp.body.error.message.replace('no-such-person', 'X'))
+    // 企画 reads every sheet: mentioning them works.
+    expect((await post('@planning 確認してください')).status).toBe(201)
+  })
+
+  it('removes right-to-left overrides and other bidirectional controls from comments and names', async () => {
+    const other = await startTestServer()
+    const id = (await other.services.stores.sheets.findByDepartmentYear('kikaku-zaisei', 2025))!.id
+    const kikaku = await new TestClient(other.url).login('kikaku')
+    const created = await kikaku.post<ThreadView>(`/api/sheets/${id}/comments`, {
+      target: { kind: 'measure', id: 'measure-1' },
+      body: '承認\u202Eしないで\u202C ください',
+    })
+    expect(created.body.comments[0]!.body).toBe('承認しないで ください')
+    const admin = await new TestClient(other.url).login('admin')
+    const user = await admin.post<{ user: { id: string; displayName: string } }>('/api/admin/users', {
+      username: 'bidi-test',
+      displayName: '\u202E長課 \u2066正和\u2069',
+      role: 'staff',
+      departmentId: 'somu',
+      password: 'a-long-password',
+    })
+    expect(user.status).toBe(201)
+    expect(user.body.user.displayName).toBe('長課 正和')
   })
 })
 

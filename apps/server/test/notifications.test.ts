@@ -123,8 +123,11 @@ describe('@mentions', () => {
   })
 
   it('only people who may read the sheet', async () => {
-    // 議会事務局's sheet names only 関係課: 企画財政課 may not open it, so its people hear nothing of it.
-    const thread = await (await as('gikai')).post<ThreadView>(`/api/sheets/${gikai2025}/comments`, { target: { kind: 'issue', id: 'g-1' }, body: '@kikaku @planner ご意見ください' })
+    // 議会事務局's sheet names only 関係課: 企画財政課 may not open it, so its people cannot be mentioned
+    // there (answered as if they did not exist) and hear nothing of it.
+    const refused = await (await as('gikai')).post(`/api/sheets/${gikai2025}/comments`, { target: { kind: 'issue', id: 'g-1' }, body: '@kikaku @planner ご意見ください' })
+    expect(refused.status).toBe(400)
+    const thread = await (await as('gikai')).post<ThreadView>(`/api/sheets/${gikai2025}/comments`, { target: { kind: 'issue', id: 'g-1' }, body: '@planner ご意見ください' })
     expect(thread.status).toBe(201)
     expect((await bell('kikaku')).notifications.some((n) => n.sheetId === gikai2025)).toBe(false)
     expect((await bell('planner')).notifications[0]).toMatchObject({ kind: 'mention', sheetId: gikai2025 })

@@ -1,9 +1,10 @@
 import { z } from 'zod'
 import { type Me, type Named, roleSchema } from './api.js'
+import { withoutBidiControls } from './text.js'
 
 /** Names of departments and sections as the town writes them: trimmed, 1–50 characters. */
 export const MAX_ORG_NAME = 50
-const orgName = z.string().trim().min(1).max(MAX_ORG_NAME)
+const orgName = z.string().transform(withoutBidiControls).pipe(z.string().trim().min(1).max(MAX_ORG_NAME))
 
 /** A section (係 / 室) in the admin area: retired ones are kept for their history and leave the pickers. */
 export interface AdminSection extends Named {
@@ -42,7 +43,7 @@ export const MIN_PASSWORD_LENGTH = 8
 /** `POST /api/admin/users` → 201 `{ user }` (the shape of GET /api/me). */
 export const newUserSchema = z.object({
   username: z.string().regex(usernamePattern),
-  displayName: z.string().trim().min(1).max(100),
+  displayName: z.string().transform(withoutBidiControls).pipe(z.string().trim().min(1).max(100)),
   role: roleSchema,
   departmentId: z.string().min(1).max(100).nullable().optional(),
   sectionId: z.string().min(1).max(100).nullable().optional(),
@@ -50,7 +51,7 @@ export const newUserSchema = z.object({
 })
 /** `PATCH /api/admin/users/:id`: role, place, name, disabled. */
 export const userPatchSchema = z.object({
-  displayName: z.string().trim().min(1).max(100).optional(),
+  displayName: z.string().transform(withoutBidiControls).pipe(z.string().trim().min(1).max(100)).optional(),
   role: roleSchema.optional(),
   departmentId: z.string().min(1).max(100).nullable().optional(),
   sectionId: z.string().min(1).max(100).nullable().optional(),

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { parseArgs } from 'node:util'
-import { type Role, roles } from '@hoshin/protocol'
+import { type Role, roles, withoutBidiControls } from '@hoshin/protocol'
 import { hashPassword, MIN_PASSWORD_LENGTH } from '../auth/passwords.js'
 import type { Services } from '../context.js'
 
@@ -93,14 +93,15 @@ export async function runAdminCommand(services: Services, argv: string[], readSt
       const username = values.username ?? ''
       if (!usernamePattern.test(username)) throw new CliError('--username は英数字と . _ - で 2〜64 文字です。')
       if (await stores.users.findByUsername(username)) throw new CliError(`利用者 "${username}" は既にいます。`)
-      if (!values.name?.trim()) throw new CliError('--name（氏名）が必要です。')
+      const name = withoutBidiControls(values.name ?? '').trim()
+      if (!name) throw new CliError('--name（氏名）が必要です。')
       const role = checkRole(values.role)
       const place = await checkPlace(services, role, values.department, values.section)
       const password = values.password ?? generatePassword()
       checkPassword(password)
       const user = await stores.users.create({
         username,
-        displayName: values.name.trim(),
+        displayName: name,
         role,
         ...place,
         passwordHash: await hashPassword(password),

@@ -1,11 +1,12 @@
 import {
+  withoutBidiControls,
   type CommentTarget,
   MAX_COMMENT_LENGTH,
   type Person,
   type ThreadView,
   type UnreadResponse,
 } from '@hoshin/protocol'
-import { orderedRowIds, readFieldText, type RowListName, rowMap } from '@hoshin/sheet'
+import { docToSheet, orderedRowIds, readFieldText, type RowListName, rowMap } from '@hoshin/sheet'
 import * as Y from 'yjs'
 import type { Actor } from '../context.js'
 import { errors } from '../http/errors.js'
@@ -14,7 +15,7 @@ import type { CommentRecord, CommentStore, Mention, ThreadRecord } from '../pers
 import type { Department, OrgStore } from '../persistence/org-store.js'
 import type { SheetRecord } from '../persistence/sheet-store.js'
 import type { UserRecord, UserStore } from '../persistence/user-store.js'
-import { canReadSheet } from '../sheets/permissions.js'
+import { canReadSheet, partnerDepartments } from '../sheets/permissions.js'
 import type { SheetService } from '../sheets/sheet-service.js'
 import type { DocumentRegistry } from '../sync/document-registry.js'
 import { encodeAnchor, fieldFragment, findRow, resolveAnchor, type TextAnchor } from './anchors.js'
@@ -53,27 +54,38 @@ export class CommentService {
   }
 
   private checkBody(body: string): string {
-    const trimmed = body.trim()
+    const trimmed = withoutBidiControls(body).trim()
     if (!trimmed) throw errors.bodyEmpty()
     if ([...trimmed].length > MAX_COMMENT_LENGTH) throw errors.bodyTooLong(MAX_COMMENT_LENGTH)
     return trimmed
   }
 
-  /** @mentions in a body: a section by name (@企画調整係), a person by user name or name without spaces. */
-  private mentions(body: string, sheet: SheetRecord, dir: Directory): Mention[] {
+  /**
+   * @mentions in a body: a section by name (@企画調整係), a person by user name or name without spaces —
+   * only among those who may read the sheet. Anyone else, existing or not, is the same unknown_mention,
+   * so mentions cannot be used to find out which user names exist.
+   */
+  private async mentions(body: string, sheet: SheetRecord, dir: Directory): Promise<Mention[]> {
     const found = new Map<string, Mention>()
-    for (const match of body.matchAll(/(?:^|\s)[@＠]([^\s@＠、。,]+)/g)) {
-      const token = match[1]!
+    const tokens = [...body.matchAll(/(?:^|\s)[@＠]([^\s@＠、。,]+)/g)].map((m) => m[1]!)
+    if (!tokens.length) return []
+    const partners = partnerDepartments(await this.documents.read(sheet.id, docToSheet))
+    const departmentReads = (d: Department) => d.id === sheet.departmentId || partners.has(d)
+    const readingDepartments = new Set(dir.departments.filter(departmentReads).map((d) => d.id))
+    const readers = dir.users.filter(
+      (u) => !u.disabledAt && (u.role === 'planning' || u.role === 'admin' || (u.departmentId !== null && readingDepartments.has(u.departmentId))),
+    )
+    for (const token of tokens) {
       const ownSections = dir.departments.find((d) => d.id === sheet.departmentId)?.sections ?? []
-      const allSections = dir.departments.flatMap((d) => d.sections)
-      const section = ownSections.find((s) => s.name === token) ?? single(allSections.filter((s) => s.name === token))
+      const readingSections = dir.departments.filter(departmentReads).flatMap((d) => d.sections)
+      const section = ownSections.find((s) => s.name === token) ?? single(readingSections.filter((s) => s.name === token))
       if (section) {
         found.set(`section:${section.id}`, { kind: 'section', targetId: section.id })
         continue
       }
       const user =
-        dir.users.find((u) => u.username.toLowerCase() === token.toLowerCase()) ??
-        single(dir.users.filter((u) => u.displayName.replace(/\s/g, '') === token))
+        readers.find((u) => u.username.toLowerCase() === token.toLowerCase()) ??
+        single(readers.filter((u) => u.displayName.replace(/\s/g, '') === token))
       if (!user) throw errors.unknownMention(token)
       found.set(`user:${user.id}`, { kind: 'user', targetId: user.id })
     }
@@ -162,7 +174,7 @@ export class CommentService {
     this.checkRate(actor)
     const body = this.checkBody(rawBody)
     const dir = await this.directory()
-    const mentions = this.mentions(body, sheet, dir)
+    const mentions = await this.mentions(body, sheet, dir)
     const located = await this.documents.read(sheet.id, (doc) => locate(doc, target))
     const thread = await this.comments.createThread(
       { sheetId: sheet.id, targetKind: target.kind, targetId: target.id, anchor: located.anchor, quote: located.quote, createdBy: actor.id },
@@ -185,7 +197,7 @@ export class CommentService {
     this.checkRate(actor)
     const body = this.checkBody(rawBody)
     const dir = await this.directory()
-    const mentions = this.mentions(body, sheet, dir)
+    const mentions = await this.mentions(body, sheet, dir)
     await this.comments.addComment(thread.id, { authorId: actor.id, body, mentions })
     await this.notifyUnread(thread, sheet, actor, mentions, dir)
     this.announce(sheet.id, thread.id)
@@ -205,7 +217,7 @@ export class CommentService {
     this.checkRate(actor)
     const body = this.checkBody(rawBody)
     const dir = await this.directory()
-    const mentions = this.mentions(body, sheet, dir)
+    const mentions = await this.mentions(body, sheet, dir)
     // Fixing a typo must not ring the bell again for whoever the thread had already mentioned.
     const before = await this.comments.mentions([thread.id])
     const added = mentions.filter((m) => !before.some((b) => b.kind === m.kind && b.targetId === m.targetId))

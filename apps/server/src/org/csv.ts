@@ -1,4 +1,4 @@
-import type { CsvLineError } from '@hoshin/protocol'
+import { type CsvLineError, withoutBidiControls } from '@hoshin/protocol'
 
 /** A town has a few hundred staff; this leaves room and keeps one upload from taking the server's memory. */
 export const MAX_CSV_LINES = 5000
@@ -137,5 +137,5 @@ export function normalise(value: string): string {
 
 /** A name as the town wrote it, without the surrounding (full-width) spaces. */
 export function cleanName(value: string): string {
-  return value.trim()
+  return withoutBidiControls(value).trim()
 }
