@@ -1,5 +1,6 @@
 import { fiscalYearLabel, newRowId, type Sheet, SHEET_FORMAT, sheetSchema } from '@hoshin/sheet'
 import type ExcelJS from 'exceljs'
+import { checkZip, ZipRefused } from './zip-guard.js'
 
 /**
  * exceljs is loaded on the first export or import, not at start: it is ~28 MiB of resident memory that a
@@ -178,7 +179,16 @@ function names(cell: ExcelJS.Cell): string[] {
 }
 
 /** Reads a Hoshin-exported workbook (after staff edited it) back into canonical JSON. */
+/** A sheet has tens of rows; a worksheet past this is no sheet of ours (and would cost memory to read). */
+const MAX_WORKSHEET_ROWS = 2000
+
 export async function sheetFromWorkbook(data: Uint8Array, expected: { departmentId: string; fiscalYear: number }): Promise<Sheet> {
+  try {
+    checkZip(data)
+  } catch (error) {
+    if (!(error instanceof ZipRefused)) throw error
+    throw new ImportError('invalid_file', 'このファイルは展開すると大きすぎるか、壊れています。Hoshin から書き出した .xlsx を選んでください。')
+  }
   const workbook = new (await loadExcel()).Workbook()
   try {
     await workbook.xlsx.load(data as unknown as ArrayBuffer)
@@ -199,6 +209,7 @@ export async function sheetFromWorkbook(data: Uint8Array, expected: { department
   })
   const ws = worksheetName ? workbook.getWorksheet(worksheetName) : undefined
   if (!ws || !department) throw new ImportError('wrong_sheet', 'このファイルには、このシート（課・年度）の内容が入っていません。')
+  if (ws.rowCount > MAX_WORKSHEET_ROWS) throw new ImportError('invalid_file', `行が多すぎます（${MAX_WORKSHEET_ROWS.toLocaleString('ja-JP')} 行まで）。`)
 
   type Part = 'situation' | 'issues' | 'annual' | 'longTerm' | 'measures' | 'projects' | null
   const sheet: Sheet = {

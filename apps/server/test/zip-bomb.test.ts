@@ -1,0 +1,94 @@
+import { deflateRawSync } from 'node:zlib'
+import type { ApiErrorBody } from '@hoshin/protocol'
+import { beforeAll, describe, expect, it } from 'vitest'
+import type { RunningServer } from '../src/server.js'
+import { startTestServer, TestClient } from './harness.js'
+
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+
+interface Entry {
+  name: string
+  data: Uint8Array
+  /** What the central directory claims the entry inflates to (a lying archive understates it). */
+  declaredSize?: number
+}
+
+/** A ZIP archive written by hand: local headers, deflated bodies, the central directory, its end record. */
+function zip(entries: Entry[]): Uint8Array {
+  const parts: Buffer[] = []
+  const central: Buffer[] = []
+  let offset = 0
+  for (const entry of entries) {
+    const name = Buffer.from(entry.name)
+    const body = deflateRawSync(entry.data, { level: 9 })
+    const size = entry.declaredSize ?? entry.data.byteLength
+    const local = Buffer.alloc(30)
+    local.writeUInt32LE(0x04034b50, 0)
+    local.writeUInt16LE(20, 4)
+    local.writeUInt16LE(8, 8)
+    local.writeUInt32LE(body.byteLength, 18)
+    local.writeUInt32LE(size, 22)
+    local.writeUInt16LE(name.byteLength, 26)
+    parts.push(local, name, body)
+    const header = Buffer.alloc(46)
+    header.writeUInt32LE(0x02014b50, 0)
+    header.writeUInt16LE(20, 4)
+    header.writeUInt16LE(20, 6)
+    header.writeUInt16LE(8, 10)
+    header.writeUInt32LE(body.byteLength, 20)
+    header.writeUInt32LE(size, 24)
+    header.writeUInt16LE(name.byteLength, 28)
+    header.writeUInt32LE(offset, 42)
+    central.push(header, name)
+    offset += local.byteLength + name.byteLength + body.byteLength
+  }
+  const directory = Buffer.concat(central)
+  const end = Buffer.alloc(22)
+  end.writeUInt32LE(0x06054b50, 0)
+  end.writeUInt16LE(entries.length, 8)
+  end.writeUInt16LE(entries.length, 10)
+  end.writeUInt32LE(directory.byteLength, 12)
+  end.writeUInt32LE(offset, 16)
+  return new Uint8Array(Buffer.concat([...parts, directory, end]))
+}
+
+let server: RunningServer
+let sheetId: string
+let kikaku: TestClient
+
+beforeAll(async () => {
+  server = await startTestServer()
+  sheetId = (await server.services.stores.sheets.findByDepartmentYear('kikaku-zaisei', 2025))!.id
+  kikaku = await new TestClient(server.url).login('kikaku')
+})
+
+async function preview(body: Uint8Array) {
+  const res = await fetch(`${server.url}/api/sheets/${sheetId}/import/preview`, {
+    method: 'POST',
+    headers: { 'content-type': XLSX, origin: server.url, cookie: kikaku.cookieHeader()! },
+    body,
+  })
+  return { status: res.status, body: (await res.json()) as ApiErrorBody }
+}
+
+describe('zip bombs and oversized workbooks', () => {
+  const megabytes = (n: number) => new Uint8Array(n * 1024 * 1024)
+
+  it.each([
+    ['an entry inflating to 200 MB (a 200 KB upload)', [{ name: 'xl/worksheets/sheet1.xml', data: megabytes(200) }]],
+    ['entries inflating to 25 MB together', Array.from({ length: 5 }, (_, i) => ({ name: `xl/s${i}.xml`, data: megabytes(5) }))],
+    ['an entry that lies about its size', [{ name: 'xl/worksheets/sheet1.xml', data: megabytes(8), declaredSize: 1000 }]],
+    ['thousands of entries', Array.from({ length: 3000 }, (_, i) => ({ name: `x${i}`, data: new Uint8Array(1) }))],
+  ])('refuses %s before parsing it (400 invalid_file), quickly and without the memory', async (_label, entries) => {
+    const archive = zip(entries as Entry[])
+    expect(archive.byteLength).toBeLessThan(10 * 1024 * 1024)
+    const rssBefore = process.memoryUsage().rss
+    const res = await preview(archive)
+    expect(res.status).toBe(400)
+    expect(res.body.error.code).toBe('invalid_file')
+    expect(res.body.error.message).toMatch(/大きすぎる|壊れて/)
+    const grewMb = (process.memoryUsage().rss - rssBefore) / 1024 / 1024
+    console.log(`${_label}: ${(archive.byteLength / 1024).toFixed(0)} KiB upload, RSS +${grewMb.toFixed(0)} MiB`)
+    expect(grewMb).toBeLessThan(150)
+  })
+})
