@@ -298,15 +298,19 @@ describe('presence', () => {
     watcher.destroy()
   })
 
-  it('refuses a presence update past 16 KB', async () => {
+  it('closes a socket that sends a presence update past 16 KB (1009); nobody receives it', async () => {
     const watcher = collabClient(server.url, sheetId, await as('joho'))
     await watcher.synced()
     const reader = await rawSocket('somu')
+    const closed = closeCode(reader)
     reader.send(presenceMessage(515151, { user: {}, padding: 'x'.repeat(40_000) }))
-    reader.send(presenceMessage(616161, { user: {} }))
+    expect(await closed).toBe(CloseCode.MessageTooBig)
+    // The same person's next, ordinary presence passes: it is the size that was refused.
+    const again = await rawSocket('somu')
+    again.send(presenceMessage(616161, { user: {} }))
     await eventually(() => expect(watcher.provider.awareness.getStates().get(616161)).toBeTruthy())
     expect(watcher.provider.awareness.getStates().has(515151)).toBe(false)
-    reader.close()
+    again.close()
     watcher.destroy()
   })
 })

@@ -183,6 +183,8 @@ export class WorkflowService {
 
   /** Late change sets are read, merged and written one at a time per sheet and person. */
   private readonly lateQueue = new Map<string, Promise<unknown>>()
+  /** Per sheet and person: the late updates waiting for the next merge. */
+  private readonly lateWaiting = new Map<string, { updates: Uint8Array[]; result: Promise<boolean> }>()
 
   /**
    * A change that reached the frozen sheet (a client that was offline during the approval): never merged,
@@ -192,13 +194,26 @@ export class WorkflowService {
    */
   keepRejected(sheetId: string, actor: Actor, update: Uint8Array): Promise<boolean> {
     const key = `${sheetId}\u0000${actor.id}`
-    const run = (this.lateQueue.get(key) ?? Promise.resolve()).then(() => this.mergeLate(sheetId, actor, update))
-    const settled = run.catch(() => false)
+    const waiting = this.lateWaiting.get(key)
+    // Updates that arrive while a merge runs wait together and are merged in one go: a client sending a
+    // thousand of them costs a few merges, not a thousand queued ones.
+    if (waiting) {
+      waiting.updates.push(update)
+      return waiting.result
+    }
+    const batch: { updates: Uint8Array[]; result: Promise<boolean> } = { updates: [update], result: Promise.resolve(false) }
+    batch.result = (this.lateQueue.get(key) ?? Promise.resolve()).then(() => {
+      if (this.lateWaiting.get(key) === batch) this.lateWaiting.delete(key)
+      const merged = batch.updates.length === 1 ? batch.updates[0]! : Y.mergeUpdates(batch.updates)
+      return this.mergeLate(sheetId, actor, merged)
+    })
+    this.lateWaiting.set(key, batch)
+    const settled = batch.result.catch(() => false)
     this.lateQueue.set(key, settled)
     void settled.then(() => {
       if (this.lateQueue.get(key) === settled) this.lateQueue.delete(key)
     })
-    return run
+    return batch.result
   }
 
   private async mergeLate(sheetId: string, actor: Actor, update: Uint8Array): Promise<boolean> {

@@ -8,7 +8,7 @@ import type { Actor } from '../context.js'
 import { TokenBucket } from '../http/limits.js'
 import { awarenessUpdate, hoshinMessage, syncStep1, syncStep2 } from './messages.js'
 import { touchesOnlyClientRoots } from './document-shape.js'
-import { sanitizePresence } from './presence.js'
+import { MAX_PRESENCE_BYTES, sanitizePresence } from './presence.js'
 import type { SharedDocument } from './shared-document.js'
 
 /** What the connection needs of the socket under it (Hono's WSContext fits). */
@@ -191,7 +191,13 @@ export class Connection {
         return
       }
       case MessageType.Awareness: {
-        const update = sanitizePresence(decoding.readVarUint8Array(decoder), this.actor, (clientId) => {
+        const raw = decoding.readVarUint8Array(decoder)
+        // A caret and a name are bytes; megabytes of presence are an attack on everyone who receives them.
+        if (raw.byteLength > MAX_PRESENCE_BYTES) {
+          this.close(CloseCode.MessageTooBig, 'presence too large')
+          return
+        }
+        const update = sanitizePresence(raw, this.actor, (clientId) => {
           return document.awareness.getStates().has(clientId) && !this.awarenessClients.has(clientId)
         })
         if (update) applyAwarenessUpdate(document.awareness, update, this)

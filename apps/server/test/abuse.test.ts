@@ -1,0 +1,297 @@
+import { readFileSync } from 'node:fs'
+import net from 'node:net'
+import { deflateRawSync } from 'node:zlib'
+import { MessageType } from '@hoshin/protocol'
+import { docToSheet } from '@hoshin/sheet'
+import * as encoding from 'lib0/encoding'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
+import * as Y from 'yjs'
+import { type CollabClient, cellText, collabClient, eventually, updateMessage } from './collab-harness.js'
+import { spawnServer, TestClient, tempDir } from './harness.js'
+
+/**
+ * The abuse suite: the real server in its own process, each attack of issue 14 run for a few seconds
+ * by one account (or a stranger) while an honest person keeps typing into another sheet. While each
+ * runs: the honest edits keep reaching a second client, /api/health answers in under 200 ms at p95,
+ * and the server's resident memory grows by less than 150 MB. It prints the figures.
+ */
+
+const SECONDS = 2.5
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+
+let url: string
+let pid: number
+let kikakuSheet: string
+let somuSheet: string
+const clients = new Map<string, TestClient>()
+let writer: CollabClient
+let reader: CollabClient
+const figures: string[] = []
+
+const as = async (username: string) => {
+  let client = clients.get(username)
+  if (!client) {
+    client = await new TestClient(url).login(username)
+    clients.set(username, client)
+  }
+  return client
+}
+
+function rssMb(): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024
+}
+
+const socketUrl = (sheetId: string) => `${url.replace('http', 'ws')}/collab/${sheetId}`
+
+async function rawSocket(username: string, sheetId: string, options: WebSocket.ClientOptions = {}): Promise<WebSocket> {
+  const ws = new WebSocket(socketUrl(sheetId), { headers: { cookie: (await as(username)).cookieHeader()! }, ...options })
+  ws.on('error', () => undefined)
+  await new Promise<void>((resolve) => {
+    ws.once('message', () => resolve())
+    ws.once('close', () => resolve())
+  })
+  return ws
+}
+
+beforeAll(async () => {
+  const server = await spawnServer(await tempDir(), 0, { HOSHIN_TRUST_PROXY: '1' })
+  url = server.url
+  pid = server.child.pid!
+  const sheets = await (await as('kikaku')).get<{ sheets: { id: string; department: { id: string } }[] }>('/api/sheets')
+  kikakuSheet = sheets.body.sheets.find((s) => s.department.id === 'kikaku-zaisei')!.id
+  somuSheet = sheets.body.sheets.find((s) => s.department.id === 'somu')!.id
+  // The honest person types into 総務課's sheet; a colleague's screen must show it.
+  writer = collabClient(url, somuSheet, await as('somu'))
+  reader = collabClient(url, somuSheet, await new TestClient(url).login('somu'))
+  await Promise.all([writer.synced(), reader.synced()])
+}, 60_000)
+
+afterAll(() => {
+  console.log(`abuse suite (${SECONDS} s each):\n${figures.join('\n')}`)
+})
+
+/** Runs `attack` for SECONDS while an honest person types and /api/health is asked; checks the three bars. */
+async function underAttack(name: string, attack: (running: () => boolean) => Promise<unknown>) {
+  const until = Date.now() + SECONDS * 1000
+  const running = () => Date.now() < until
+  const before = rssMb()
+  let peak = before
+  const latencies: number[] = []
+  let honestEdits = 0
+  const health = (async () => {
+    while (running()) {
+      const started = performance.now()
+      const res = await fetch(`${url}/api/health`)
+      await res.arrayBuffer()
+      latencies.push(performance.now() - started)
+      peak = Math.max(peak, rssMb())
+      // Paced, as a monitoring probe would ask.
+      await new Promise((r) => setTimeout(r, 25))
+    }
+  })()
+  const honest = (async () => {
+    const text = cellText(writer.doc, 'issues', 'somu-issue-1', 'text')
+    while (running()) {
+      const mark = String.fromCharCode(0xe000 + (honestEdits % 4000))
+      text.insert(0, mark)
+      await eventually(() => expect(docToSheet(reader.doc).issues[0]!.text.startsWith(mark)).toBe(true), 5000)
+      honestEdits++
+    }
+  })()
+  await Promise.all([attack(running), health, honest])
+  peak = Math.max(peak, rssMb())
+  latencies.sort((a, b) => a - b)
+  const p95 = latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.95))] ?? 0
+  const grew = peak - before
+  figures.push(`  ${name}: health p95 ${p95.toFixed(1)} ms (${latencies.length} probes), RSS +${grew.toFixed(0)} MiB, honest edits synced ${honestEdits}`)
+  expect(honestEdits).toBeGreaterThan(0)
+  expect(p95).toBeLessThan(200)
+  expect(grew).toBeLessThan(150)
+}
+
+/** Runs `work` in `n` loops while the attack lasts. */
+const loops = (n: number, running: () => boolean, work: () => Promise<unknown>) =>
+  Promise.all(
+    Array.from({ length: n }, async () => {
+      while (running()) await work().catch(() => undefined)
+    }),
+  )
+
+/** The attacks, in order (the last approves 企画財政課's sheet). One test: the server process lives for all of them. */
+const attacks: [string, () => Promise<void>][] = [
+  ['1. a reader asks for the whole sheet again and again and never reads', async () => {
+    await underAttack('sync step 1 × 200, never reading', async (running) => {
+      const sockets = await Promise.all(Array.from({ length: 5 }, () => rawSocket('somu', kikakuSheet)))
+      for (const ws of sockets) {
+        ;(ws as unknown as { _socket: net.Socket })._socket.pause()
+        for (let i = 0; i < 200; i++) ws.send(Uint8Array.from([0, 0, 1, 0]))
+      }
+      await eventually(() => expect(running()).toBe(false), SECONDS * 1000 + 1000)
+      for (const ws of sockets) ws.terminate()
+    })
+  }],
+
+  ['2. zip bombs sent to the import preview', async () => {
+    const bomb = zipOf('xl/worksheets/sheet1.xml', new Uint8Array(200 * 1024 * 1024))
+    const kikaku = await as('kikaku')
+    await underAttack('200 KB xlsx inflating to 200 MB', (running) =>
+      loops(2, running, () =>
+        fetch(`${url}/api/sheets/${kikakuSheet}/import/preview`, {
+          method: 'POST',
+          headers: { 'content-type': XLSX, origin: url, cookie: kikaku.cookieHeader()! },
+          body: bomb,
+        }).then((r) => r.arrayBuffer()),
+      ),
+    )
+  }],
+
+  ['3. wrong passwords for 課長 from one address; 課長 still signs in from their own PC', async () => {
+    await underAttack('login guesses at 課長', (running) =>
+      loops(4, running, () =>
+        fetch(`${url}/api/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', origin: url, 'x-forwarded-for': '10.6.6.6' },
+          body: JSON.stringify({ username: 'kacho', password: 'guess' }),
+        }).then((r) => r.arrayBuffer()),
+      ),
+    )
+    const own = await fetch(`${url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: url, 'x-forwarded-for': '10.0.0.5' },
+      body: JSON.stringify({ username: 'kacho', password: 'hoshin-demo' }),
+    })
+    expect(own.status).toBe(200)
+  }],
+
+  ['4. a reader floods comment threads', async () => {
+    const somu = await as('somu')
+    await underAttack('comment threads as fast as possible', (running) =>
+      loops(4, running, () => somu.post(`/api/sheets/${kikakuSheet}/comments`, { target: { kind: 'measure', id: 'measure-1' }, body: '洪水' })),
+    )
+  }],
+
+  ['5. huge JSON bodies, login included', async () => {
+    const body = JSON.stringify({ username: 'x'.repeat(20 * 1024 * 1024), password: 'y' })
+    await underAttack('20 MB login bodies', (running) =>
+      loops(2, running, () =>
+        fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', origin: url }, body }).then((r) =>
+          r.arrayBuffer(),
+        ),
+      ),
+    )
+  }],
+
+  ['6. silent connections and a hundred sockets from one person', async () => {
+    const { port } = new URL(url)
+    const silent: net.Socket[] = []
+    const sockets: WebSocket[] = []
+    await underAttack('300 silent TCP connections + 100 sheet sockets of one person', async (running) => {
+      for (let i = 0; i < 300; i++) {
+        const socket = net.connect(Number(port), '127.0.0.1')
+        socket.on('error', () => undefined)
+        silent.push(socket)
+      }
+      const opened = await Promise.all(Array.from({ length: 100 }, () => rawSocket('chiiki', kikakuSheet)))
+      sockets.push(...opened)
+      expect(opened.filter((ws) => ws.readyState === WebSocket.OPEN).length).toBeLessThanOrEqual(20)
+      await eventually(() => expect(running()).toBe(false), SECONDS * 1000 + 1000)
+    })
+    for (const socket of silent) socket.destroy()
+    for (const ws of sockets) ws.terminate()
+  }],
+
+  ['7. forged and oversized presence, and updates into an invented root type', async () => {
+    // Built once: the attacker's own work (masking megabytes on this same machine) must not be what slows
+    // the probes down. The server closes the socket at the first oversized one; the loop reconnects.
+    const forged = Array.from({ length: 3 }, (_, i) => presence(777000 + i, 'x'.repeat(1_900_000)))
+    const doc = new Y.Doc()
+    doc.getMap('probe').set('x', 'y'.repeat(2_000_000))
+    const probe = updateMessage(Y.encodeStateAsUpdate(doc))
+    await underAttack('1.9 MiB presence, 2 MiB updates into "probe", reconnecting', (running) =>
+      loops(2, running, async () => {
+        const ws = await rawSocket('somu', kikakuSheet)
+        const closed = new Promise((r) => ws.once('close', r))
+        for (const message of forged) ws.send(message)
+        ws.send(probe)
+        ws.close()
+        await closed
+      }),
+    )
+  }],
+
+  ['8. late edits after approval, a thousand of them', async () => {
+    expect((await (await as('kikaku')).post(`/api/sheets/${kikakuSheet}/submit`)).status).toBe(200)
+    expect((await (await as('kacho')).post(`/api/sheets/${kikakuSheet}/approve`)).status).toBe(201)
+    await underAttack('1,000 updates to an approved sheet', (running) =>
+      loops(1, running, async () => {
+        const ws = await rawSocket('kikaku', kikakuSheet)
+        const closed = new Promise((r) => ws.once('close', r))
+        const doc = new Y.Doc()
+        for (let i = 0; i < 1000 && ws.readyState === WebSocket.OPEN; i++) {
+          let update: Uint8Array | undefined
+          doc.once('update', (u: Uint8Array) => {
+            update = u
+          })
+          doc.getText('t').insert(0, 'あ'.repeat(500))
+          ws.send(updateMessage(update!))
+        }
+        ws.close()
+        await closed
+      }),
+    )
+    const sets = await (await as('kikaku')).get<{ sets: unknown[] }>(`/api/sheets/${kikakuSheet}/rejected`)
+    expect(sets.status).toBe(200)
+  }],
+]
+
+describe('abuse: one account or a stranger cannot exhaust the server', () => {
+  it('every attack, each for a few seconds, with an honest person typing throughout', async () => {
+    for (const [name, attack] of attacks) {
+      try {
+        await attack()
+      } catch (error) {
+        throw new Error(`${name}: ${error instanceof Error ? error.message : String(error)}`)
+      }
+    }
+  }, 180_000)
+})
+
+/** A presence (awareness) message for one client id with a large state. */
+function presence(clientId: number, padding: string): Uint8Array {
+  const inner = encoding.createEncoder()
+  encoding.writeVarUint(inner, 1)
+  encoding.writeVarUint(inner, clientId)
+  encoding.writeVarUint(inner, 1)
+  encoding.writeVarString(inner, JSON.stringify({ user: { name: '伊藤 正和（課長）' }, padding }))
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, MessageType.Awareness)
+  encoding.writeVarUint8Array(encoder, encoding.toUint8Array(inner))
+  return encoding.toUint8Array(encoder)
+}
+
+/** A one-entry ZIP archive, deflated. */
+function zipOf(name: string, data: Uint8Array): Uint8Array {
+  const file = Buffer.from(name)
+  const body = deflateRawSync(data, { level: 9 })
+  const local = Buffer.alloc(30)
+  local.writeUInt32LE(0x04034b50, 0)
+  local.writeUInt16LE(8, 8)
+  local.writeUInt32LE(body.byteLength, 18)
+  local.writeUInt32LE(data.byteLength, 22)
+  local.writeUInt16LE(file.byteLength, 26)
+  const central = Buffer.alloc(46)
+  central.writeUInt32LE(0x02014b50, 0)
+  central.writeUInt16LE(8, 10)
+  central.writeUInt32LE(body.byteLength, 20)
+  central.writeUInt32LE(data.byteLength, 24)
+  central.writeUInt16LE(file.byteLength, 28)
+  const end = Buffer.alloc(22)
+  end.writeUInt32LE(0x06054b50, 0)
+  end.writeUInt16LE(1, 8)
+  end.writeUInt16LE(1, 10)
+  end.writeUInt32LE(central.byteLength + file.byteLength, 12)
+  end.writeUInt32LE(local.byteLength + file.byteLength + body.byteLength, 16)
+  return new Uint8Array(Buffer.concat([local, file, body, central, file, end]))
+}
