@@ -147,6 +147,27 @@ const attacks: [string, () => Promise<void>][] = [
     )
   }],
 
+  ['2b. large workbooks just under the limits, read off the main thread', async () => {
+    const kikaku = await as('kikaku')
+    const preview = (body: Uint8Array) =>
+      fetch(`${url}/api/sheets/${kikakuSheet}/import/preview`, {
+        method: 'POST',
+        headers: { 'content-type': XLSX, origin: url, cookie: kikaku.cookieHeader()! },
+        body,
+      })
+    // The worker reads a real export (its own sheet back: no changes).
+    const exported = new Uint8Array(await (await fetch(`${url}/api/sheets/${kikakuSheet}/export.xlsx`, { headers: { cookie: kikaku.cookieHeader()! } })).arrayBuffer())
+    const real = await preview(exported)
+    expect(real.status).toBe(200)
+    expect(await real.json()).toEqual({ changes: [] })
+    const ExcelJS = (await import('exceljs')).default
+    const workbook = new ExcelJS.Workbook()
+    const ws = workbook.addWorksheet('a')
+    for (let i = 0; i < 1900; i++) ws.addRow([0, 1, 2, 3, 4, 5].map((k) => `${Math.random().toString(36).repeat(25).slice(0, 290)}${i}-${k}`))
+    const big = new Uint8Array(await workbook.xlsx.writeBuffer())
+    await underAttack('3.5 MB-of-XML workbooks to the import preview', (running) => loops(3, running, () => preview(big).then((r) => r.arrayBuffer())))
+  }],
+
   ['3. wrong passwords for 課長 from one address; 課長 still signs in from their own PC', async () => {
     await underAttack('login guesses at 課長', (running) =>
       loops(4, running, () =>

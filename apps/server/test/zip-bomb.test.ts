@@ -76,7 +76,11 @@ describe('zip bombs and oversized workbooks', () => {
 
   it.each([
     ['an entry inflating to 200 MB (a 200 KB upload)', [{ name: 'xl/worksheets/sheet1.xml', data: megabytes(200) }]],
-    ['entries inflating to 25 MB together', Array.from({ length: 5 }, (_, i) => ({ name: `xl/s${i}.xml`, data: megabytes(5) }))],
+    ['entries inflating to 10 MB together', Array.from({ length: 5 }, (_, i) => ({ name: `xl/s${i}.xml`, data: megabytes(2) }))],
+    [
+      'a worksheet of 100,000 rows',
+      [{ name: 'xl/worksheets/sheet1.xml', data: new TextEncoder().encode(`<sheetData>${'<row><c t="inlineStr"><is><t>行</t></is></c></row>'.repeat(100_000)}</sheetData>`) }],
+    ],
     ['an entry that lies about its size', [{ name: 'xl/worksheets/sheet1.xml', data: megabytes(8), declaredSize: 1000 }]],
     ['thousands of entries', Array.from({ length: 3000 }, (_, i) => ({ name: `x${i}`, data: new Uint8Array(1) }))],
   ])('refuses %s before parsing it (400 invalid_file), quickly and without the memory', async (_label, entries) => {

@@ -17,7 +17,8 @@ import { canEditSheet } from '../sheets/permissions.js'
 import type { SheetService } from '../sheets/sheet-service.js'
 import type { WorkflowService } from '../sheets/workflow-service.js'
 import type { DocumentRegistry } from '../sync/document-registry.js'
-import { ImportError, sheetFromWorkbook, workbookFor } from './xlsx.js'
+import { ImportError, workbookFor } from './xlsx.js'
+import { parseWorkbook } from './xlsx-parse.js'
 
 /** 2025-11-24T… → 2025年11月24日 */
 function day(iso: string): string {
@@ -90,7 +91,7 @@ export class OutputService {
     }
     let sheet: Sheet
     try {
-      sheet = await sheetFromWorkbook(data, { departmentId: record.departmentId, fiscalYear: record.fiscalYear })
+      sheet = await parseWorkbook(data, { departmentId: record.departmentId, fiscalYear: record.fiscalYear })
     } catch (error) {
       if (!(error instanceof ImportError)) throw error
       if (error.code === 'invalid_file') throw errors.invalidFile(error.message)

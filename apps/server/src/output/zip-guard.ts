@@ -1,6 +1,6 @@
 import { inflateRawSync } from 'node:zlib'
 
-/** What an uploaded .xlsx may hold. A real export is tens of KiB holding under 1 MiB of XML. */
+/** What an uploaded .xlsx may hold. A sheet's export inflates to ~40 KB, a year's workbook of 30 departments to ~1 MB. */
 export interface ZipLimits {
   entries: number
   /** Bytes all entries inflate to, together. */
@@ -9,7 +9,7 @@ export interface ZipLimits {
   ratio: number
 }
 
-export const defaultZipLimits: ZipLimits = { entries: 200, totalBytes: 20 * 1024 * 1024, ratio: 100 }
+export const defaultZipLimits: ZipLimits = { entries: 100, totalBytes: 4 * 1024 * 1024, ratio: 100 }
 
 export class ZipRefused extends Error {}
 
