@@ -6,7 +6,7 @@ import { errors } from '../http/errors.js'
 import { ImportError, sheetFromWorkbook } from './xlsx.js'
 
 /** What one parse may take: memory, time, and how many run at once. */
-const PARSE_MEMORY_MB = 128
+const PARSE_MEMORY_MB = 96
 const PARSE_TIMEOUT_MS = 15_000
 const PARSES_AT_ONCE = 1
 
