@@ -11,8 +11,11 @@ export function sheetRoutes({ sheets, stores }: Services) {
     .get('/:id', async (c) => {
       const actor = requireActor(c)
       const record = await sheets.readable(actor, c.req.param('id'))
-      // The sheet page opens with this: the view log's entry for the live sheet.
-      await stores.views.record(record.id, actor.id, null)
+      // The sheet page opens with this: the view log's entry for the live sheet. An open page refreshes
+      // its summary every 10 s and on workflow events (?refresh=1); that is the same visit, not a new
+      // opening (else a page left open all day would log a row every 10 minutes). The page's socket is
+      // recorded on its own, so leaving the flag on does not hide a reading.
+      if (c.req.query('refresh') !== '1') await stores.views.record(record.id, actor.id, null)
       return c.json<SheetSummary>(await sheets.summary(actor, record))
     })
 }

@@ -39,8 +39,9 @@ export function SheetPage() {
 
   useEffect(() => {
     // Approved, sent back, reopened by someone else: the banner and the buttons follow live.
+    // ?refresh=1: the same visit, not a new opening in the view log.
     const refresh = () =>
-      api<SheetSummary>(`/api/sheets/${encodeURIComponent(id)}`).then(
+      api<SheetSummary>(`/api/sheets/${encodeURIComponent(id)}?refresh=1`).then(
         (summary) => setData((d) => (d ? { ...d, summary } : d)),
         () => undefined,
       )
