@@ -12,10 +12,10 @@ import { errors } from '../http/errors.js'
 import { readJson } from '../http/json.js'
 import { canAudit } from '../sheets/workflow-service.js'
 
-/** The approval workflow, versions, diffs, rejected change sets, the sheet's audit trail and view log. */
 /** The latest openings shown to the 課長 and admins. */
 const VIEW_LOG_LIMIT = 500
 
+/** The approval workflow, versions, diffs, rejected change sets, the sheet's audit trail and view log. */
 export function workflowRoutes({ workflow, sheets, stores }: Services) {
   const summary = async (c: { req: { param(name: 'id'): string } }, actor: Parameters<typeof sheets.readable>[0]) =>
     sheets.summary(actor, await sheets.readable(actor, c.req.param('id')))

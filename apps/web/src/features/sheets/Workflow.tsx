@@ -212,7 +212,6 @@ function Parts({ change, side }: { change: SheetChange; side: 'before' | 'after'
   )
 }
 
-/** The sheet's audit trail (課長 and admins), filtered by kind of event. */
 /** Who opened this sheet and which version (for its 課長 and admins), newest first. */
 function ViewLog({ sheetId }: { sheetId: string }) {
   const { t, locale } = useI18n()
@@ -251,6 +250,7 @@ function ViewLog({ sheetId }: { sheetId: string }) {
   )
 }
 
+/** The sheet's audit trail (課長 and admins), filtered by kind of event. */
 function AuditTrail({ sheetId }: { sheetId: string }) {
   const { t, locale } = useI18n()
   const [filter, setFilter] = useState('sheet.')
