@@ -130,7 +130,7 @@ describe('the view log', () => {
     await head.getByRole('button', { name: '履歴' }).click()
     const log = head.getByRole('region', { name: '閲覧記録' })
     await expect.poll(() => log.getByRole('row').filter({ hasText: '鈴木 健太' }).count()).toBeGreaterThan(0)
-    expect(await log.getByRole('row').filter({ hasText: '鈴木 健太' }).first().textContent()).toContain('作成中のシート')
+    expect(await log.getByRole('row').filter({ hasText: '鈴木 健太' }).first().textContent()).toContain('現在のシート')
     await log.scrollIntoViewIfNeeded()
     await shot(head, 'view-log')
   })

@@ -241,7 +241,7 @@ function ViewLog({ sheetId }: { sheetId: string }) {
               <td>{when(v.at, locale)}</td>
               <td>{v.user.name}</td>
               <td>{v.department ?? '—'}</td>
-              <td>{v.version === null ? t('history.viewsLive') : `${t('history.version')} ${v.version}`}</td>
+              <td>{v.version === null ? t('history.viewsLive') : `v${v.version}`}</td>
             </tr>
           ))}
         </tbody>
