@@ -1,5 +1,6 @@
 import type { ApiErrorBody, MeResponse } from '@hoshin/protocol'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { hashPassword } from '../src/auth/passwords.js'
 import type { RunningServer } from '../src/server.js'
 import { startTestServer, TestClient } from './harness.js'
 
@@ -174,35 +175,115 @@ describe('login and sessions', () => {
 })
 
 describe('concurrent logins', () => {
-  it('the same person signing in 12 times at once gets 12 working sessions; logging out one leaves the others', async () => {
-    const clients = Array.from({ length: 12 }, () => new TestClient(server.url))
-    const results = await Promise.all(clients.map((c) => c.post('/api/auth/login', { username: 'kacho', password: 'hoshin-demo' })))
-    expect(results.map((r) => r.status)).toEqual(new Array(12).fill(200))
-    expect(new Set(clients.map((c) => c.cookieHeader())).size).toBe(12)
-    expect((await clients[0]!.post('/api/auth/logout')).status).toBe(204)
-    expect((await clients[0]!.get('/api/me')).status).toBe(401)
-    const others = await Promise.all(clients.slice(1).map((c) => c.get<MeResponse>('/api/me')))
-    expect(others.map((r) => r.body.user?.username)).toEqual(new Array(11).fill('kacho'))
+  /**
+   * A server of its own behind a trusted proxy: each test signs in from addresses of its own, so the
+   * failures of one test (or of the tests above, all from 127.0.0.1) never throttle another's.
+   */
+  let town: RunningServer
+  const people = Array.from({ length: 20 }, (_, i) => `douji-${String(i).padStart(2, '0')}`)
+  beforeAll(async () => {
+    town = await startTestServer({ trustProxy: true })
+    const passwordHash = await hashPassword('hoshin-demo')
+    for (const [i, username] of people.entries()) {
+      await town.services.stores.users.create({ username, displayName: `同時 ${i}`, role: 'staff', departmentId: 'somu', sectionId: 'somu-kakari', passwordHash })
+    }
   })
 
-  it('different people signing in at once each get their own session', async () => {
-    const people = ['kikaku', 'chiiki', 'somu', 'planning', 'admin']
-    const clients = people.map(() => new TestClient(server.url))
-    await Promise.all(clients.map((c, i) => c.login(people[i]!)))
-    const me = await Promise.all(clients.map((c) => c.get<MeResponse>('/api/me')))
-    expect(me.map((r) => r.body.user.username)).toEqual(people)
+  /** A browser at `address` (as the proxy reports it): keeps its cookie, sends the address on every request. */
+  function browserAt(address: string) {
+    const client = new TestClient(town.url)
+    const headers = { 'x-forwarded-for': address }
+    return {
+      client,
+      login: (username: string, password = 'hoshin-demo') =>
+        client.request<MeResponse & ApiErrorBody>('POST', '/api/auth/login', { json: { username, password }, headers }),
+      me: () => client.request<MeResponse & ApiErrorBody>('GET', '/api/me', { headers }),
+      logout: () => client.request('POST', '/api/auth/logout', { headers }),
+    }
+  }
+
+  async function sessionRows(username: string): Promise<string[]> {
+    const rows = await town.db.all<{ id: string }>('SELECT s.id FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username = ?', [username])
+    return rows.map((r) => r.id)
+  }
+
+  it('the same person signing in 20 times at once gets 20 distinct working sessions; logging out one leaves the other 19', async () => {
+    const browsers = Array.from({ length: 20 }, (_, i) => browserAt(`10.1.0.${i + 1}`))
+    const results = await Promise.all(browsers.map((b) => b.login('kacho')))
+    expect(results.map((r) => r.status)).toEqual(new Array(20).fill(200))
+    const cookies = browsers.map((b) => b.client.cookieHeader())
+    expect(new Set(cookies).size).toBe(20)
+    // Twenty sessions stored for that person, each one a browser's cookie.
+    const stored = await sessionRows('kacho')
+    expect(stored).toHaveLength(20)
+    for (const cookie of cookies) expect(stored.some((id) => cookie === `hoshin_session=${id}`)).toBe(true)
+    const me = await Promise.all(browsers.map((b) => b.me()))
+    expect(me.map((r) => [r.status, r.body.user?.username])).toEqual(new Array(20).fill([200, 'kacho']))
+
+    expect((await browsers[7]!.logout()).status).toBe(204)
+    expect((await browsers[7]!.me()).status).toBe(401)
+    // Its cookie, replayed, is refused too: the session ended on the server.
+    const replay = await fetch(`${town.url}/api/me`, { headers: { cookie: cookies[7]! } })
+    expect(replay.status).toBe(401)
+    const others = await Promise.all(browsers.filter((_, i) => i !== 7).map((b) => b.me()))
+    expect(others.map((r) => [r.status, r.body.user?.username])).toEqual(new Array(19).fill([200, 'kacho']))
+    expect(await sessionRows('kacho')).toHaveLength(19)
   })
 
-  it('wrong passwords sent all at once from one PC still get only 5 guesses before the wait', async () => {
-    const attempts = await Promise.all(
-      Array.from({ length: 15 }, (_, i) => new TestClient(server.url).post('/api/auth/login', { username: 'chiiki', password: `guess-${i}` })),
-    )
+  it('20 different people signing in at once from one office each get their own session; one logging out leaves the others', async () => {
+    const browsers = people.map(() => browserAt('10.2.0.1'))
+    const results = await Promise.all(browsers.map((b, i) => b.login(people[i]!)))
+    expect(results.map((r) => r.status)).toEqual(new Array(20).fill(200))
+    expect(results.map((r) => r.body.user.username)).toEqual(people)
+    expect(new Set(browsers.map((b) => b.client.cookieHeader())).size).toBe(20)
+    const me = await Promise.all(browsers.map((b) => b.me()))
+    expect(me.map((r) => r.body.user?.username)).toEqual(people)
+
+    expect((await browsers[0]!.logout()).status).toBe(204)
+    expect((await browsers[0]!.me()).status).toBe(401)
+    const others = await Promise.all(browsers.slice(1).map((b) => b.me()))
+    expect(others.map((r) => r.body.user?.username)).toEqual(people.slice(1))
+  })
+
+  it('wrong passwords for one name sent all at once from one PC get only 5 checked before the wait; another PC is not slowed', async () => {
+    const attempts = await Promise.all(Array.from({ length: 15 }, (_, i) => browserAt('10.3.0.1').login('chiiki', `guess-${i}`)))
     const statuses = attempts.map((r) => r.status)
     // Each 401 is a password that was checked; the rest were refused unchecked.
     expect(statuses.filter((s) => s === 401)).toHaveLength(5)
     expect(statuses.filter((s) => s === 429)).toHaveLength(10)
-    // The right password is refused too while locked.
-    expect((await new TestClient(server.url).post('/api/auth/login', { username: 'chiiki', password: 'hoshin-demo' })).status).toBe(429)
+    const stored = await town.db.all<{ address: string }>("SELECT address FROM login_failures WHERE username = 'chiiki'")
+    expect(stored).toEqual(new Array(5).fill({ address: '10.3.0.1' }))
+    // The right password is refused too from that PC while it waits, and accepted from another.
+    expect((await browserAt('10.3.0.1').login('chiiki')).status).toBe(429)
+    expect((await browserAt('10.3.0.2').login('chiiki')).status).toBe(200)
+  })
+
+  // KNOWN BUG, left failing on purpose as `it.fails` (flip it to `it` once fixed): login attempts queue
+  // one at a time per user name only (Lockout.exclusive), so attempts for different names from one
+  // address all pass the per-address check before any of them is recorded: 30 names sent at once get 30
+  // passwords checked, not 20. Attempts should also queue per address (or check and record in one step).
+  it.fails('wrong passwords for 30 names sent all at once from one PC get only 20 checked before the wait', async () => {
+    const attempts = await Promise.all(Array.from({ length: 30 }, (_, i) => browserAt('10.4.0.1').login(`guess-name-${i}`, 'guess')))
+    const statuses = attempts.map((r) => r.status)
+    expect(statuses.filter((s) => s === 401)).toHaveLength(20)
+    expect(statuses.filter((s) => s === 429)).toHaveLength(10)
+    expect((await town.db.get<{ n: number }>("SELECT count(*) AS n FROM login_failures WHERE address = '10.4.0.1'"))!.n).toBe(20)
+    // Past 20 names, that PC waits even for a right password; a colleague's PC does not.
+    expect((await browserAt('10.4.0.1').login(people[0]!)).status).toBe(429)
+    expect((await browserAt('10.4.0.2').login(people[0]!)).status).toBe(200)
+  })
+
+  it('right and wrong passwords for one person at once: the right ones get in, each wrong one is refused and audited', async () => {
+    const attempts = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => browserAt('10.5.0.1').login('joho', i % 2 === 0 ? 'hoshin-demo' : `guess-${i}`)),
+    )
+    const statuses = attempts.map((r) => r.status)
+    expect(statuses.filter((_, i) => i % 2 === 0)).toEqual([200, 200, 200, 200])
+    expect(statuses.filter((_, i) => i % 2 === 1)).toEqual([401, 401, 401, 401])
+    const audited = await town.db.all<{ action: string }>(
+      "SELECT action FROM audit_log WHERE username = 'joho' AND action IN ('login', 'login.failed') ORDER BY action",
+    )
+    expect(audited.map((r) => r.action)).toEqual(['login', 'login', 'login', 'login', 'login.failed', 'login.failed', 'login.failed', 'login.failed'])
   })
 })
 
