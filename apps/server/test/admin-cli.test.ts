@@ -57,12 +57,22 @@ describe('admin CLI (a separate process beside the running server)', () => {
     await new TestClient(server.url).login('sato2', password)
   })
 
-  it('resets a password, ends the old sessions and lifts a lockout', async () => {
+  it('resets a password: the running server refuses the old session and the old password, and lifts the wait', async () => {
     const old = await new TestClient(server.url).login('zero')
-    for (let i = 0; i < 5; i++) await new TestClient(server.url).post('/api/auth/login', { username: 'zero', password: 'bad-bad' })
+    expect((await old.get('/api/me')).status).toBe(200)
+    for (let i = 0; i < 5; i++) expect((await new TestClient(server.url).post('/api/auth/login', { username: 'zero', password: 'bad-bad' })).status).toBe(401)
+    // Four more failures from this PC, as if made over the last minute: a wait of 16 s, not over before
+    // the CLI has run (five alone wait 1 s, which a CLI start outlasts, lifted or not).
+    const { address } = (await server.db.get<{ address: string }>("SELECT address FROM login_failures WHERE username = 'zero'"))!
+    for (let i = 0; i < 4; i++) await server.db.run('INSERT INTO login_failures (username, address, at) VALUES (?, ?, ?)', ['zero', address, Date.now() - 60_000 + i])
+    const waiting = await new TestClient(server.url).post<{ error: { retryAfter: number } }>('/api/auth/login', { username: 'zero', password: 'hoshin-demo' })
+    expect(waiting.status).toBe(429)
+    expect(waiting.body.error.retryAfter).toBeGreaterThan(10)
+
     await admin('reset-password', '--username', 'zero', '--password', 'fresh-pass')
     expect((await old.get('/api/me')).status).toBe(401)
     await new TestClient(server.url).login('zero', 'fresh-pass')
+    expect((await new TestClient(server.url).post('/api/auth/login', { username: 'zero', password: 'hoshin-demo' })).status).toBe(401)
   })
 
   it('moves a user to another section (人事異動): same account, new section, sessions ended', async () => {
