@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
 import type { RunningServer } from '../src/server.js'
-import { type CollabClient, cellText, collabClient, eventually, updateMessage } from './collab-harness.js'
+import { type CollabClient, cellText, collabClient, eventually, roundTrip, updateMessage } from './collab-harness.js'
 import { logins, startTestServer, TestClient } from './harness.js'
 
 let server: RunningServer
@@ -186,10 +186,13 @@ describe('permissions at the upgrade', () => {
     const writer = await editor('kikaku')
     await eventually(() => expect(reader.session).toEqual({ kind: 'session', readOnly: true, reason: 'permission' }))
     cellText(reader.doc, 'issues', 'issue-3', 'text').insert(0, '【閲覧者の改ざん】')
-    // A change from the writer after the reader's proves the reader's had its chance to arrive.
+    // The barrier on the reader's own socket: once its sync step 1 is answered, the update sent before it
+    // was handled. Then one on the writer's: had the update been applied, its broadcast would be there.
+    await roundTrip(reader)
+    await roundTrip(writer)
+    expect(docToSheet(writer.doc).issues[2]!.text).not.toContain('改ざん')
     cellText(writer.doc, 'issues', 'issue-4', 'text').insert(0, '【編集者】')
     await eventually(() => expect(docToSheet(reader.doc).issues[3]!.text).toMatch(/^【編集者】/))
-    expect(docToSheet(writer.doc).issues[2]!.text).not.toContain('改ざん')
     await server.services.documents.updateLog.flush()
     const stored = await server.services.documents.read(sheetId, docToSheet)
     expect(stored.issues[2]!.text).not.toContain('改ざん')
