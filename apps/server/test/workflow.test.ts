@@ -95,8 +95,10 @@ describe('the approval workflow', () => {
     raw.getMap('meta').set('departmentName', '書き換え')
     editor.provider.ws!.send(updateMessage(Y.encodeStateAsUpdate(raw)))
     const watcher = await live('joho')
-    // Both changes reached the server and were handled (kept aside) before anything is compared.
+    // Both changes reached the server and were handled (kept aside) before anything is compared; then a
+    // barrier on the watcher's socket: had they been applied, their broadcast to it would have come first.
     await roundTrip(editor)
+    await roundTrip(watcher)
     for (const action of ['submit', 'approve', 'return']) {
       const res = await step('kacho', action, { reason: 'x' })
       expect(res.status).toBe(409)
