@@ -3,6 +3,9 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // The abuse suite measures the server's latency and memory: it runs on its own, after everything
+    // else (`test:alone`, vitest.alone.config.ts), never beside other tests competing for the two cores.
+    exclude: ['test/abuse.test.ts', '**/node_modules/**'],
     // Real SQLite files and argon2 hashing: give slow CI machines room.
     testTimeout: 20_000,
     hookTimeout: 30_000,

@@ -111,6 +111,7 @@ export class WorkflowService {
       if (now?.status !== 'approved') await this.documents.unfreeze(sheet.id, (c) => canEditSheet(c.actor, sheet))
       this.raced()
     }
+    this.forgetLateSizes(sheet.id)
     this.announce(sheet.id, 'approved', { sheet, action: 'approve', actor })
     return this.summary(version)
   }
@@ -126,6 +127,7 @@ export class WorkflowService {
     })
     if (!ok) this.raced()
     await this.documents.unfreeze(sheet.id, (c) => canEditSheet(c.actor, sheet))
+    this.forgetLateSizes(sheet.id)
     this.announce(sheet.id, 'draft', { sheet, action: 'reopen', actor })
   }
 
@@ -184,7 +186,9 @@ export class WorkflowService {
   /** Late change sets are read, merged and written one at a time per sheet and person. */
   private readonly lateQueue = new Map<string, Promise<unknown>>()
   /** Per sheet and person: the late updates waiting for the next merge. */
-  private readonly lateWaiting = new Map<string, { updates: Uint8Array[]; result: Promise<boolean> }>()
+  private readonly lateWaiting = new Map<string, { updates: Uint8Array[]; bytes: number; result: Promise<boolean> }>()
+  /** Per sheet and person: how large the stored late set was at its last merge (or the last batch refused). */
+  private readonly lateBytes = new Map<string, number>()
 
   /**
    * A change that reached the frozen sheet (a client that was offline during the approval): never merged,
@@ -194,18 +198,23 @@ export class WorkflowService {
    */
   keepRejected(sheetId: string, actor: Actor, update: Uint8Array): Promise<boolean> {
     const key = `${sheetId}\u0000${actor.id}`
+    // Past the cap nothing more is merged: a flood costs the server no work once the set is full.
+    if ((this.lateBytes.get(key) ?? 0) >= MAX_LATE_SET_BYTES) return Promise.resolve(true)
     const waiting = this.lateWaiting.get(key)
     // Updates that arrive while a merge runs wait together and are merged in one go: a client sending a
     // thousand of them costs a few merges, not a thousand queued ones.
     if (waiting) {
-      waiting.updates.push(update)
+      if (waiting.bytes + update.byteLength <= MAX_LATE_SET_BYTES) {
+        waiting.updates.push(update)
+        waiting.bytes += update.byteLength
+      }
       return waiting.result
     }
-    const batch: { updates: Uint8Array[]; result: Promise<boolean> } = { updates: [update], result: Promise.resolve(false) }
+    const batch = { updates: [update], bytes: update.byteLength, result: Promise.resolve(false) }
     batch.result = (this.lateQueue.get(key) ?? Promise.resolve()).then(() => {
       if (this.lateWaiting.get(key) === batch) this.lateWaiting.delete(key)
       const merged = batch.updates.length === 1 ? batch.updates[0]! : Y.mergeUpdates(batch.updates)
-      return this.mergeLate(sheetId, actor, merged)
+      return this.mergeLate(sheetId, actor, merged, key)
     })
     this.lateWaiting.set(key, batch)
     const settled = batch.result.catch(() => false)
@@ -216,7 +225,12 @@ export class WorkflowService {
     return batch.result
   }
 
-  private async mergeLate(sheetId: string, actor: Actor, update: Uint8Array): Promise<boolean> {
+  /** A new version (or revision): late sets start afresh. */
+  private forgetLateSizes(sheetId: string): void {
+    for (const key of this.lateBytes.keys()) if (key.startsWith(`${sheetId}\u0000`)) this.lateBytes.delete(key)
+  }
+
+  private async mergeLate(sheetId: string, actor: Actor, update: Uint8Array, key: string): Promise<boolean> {
     const latest = (await this.versions.list(sheetId)).at(-1)
     if (!latest) return false
     const frozen = await this.versions.get(sheetId, latest.number)
@@ -230,11 +244,15 @@ export class WorkflowService {
       return false
     }
     // What one person typed offline during a review is a few KiB; a set past the cap takes no more.
-    if (merged.byteLength > MAX_LATE_SET_BYTES) return existing !== undefined
+    if (merged.byteLength > MAX_LATE_SET_BYTES) {
+      this.lateBytes.set(key, MAX_LATE_SET_BYTES)
+      return existing !== undefined
+    }
     const changes = changesVersion(frozen, merged)
     // Nothing yet that would change the version (an empty step 2, a no-op): kept only as part of a set.
     if (!changes && !existing) return false
     await this.versions.saveLate({ id: existing?.id, sheetId, userId: actor.id, versionNumber: latest.number, data: merged })
+    this.lateBytes.set(key, merged.byteLength)
     if (!existing) {
       await this.audit.append({ userId: actor.id, username: actor.username, action: 'sheet.rejected-update', target: sheetId, detail: `v${latest.number}` })
     }
