@@ -23,7 +23,9 @@ export function authRoutes(services: Services) {
       // A user name and a password: a few hundred bytes. Anything larger is refused unread.
       const { username, password } = await readJson(c, loginRequestSchema, LOGIN_BODY_LIMIT)
       const address = clientAddress(c, services.config.trustProxy)
-      const user = await lockout.exclusive(username, async () => {
+      // One attempt at a time per address, and per name: checked and recorded before the next is looked at,
+      // so attempts sent side by side (many names from one PC, or one name from many) count in full.
+      const user = await lockout.exclusive(`address:${address}`, () => lockout.exclusive(`name:${username}`, async () => {
         const retryAfter = await lockout.retryAfter(username, address)
         if (retryAfter > 0) {
           // Refused without a hash; written to the audit log once a minute, not once an attempt.
@@ -43,7 +45,7 @@ export function authRoutes(services: Services) {
         }
         await lockout.succeeded(attempt, username, address)
         return found
-      })
+      }))
       const session = await lucia.createSession(user.id, {})
       writeSessionCookie(c, services, lucia.createSessionCookie(session.id))
       await stores.audit.append({ userId: user.id, username: user.username, action: 'login' })
