@@ -108,7 +108,8 @@ export class DocumentRegistry {
   /** Reads a sheet: from the live document when it is open, from the store otherwise. */
   async read<T>(sheetId: string, read: (doc: Y.Doc) => T): Promise<T> {
     const live = await this.live(sheetId)
-    if (live) return read(live.doc)
+    // A sheet unloaded meanwhile was stored first: the store has it (its destroyed copy reads as empty).
+    if (live && !live.destroyed) return read(live.doc)
     const doc = applyStored(new Y.Doc(), await this.store.load(sheetId))
     try {
       return read(doc)

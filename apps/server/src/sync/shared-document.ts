@@ -77,7 +77,11 @@ export class SharedDocument {
     return state
   }
 
+  /** Unloaded: its content is in the store, and this copy must not be read any more. */
+  destroyed = false
+
   destroy(): void {
+    this.destroyed = true
     this.doc.off('update', this.handleUpdate)
     this.awareness.off('update', this.handleAwareness)
     this.awareness.destroy()
