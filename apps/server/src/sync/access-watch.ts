@@ -66,6 +66,10 @@ export class AccessWatch {
     this.running = true
     try {
       const documents = await this.services.documents.loaded()
+      // Nobody connected: nothing to check, and no query every half second on an idle server. A write
+      // by another process meanwhile is seen at the next round with connections (each new connection is
+      // checked then anyway).
+      if (!documents.some((d) => d.connections.size > 0)) return
       const row = await this.db.get<{ data_version: number }>('PRAGMA data_version')
       const external = this.dataVersion !== undefined && row?.data_version !== this.dataVersion
       this.dataVersion = row?.data_version

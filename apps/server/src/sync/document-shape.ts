@@ -6,8 +6,6 @@ const CLIENT_ROOTS: ReadonlySet<string> = new Set(['situation', 'issues', 'annua
 type Decoded = ReturnType<typeof Y.decodeUpdate>
 type DecodedItem = { parent: string | Y.ID | null; origin: Y.ID | null; rightOrigin: Y.ID | null; id: Y.ID; length: number }
 
-const key = (id: Y.ID) => `${id.client}:${id.clock}`
-
 /**
  * Whether an update a client sent only touches what a sheet has: content under the six editable root
  * types, and no change to `meta` (the department and year a sheet belongs to). An invented root type
@@ -17,11 +15,28 @@ const key = (id: Y.ID) => `${id.client}:${id.clock}`
  * What cannot be resolved yet is left alone: Yjs holds it back as pending and the server drops it.
  */
 export function touchesOnlyClientRoots(doc: Y.Doc, decoded: Decoded): boolean {
-  const local = new Map<string, DecodedItem>()
-  for (const struct of decoded.structs) {
-    if (struct.constructor.name !== 'Item') continue
-    const item = struct as unknown as DecodedItem
-    for (let i = 0; i < item.length; i++) local.set(key({ client: item.id.client, clock: item.id.clock + i } as Y.ID), item)
+  // The update's items per client, in clock order (as the encoding keeps them): an id is found by a
+  // binary search over ranges. One entry per clock would make a 2 MiB string two million map entries.
+  const items = decoded.structs.filter((struct) => struct instanceof Y.Item) as unknown as DecodedItem[]
+  const byClient = new Map<number, DecodedItem[]>()
+  for (const item of items) {
+    const list = byClient.get(item.id.client)
+    if (list) list.push(item)
+    else byClient.set(item.id.client, [item])
+  }
+  const inUpdate = (id: Y.ID): DecodedItem | undefined => {
+    const list = byClient.get(id.client)
+    if (!list) return undefined
+    let low = 0
+    let high = list.length - 1
+    while (low <= high) {
+      const mid = (low + high) >> 1
+      const item = list[mid]!
+      if (id.clock < item.id.clock) high = mid - 1
+      else if (id.clock >= item.id.clock + item.length) low = mid + 1
+      else return item
+    }
+    return undefined
   }
   const rootOfStored = (id: Y.ID, { live = false } = {}): string | null | undefined => {
     let struct: unknown
@@ -44,14 +59,14 @@ export function touchesOnlyClientRoots(doc: Y.Doc, decoded: Decoded): boolean {
     if (typeof item.parent === 'string') return item.parent
     const via = item.parent ?? item.origin ?? item.rightOrigin
     if (!via) return null
-    const inUpdate = local.get(key(via))
-    if (inUpdate && inUpdate !== item) {
-      // A nested type's item: its content's root is the root of the item holding the type.
-      return rootOf(inUpdate, depth + 1)
+    const holder = inUpdate(via)
+    if (holder && holder !== item) {
+      // A nested type's item, or a neighbour sent along: its root is this item's root.
+      return rootOf(holder, depth + 1)
     }
     return rootOfStored(via)
   }
-  for (const item of new Set(local.values())) {
+  for (const item of items) {
     const root = rootOf(item)
     if (root === undefined) continue
     if (root === null || !CLIENT_ROOTS.has(root)) return false
