@@ -1,15 +1,13 @@
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import net from 'node:net'
-import { deflateRawSync } from 'node:zlib'
-import { MessageType } from '@hoshin/protocol'
 import { docToSheet } from '@hoshin/sheet'
-import * as encoding from 'lib0/encoding'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
-import { type CollabClient, cellText, collabClient, eventually, updateMessage } from './collab-harness.js'
+import { type CollabClient, cellText, collabClient, eventually, presenceMessage, updateMessage } from './collab-harness.js'
 import { spawnServer, TestClient, tempDir } from './harness.js'
+import { zip } from './zip.js'
 
 /**
  * The abuse suite: the real server in its own process, each attack of issue 14 run for a few seconds
@@ -157,7 +155,7 @@ const attacks: [string, () => Promise<void>][] = [
   }],
 
   ['2. zip bombs sent to the import preview', async () => {
-    const bomb = zipOf('xl/worksheets/sheet1.xml', new Uint8Array(200 * 1024 * 1024))
+    const bomb = zip([{ name: 'xl/worksheets/sheet1.xml', data: new Uint8Array(200 * 1024 * 1024) }])
     const kikaku = await as('kikaku')
     await underAttack('200 KB xlsx inflating to 200 MB', (running) =>
       loops(2, running, () =>
@@ -250,7 +248,7 @@ const attacks: [string, () => Promise<void>][] = [
   ['7. forged and oversized presence, and updates into an invented root type', async () => {
     // Built once: the attacker's own work (masking megabytes on this same machine) must not be what slows
     // the probes down. The server closes the socket at the first oversized one; the loop reconnects.
-    const forged = Array.from({ length: 3 }, (_, i) => presence(777000 + i, 'x'.repeat(1_900_000)))
+    const forged = Array.from({ length: 3 }, (_, i) => presenceMessage(777000 + i, { user: { name: '伊藤 正和（課長）' }, padding: 'x'.repeat(1_900_000) }))
     const doc = new Y.Doc()
     doc.getMap('probe').set('x', 'y'.repeat(2_000_000))
     const probe = updateMessage(Y.encodeStateAsUpdate(doc))
@@ -311,40 +309,3 @@ async function fetchState(sheetId: string): Promise<Uint8Array> {
   return state
 }
 
-/** A presence (awareness) message for one client id with a large state. */
-function presence(clientId: number, padding: string): Uint8Array {
-  const inner = encoding.createEncoder()
-  encoding.writeVarUint(inner, 1)
-  encoding.writeVarUint(inner, clientId)
-  encoding.writeVarUint(inner, 1)
-  encoding.writeVarString(inner, JSON.stringify({ user: { name: '伊藤 正和（課長）' }, padding }))
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, MessageType.Awareness)
-  encoding.writeVarUint8Array(encoder, encoding.toUint8Array(inner))
-  return encoding.toUint8Array(encoder)
-}
-
-/** A one-entry ZIP archive, deflated. */
-function zipOf(name: string, data: Uint8Array): Uint8Array {
-  const file = Buffer.from(name)
-  const body = deflateRawSync(data, { level: 9 })
-  const local = Buffer.alloc(30)
-  local.writeUInt32LE(0x04034b50, 0)
-  local.writeUInt16LE(8, 8)
-  local.writeUInt32LE(body.byteLength, 18)
-  local.writeUInt32LE(data.byteLength, 22)
-  local.writeUInt16LE(file.byteLength, 26)
-  const central = Buffer.alloc(46)
-  central.writeUInt32LE(0x02014b50, 0)
-  central.writeUInt16LE(8, 10)
-  central.writeUInt32LE(body.byteLength, 20)
-  central.writeUInt32LE(data.byteLength, 24)
-  central.writeUInt16LE(file.byteLength, 28)
-  const end = Buffer.alloc(22)
-  end.writeUInt32LE(0x06054b50, 0)
-  end.writeUInt16LE(1, 8)
-  end.writeUInt16LE(1, 10)
-  end.writeUInt32LE(central.byteLength + file.byteLength, 12)
-  end.writeUInt32LE(local.byteLength + file.byteLength + body.byteLength, 16)
-  return new Uint8Array(Buffer.concat([local, file, body, central, file, end]))
-}

@@ -142,3 +142,16 @@ export async function roundTrip(client: CollabClient): Promise<void> {
   ws.send(encoding.toUint8Array(encoder))
   await answered
 }
+
+/** A presence (awareness) message as a client sends it: one client id, its clock and its state. */
+export function presenceMessage(clientId: number, state: Record<string, unknown> | null, clock = 1): Uint8Array {
+  const inner = encoding.createEncoder()
+  encoding.writeVarUint(inner, 1)
+  encoding.writeVarUint(inner, clientId)
+  encoding.writeVarUint(inner, clock)
+  encoding.writeVarString(inner, JSON.stringify(state))
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, MessageType.Awareness)
+  encoding.writeVarUint8Array(encoder, encoding.toUint8Array(inner))
+  return encoding.toUint8Array(encoder)
+}

@@ -3,12 +3,11 @@ import net from 'node:net'
 import { type ApiErrorBody, CloseCode, MessageType, type ThreadView } from '@hoshin/protocol'
 import { docToSheet } from '@hoshin/sheet'
 import { beforeAll, describe, expect, it } from 'vitest'
-import * as encoding from 'lib0/encoding'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { defaultLimits } from '../src/http/limits.js'
 import type { RunningServer } from '../src/server.js'
-import { cellText, collabClient, eventually, updateMessage } from './collab-harness.js'
+import { cellText, collabClient, eventually, presenceMessage, updateMessage } from './collab-harness.js'
 import { addUninvolvedDepartment, logins, startTestServer, TestClient } from './harness.js'
 
 let server: RunningServer
@@ -264,18 +263,6 @@ describe('what an update may contain', () => {
 })
 
 describe('presence', () => {
-  function presenceMessage(clientId: number, state: Record<string, unknown> | null, clock = 1): Uint8Array {
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, MessageType.Awareness)
-    const inner = encoding.createEncoder()
-    encoding.writeVarUint(inner, 1)
-    encoding.writeVarUint(inner, clientId)
-    encoding.writeVarUint(inner, clock)
-    encoding.writeVarString(inner, JSON.stringify(state))
-    encoding.writeVarUint8Array(encoder, encoding.toUint8Array(inner))
-    return encoding.toUint8Array(encoder)
-  }
-
   it('names the session’s person, whatever the client claims, and nobody speaks for another person’s cursor', async () => {
     const head = collabClient(server.url, sheetId, await as('kacho'))
     await head.synced()
