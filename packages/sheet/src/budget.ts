@@ -10,6 +10,12 @@ export type BudgetParseResult = { ok: true; value: number } | BudgetError
 /** Larger than any town's budget in 千円 (a thousand trillion yen), small enough to stay exact. */
 export const MAX_BUDGET = 1e12
 
+/**
+ * An amount past which the editor asks "is this really in 千円?" before storing it: 10,000,000 千円 is
+ * 100億円, more than a town's whole 事務事業 usually add up to, and the usual slip is typing yen.
+ */
+export const BUDGET_CONFIRM_ABOVE = 10_000_000
+
 const messages: Record<BudgetErrorCode, string> = {
   empty: '事業費を入力してください。',
   not_a_number: '事業費は数字で入力してください（例: 34,010 / △54,317）。',

@@ -2,11 +2,14 @@ import CollaborationCaret from '@tiptap/extension-collaboration-caret'
 import Document from '@tiptap/extension-document'
 import Paragraph from '@tiptap/extension-paragraph'
 import Text from '@tiptap/extension-text'
-import { Extension } from '@tiptap/core'
+import { type Editor, Extension } from '@tiptap/core'
+import { Selection } from '@tiptap/pm/state'
 import { EditorContent, useEditor } from '@tiptap/react'
-import { useEffect } from 'react'
+import { useEffect, useRef } from 'react'
 import type * as Y from 'yjs'
 import type { SheetSession } from '../sync/useSheetSession'
+import type { RowListName } from '@hoshin/sheet'
+import { type Direction, useFieldNav } from './fieldNav'
 import { ImeSafeCollaboration } from './ImeSafeCollaboration'
 
 export interface FieldRef {
@@ -20,17 +23,50 @@ interface Props {
   fragment: Y.XmlFragment
   label: string
   field: FieldRef
-  /** Enter (outside an IME composition) adds an item after this one, as in a numbered list. */
-  onEnter?: () => void
+  /**
+   * What Enter does (outside an IME composition; ProseMirror runs no shortcut while one composes):
+   * `item` splits a numbered list's item at the cursor, the rest going to a new item after it, as in Word;
+   * `down` moves to the same column of the next row, as in Excel (Shift+Enter or Alt+Enter starts a new
+   * line). Unset, Enter starts a new line.
+   */
+  enter?: 'item' | 'down'
+  /** A new item after this one holding `rest` (the text after the cursor); the cursor goes there. */
+  onSplit?: (rest: string) => void
+  /** Backspace at the start of an empty item: the item goes, the cursor to the end of the one before. */
+  onRemoveEmpty?: () => void
   className?: string
+}
+
+/** The cursor sits at the field's edge in `direction`, so an arrow key there leaves the field. */
+function atEdge(editor: Editor, direction: Direction): boolean {
+  const { state, view } = editor
+  const { selection, doc } = state
+  if (!selection.empty) return false
+  switch (direction) {
+    case 'up':
+      return selection.$head.index(0) === 0 && view.endOfTextblock('up')
+    case 'down':
+      return selection.$head.index(0) === doc.childCount - 1 && view.endOfTextblock('down')
+    case 'left':
+      return selection.from === Selection.atStart(doc).from
+    case 'right':
+      return selection.to === Selection.atEnd(doc).to
+    default:
+      return false
+  }
 }
 
 /**
  * One text field of the sheet: a Tiptap editor bound to its Y.XmlFragment, with the carets of the
  * others in it. Undo (Ctrl+Z) is this person's own typing in this field only.
  */
-export function CollabText({ session, fragment, label, field, onEnter, className }: Props) {
+export function CollabText(props: Props) {
+  const { session, fragment, label, field, className } = props
   const readOnly = session.readOnly !== null
+  const nav = useFieldNav()
+  // The shortcuts are made once per editor; they read the latest props through this.
+  const latest = useRef({ props, nav, readOnly })
+  latest.current = { props, nav, readOnly }
   const editor = useEditor(
     {
       extensions: [
@@ -45,15 +81,50 @@ export function CollabText({ session, fragment, label, field, onEnter, className
         Extension.create({
           name: 'hoshinKeys',
           addKeyboardShortcuts() {
-            // ProseMirror runs no shortcut while an IME composes, so a conversion's Enter never gets here.
-            const shortcuts: Record<string, () => boolean> = {}
-            if (onEnter) {
-              shortcuts.Enter = () => {
-                onEnter()
-                return true
-              }
+            const cell = () => {
+              const { props: p, nav: n } = latest.current
+              return n && p.field.rowId && p.field.list !== 'situation'
+                ? { nav: n, cell: { list: p.field.list as RowListName, rowId: p.field.rowId, field: p.field.field } }
+                : undefined
             }
-            return shortcuts
+            const arrow = (direction: Direction) => () => {
+              const here = cell()
+              return !!here && atEdge(this.editor, direction) && here.nav.move(here.cell, direction)
+            }
+            const newLine = () => this.editor.commands.splitBlock()
+            return {
+              Enter: () => {
+                const { props: p, readOnly: ro } = latest.current
+                if (ro) return false
+                if (p.enter === 'down') {
+                  const here = cell()
+                  here?.nav.move(here.cell, 'down')
+                  return true
+                }
+                if (p.enter === 'item' && p.onSplit) {
+                  const { state } = this.editor
+                  const end = Selection.atEnd(state.doc).to
+                  const rest = state.doc.textBetween(state.selection.to, end, '\n')
+                  this.editor.chain().deleteRange({ from: state.selection.from, to: end }).run()
+                  p.onSplit(rest)
+                  return true
+                }
+                return false
+              },
+              'Shift-Enter': newLine,
+              'Alt-Enter': newLine,
+              Backspace: () => {
+                const { props: p, readOnly: ro } = latest.current
+                const { doc } = this.editor.state
+                if (ro || !p.onRemoveEmpty || doc.textContent !== '' || doc.childCount > 1) return false
+                p.onRemoveEmpty()
+                return true
+              },
+              ArrowUp: arrow('up'),
+              ArrowDown: arrow('down'),
+              ArrowLeft: arrow('left'),
+              ArrowRight: arrow('right'),
+            }
           },
         }),
       ],
@@ -97,6 +168,15 @@ export function CollabText({ session, fragment, label, field, onEnter, className
   useEffect(() => {
     editor?.setEditable(!readOnly)
   }, [editor, readOnly])
+
+  // While mounted, this field can be given the cursor (a row just added, an arrow key from a neighbour).
+  const { list, rowId, field: name } = field
+  useEffect(() => {
+    if (!editor || !nav || !rowId || list === 'situation') return
+    return nav.register({ list: list as RowListName, rowId, field: name }, (at) => {
+      editor.commands.focus(at, { scrollIntoView: true })
+    })
+  }, [editor, nav, list, rowId, name])
 
   useEffect(() => {
     editor?.setOptions({

@@ -1,6 +1,6 @@
 import type { CommentTarget, DepartmentsResponse, Me } from '@hoshin/protocol'
 import { fiscalYearLabel, formatBudget, type RowListName, rowMap, SPECIAL_PARTNERS, situationFragment } from '@hoshin/sheet'
-import { useEffect, useState } from 'react'
+import { type CSSProperties, useEffect, useMemo, useState } from 'react'
 import type * as Y from 'yjs'
 import { CommentsPanel, type NewThread } from '../comments/CommentsPanel'
 import { useThreads } from '../comments/useThreads'
@@ -13,6 +13,7 @@ import { CollabText } from './CollabText'
 import { CommentIcon } from '../comments/CommentIcon'
 import { NamesPicker } from './NamesPicker'
 import { useDepartmentNames } from './useDepartmentNames'
+import { FieldNavContext, FieldNavigator, useFieldNav } from './fieldNav'
 import { ConnectionBadge, Presence } from './Presence'
 import { dropTarget, RowControls } from './RowControls'
 import { fieldLabel, listNames, rowOps } from './rows'
@@ -63,6 +64,18 @@ function ItemList({ ctx, list, withOutcome = false }: { ctx: EditorContext; list
   const { t } = useI18n()
   const { doc } = ctx.session
   const ids = useRowIds(doc, list)
+  const nav = useFieldNav()
+  const add = (init: { text?: string }, position: { after: string } | 'end') => {
+    const id = rowOps.insert(doc, list, init, position)
+    nav?.focus({ list, rowId: id, field: 'text' }, 'start')
+  }
+  /** Backspace in an empty item: it goes, and the cursor to the end of the item before (or the next). */
+  const removeEmpty = (index: number) => {
+    const neighbour = ids[index - 1] ?? ids[index + 1]
+    if (!neighbour) return
+    rowOps.remove(doc, list, ids[index]!)
+    nav?.focus({ list, rowId: neighbour, field: 'text' }, index > 0 ? 'end' : 'start')
+  }
   return (
     <div className="item-list">
       <ol className="numbered">
@@ -79,7 +92,9 @@ function ItemList({ ctx, list, withOutcome = false }: { ctx: EditorContext; list
                   fragment={text}
                   label={label}
                   field={{ list, rowId: id, field: 'text' }}
-                  onEnter={ctx.readOnly ? undefined : () => rowOps.insert(doc, list, {}, { after: id })}
+                  enter="item"
+                  onSplit={(rest) => add({ text: rest }, { after: id })}
+                  onRemoveEmpty={() => removeEmpty(index)}
                 />
                 {outcome && (
                   <>
@@ -94,15 +109,16 @@ function ItemList({ ctx, list, withOutcome = false }: { ctx: EditorContext; list
                     />
                   </>
                 )}
-                {!ctx.readOnly && <RowControls doc={doc} list={list} ids={ids} index={index} label={label} onDeleted={ctx.onDeleted} />}
-                <CommentButton ctx={ctx} list={list} id={id} label={label} />
+                <RowControls doc={doc} list={list} ids={ids} index={index} label={label} onDeleted={ctx.onDeleted} readOnly={ctx.readOnly}>
+                  <CommentButton ctx={ctx} list={list} id={id} label={label} />
+                </RowControls>
               </div>
             </li>
           )
         })}
       </ol>
       {!ctx.readOnly && (
-        <button type="button" className="add" onClick={() => rowOps.insert(doc, list, {}, 'end')}>
+        <button type="button" className="add" onClick={() => add({}, 'end')}>
           ＋ {t('editor.addItem')}（{listNames[list]}）
         </button>
       )}
@@ -128,11 +144,18 @@ function RankedTable({ ctx, list, sections, partners, partnerLabel }: TableProps
   const { t } = useI18n()
   const { doc } = ctx.session
   const ids = useRowIds(doc, list)
+  const nav = useFieldNav()
   const noun = listNames[list]
   const isProjects = list === 'projects'
+  // 担当係名 and 連携課名 are as wide as their longest choice, so no name breaks inside a word.
+  const widest = (labels: string[]) => `${Math.max(6, ...labels.map((label) => label.length)) + 1.5}em`
+  const widths = {
+    '--sections-width': widest([...sections, t('editor.none')]),
+    '--partners-width': widest([...partners.map(partnerLabel), t('editor.none')]),
+  } as CSSProperties
   return (
     <>
-      <table className="ranked editing">
+      <table className="ranked editing" style={widths}>
         <caption className="visually-hidden">
           {noun}（重要度順）{isProjects ? '（単位：千円）' : ''}
         </caption>
@@ -141,10 +164,16 @@ function RankedTable({ ctx, list, sections, partners, partnerLabel }: TableProps
             <th scope="col" className="rank">
               重要度順位
             </th>
-            <th scope="col">{noun}名</th>
+            <th scope="col" className="col-name">
+              {noun}名
+            </th>
             <th scope="col">{noun}の内容</th>
-            <th scope="col">担当係名</th>
-            <th scope="col">連携課名</th>
+            <th scope="col" className="col-sections">
+              担当係名
+            </th>
+            <th scope="col" className="col-partners">
+              連携課名
+            </th>
             {isProjects && (
               <th scope="col" className="budget">
                 事業費
@@ -171,7 +200,14 @@ function RankedTable({ ctx, list, sections, partners, partnerLabel }: TableProps
         )}
       </table>
       {!ctx.readOnly && (
-        <button type="button" className="add" onClick={() => rowOps.insert(doc, list, {}, 'end')}>
+        <button
+          type="button"
+          className="add"
+          onClick={() => {
+            const id = rowOps.insert(doc, list, {}, 'end')
+            nav?.focus({ list, rowId: id, field: 'name' }, 'start')
+          }}
+        >
           ＋ {t('editor.addRow')}（{noun}）
         </button>
       )}
@@ -192,19 +228,27 @@ function TableRow({ ctx, list, ids, index, sections, partners, partnerLabel }: T
     <tr {...dropTarget(doc, list, ids, id)} data-row-id={id}>
       <td className="rank">
         <span className="rank-number">{rank}</span>
-        {!ctx.readOnly && <RowControls doc={doc} list={list} ids={ids} index={index} label={rowLabel} onDeleted={ctx.onDeleted} />}
-        <CommentButton ctx={ctx} list={list} id={id} label={rowLabel} />
+        <RowControls doc={doc} list={list} ids={ids} index={index} label={rowLabel} onDeleted={ctx.onDeleted} readOnly={ctx.readOnly}>
+          <CommentButton ctx={ctx} list={list} id={id} label={rowLabel} />
+        </RowControls>
       </td>
       <td>
-        <CollabText session={ctx.session} fragment={name} label={fieldLabel(list, rank, 'name')} field={{ list, rowId: id, field: 'name' }} />
+        <CollabText session={ctx.session} fragment={name} label={fieldLabel(list, rank, 'name')} field={{ list, rowId: id, field: 'name' }} enter="down" />
       </td>
       <td>
-        <CollabText session={ctx.session} fragment={content} label={fieldLabel(list, rank, 'content')} field={{ list, rowId: id, field: 'content' }} />
+        <CollabText
+          session={ctx.session}
+          fragment={content}
+          label={fieldLabel(list, rank, 'content')}
+          field={{ list, rowId: id, field: 'content' }}
+          enter="down"
+        />
         <PreviousYearNote rowId={id} />
       </td>
       <td>
         <NamesPicker
-          doc={doc}
+          session={ctx.session}
+          cell={{ list, rowId: id, field: 'sections' }}
           array={row.get('sections') as Y.Array<string> | undefined}
           options={sections}
           label={fieldLabel(list, rank, 'sections')}
@@ -213,7 +257,8 @@ function TableRow({ ctx, list, ids, index, sections, partners, partnerLabel }: T
       </td>
       <td>
         <NamesPicker
-          doc={doc}
+          session={ctx.session}
+          cell={{ list, rowId: id, field: 'partners' }}
           array={row.get('partners') as Y.Array<string> | undefined}
           options={partners}
           label={fieldLabel(list, rank, 'partners')}
@@ -224,7 +269,7 @@ function TableRow({ ctx, list, ids, index, sections, partners, partnerLabel }: T
       </td>
       {list === 'projects' && (
         <td className="budget">
-          <BudgetCell doc={doc} row={row} rowId={id} label={fieldLabel(list, rank, 'budget')} readOnly={ctx.readOnly} />
+          <BudgetCell session={ctx.session} row={row} rowId={id} label={fieldLabel(list, rank, 'budget')} readOnly={ctx.readOnly} />
         </td>
       )}
     </tr>
@@ -258,6 +303,7 @@ export function SheetEditor({
   const [canUndo, setCanUndo] = useState(false)
   const [canRedo, setCanRedo] = useState(false)
   const { threads, refresh } = useThreads(sheetId)
+  const nav = useMemo(() => new FieldNavigator(doc), [doc])
   const [panelOpen, setPanelOpen] = useState(false)
   const [draft, setDraft] = useState<NewThread | null>(null)
 
@@ -295,6 +341,7 @@ export function SheetEditor({
   }
 
   return (
+    <FieldNavContext.Provider value={nav}>
     <article className="sheet" lang="ja">
       {/* Buttons first: the presence list and status change width as people come and go, and must not
           move a button between mouse-down and mouse-up. */}
@@ -404,5 +451,6 @@ export function SheetEditor({
         <RankedTable ctx={ctx} list="projects" sections={sectionOptions} partners={partnerOptions} partnerLabel={partnerName} />
       </section>
     </article>
+    </FieldNavContext.Provider>
   )
 }

@@ -1,4 +1,2 @@
-/** Fills the {name}-style holes of a catalog text: 「{name}」を作成しました。 */
-export function fill(template: string, values: Record<string, string | number>): string {
-  return template.replace(/\{(\w+)\}/g, (hole, key: string) => (key in values ? String(values[key]) : hole))
-}
+// The catalog's {name}-style holes are filled by one function for the whole app.
+export { fill } from '../../i18n/fill'
