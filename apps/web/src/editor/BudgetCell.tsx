@@ -63,8 +63,12 @@ export function BudgetCell({ session, row, rowId, label, readOnly }: Props) {
   useEffect(() => {
     if (readOnly) return
     const here = { list: 'projects', rowId, field: 'budget' }
-    return () => leaveCell(session, here)
-  }, [session, rowId, readOnly])
+    const unregister = nav?.register({ list: 'projects', rowId, field: 'budget' }, () => input.current?.focus())
+    return () => {
+      unregister?.()
+      leaveCell(session, here)
+    }
+  }, [session, nav, rowId, readOnly])
 
   if (readOnly) return <span>{shown}</span>
 
