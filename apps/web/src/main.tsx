@@ -16,4 +16,13 @@ createRoot(root).render(
 // Offline support (the app shell and the last API answers); only for the production build.
 if ('serviceWorker' in navigator && import.meta.env.PROD) {
   void navigator.serviceWorker.register('/sw.js').catch(() => undefined)
+  // On the first visit the worker takes over after the page has already asked for its data, so those
+  // answers are not kept for offline use: ask once more through the worker (a sheet reloaded offline
+  // needs its summary, the directory and who is signed in).
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    const sheet = /^\/sheets\/([^/]+)$/.exec(location.pathname)?.[1]
+    for (const path of ['/api/me', '/api/departments', '/api/sheets', ...(sheet ? [`/api/sheets/${sheet}`] : [])]) {
+      void fetch(path, { credentials: 'same-origin' }).catch(() => undefined)
+    }
+  })
 }
