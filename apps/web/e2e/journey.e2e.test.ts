@@ -54,6 +54,27 @@ describe('the whole journey, three people', () => {
     expect(await accessibilityProblems(a.page)).toEqual([])
     await shot(a.page, 'editor')
 
+    // Word's list Enter, Excel's table keys, and a 事業費 both typed at once.
+    await focusEnd(a.page, '行政課題 1')
+    await a.page.keyboard.press('Enter')
+    await a.page.keyboard.type('（追加の課題）')
+    await expect.poll(() => fieldText(b.page, '行政課題 2')).toBe('（追加の課題）')
+    await a.page.getByRole('textbox', { name: '施策 3 施策名' }).click()
+    await a.page.keyboard.press('Enter')
+    await expect.poll(() => a.page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('施策 4 施策名')
+    const budgetOf = (page: Page) => page.getByRole('textbox', { name: '事務事業 5 事業費' })
+    await budgetOf(b.page).click()
+    await expect.poll(() => a.page.locator('.budget-cell', { has: budgetOf(a.page) }).getByTestId('cell-visitor').textContent()).toBe('鈴木 健太')
+    await budgetOf(a.page).fill('40,000')
+    await budgetOf(b.page).fill('50,000')
+    await budgetOf(b.page).press('Enter')
+    const conflict = a.page.getByTestId('budget-conflict')
+    await expect.poll(() => conflict.textContent()).toContain('鈴木 健太さんが、この欄を 50,000 に変更しました')
+    expect(await accessibilityProblems(a.page)).toEqual([])
+    await shot(a.page, 'budget-conflict')
+    await conflict.getByRole('button', { name: '50,000 にする（相手の値）' }).click()
+    await expect.poll(() => budgetOf(a.page).inputValue()).toBe('50,000')
+
     // A comments on a measure, B replies.
     await a.page.getByRole('button', { name: '施策 4 にコメント' }).click()
     await a.page.getByLabel('コメント本文').fill('@地域活力共創係 デジタル化の範囲を確認させてください')
