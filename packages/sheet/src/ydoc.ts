@@ -331,12 +331,12 @@ export function touchedFields(transaction: Y.Transaction): FieldRef[] {
   for (const [name, type] of transaction.doc.share) roots.set(type, name)
   for (const [type, keys] of transaction.changed) {
     const path: (string | null)[] = []
-    let top: Y.AbstractType<unknown> = type
+    let top: typeof type = type
     while (top._item) {
       path.unshift(top._item.parentSub)
       const parent = top._item.parent
       if (!(parent instanceof Y.AbstractType)) break
-      top = parent
+      top = parent as typeof type
     }
     const root = roots.get(top)
     if (root === 'situation') {
