@@ -33,7 +33,8 @@ describe('approval in the browser', () => {
     // History: the version list, then a revision and a diff against the frozen version.
     await head.getByRole('button', { name: '履歴', exact: true }).click()
     const history = head.getByRole('region', { name: '履歴' })
-    await expect.poll(() => history.getByRole('row').filter({ hasText: 'v1' }).filter({ hasText: '伊藤 正和' }).count()).toBe(1)
+    const versions = history.getByRole('table', { name: '承認された版' })
+    await expect.poll(() => versions.getByRole('row').filter({ hasText: 'v1' }).filter({ hasText: '伊藤 正和' }).count()).toBe(1)
     const audit = history.getByRole('region', { name: '操作の記録' })
     await expect.poll(() => audit.textContent()).toContain('承認')
     await audit.getByLabel('種類').selectOption('sheet.submit')
