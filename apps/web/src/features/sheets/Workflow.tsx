@@ -60,15 +60,21 @@ function EditedBy({ change, locale }: { change: AttributedChange; locale: Locale
       <span>{change.editedBy.name}</span>
       {others.length > 0 && <span className="muted">（{others.join('、')}）</span>}
       {change.editedAt && (
-        <>
-          {' '}
-          <time className="muted" dateTime={change.editedAt} title={when(change.editedAt, locale)}>
-            {relativeTime(change.editedAt, locale)}
-          </time>
-        </>
+        <time className="muted" dateTime={change.editedAt} title={when(change.editedAt, locale)}>
+          {relativeTime(change.editedAt, locale)}
+        </time>
       )}
     </>
   )
+}
+
+/** One side of a change: the text (word changes marked), the rank of a moved row, or that a row came or went. */
+function ChangeSide({ change, side }: { change: SheetChange; side: 'before' | 'after' }) {
+  const { t } = useI18n()
+  if (change.kind === 'changed') return <Parts change={change} side={side} />
+  if (change.kind === 'moved') return <>{fill(t('history.rank'), { n: (side === 'before' ? change.fromRank : change.toRank) ?? '' })}</>
+  if (change.kind === 'added') return side === 'after' ? <>{t('history.added')}</> : null
+  return side === 'after' ? <>{t('history.removed')}</> : null
 }
 
 /** Changes field by field: the row and field in the sheet's terms, before, after, and who when known. */
@@ -88,10 +94,14 @@ function ChangeTable({ changes, attributed }: { changes: AttributedChange[]; att
         {changes.map((change, i) => (
           <tr key={`${i}-${change.summary}`}>
             <th scope="row">{change.label}</th>
-            <td>{change.kind === 'changed' ? <Parts change={change} side="before" /> : change.kind === 'added' ? '' : change.summary}</td>
-            <td>{change.kind === 'changed' ? <Parts change={change} side="after" /> : change.kind === 'removed' ? '' : change.summary}</td>
+            <td>
+              <ChangeSide change={change} side="before" />
+            </td>
+            <td>
+              <ChangeSide change={change} side="after" />
+            </td>
             {attributed && (
-              <td className="edited-by">
+              <td className="change-author">
                 <EditedBy change={change} locale={locale} />
               </td>
             )}
@@ -421,6 +431,9 @@ function detailLabel(action: string, detail: string | null, t: (key: MessageKey)
   if (action === 'sheet.reopen' && revision) return fill(t('history.detail.revision'), { n: revision[1]! })
   const changes = /^(\d+) changes$/.exec(detail)
   if (action === 'sheet.import' && changes) return fill(t('history.detail.changes'), { n: changes[1]! })
+  // The whole hash is in the version list; here its head is enough to tell versions apart.
+  const version = /^(v\d+) sha256=([0-9a-f]{12})[0-9a-f]*$/.exec(detail)
+  if (action === 'sheet.version' && version) return `${version[1]}（SHA-256 ${version[2]}…）`
   return detail
 }
 
