@@ -50,7 +50,7 @@ function useChanges(sheetId: string, since: 'version' | 'submitted', enabled = t
   return data
 }
 
-/** Who changed a field and when: the last person (others who did too in the title), the time relative. */
+/** Who changed a field and when: the last person, others who changed it too in brackets, the time relative (exact on hover). */
 function EditedBy({ change, locale }: { change: AttributedChange; locale: Locale }) {
   const { t } = useI18n()
   if (!change.editedBy) return <>{t('history.editedUnknown')}</>
