@@ -43,7 +43,7 @@ describe('[S17] who changed what', () => {
     a.doc.getMap<Y.Map<unknown>>('projects').get('project-8')!.set('budget', 12000)
     cellText(b.doc, 'measures', 'measure-3', 'content').insert(0, '【地域】')
     const expected = [
-      '施策 3 官民連携推進による事業展開 ／ 内容: 「官民協働による地域課題解決のための仕組みづくりを加速」→「【地域】官民協働による地域課題解決のための仕組みづくりを加速」 → 鈴木 健太',
+      '施策 3 官民連携推進による事業展開 ／ 施策の内容: 「官民協働による地域課題解決のための仕組みづくりを加速」→「【地域】官民協働による地域課題解決のための仕組みづくりを加速」 → 鈴木 健太',
       '事務事業 8 国勢調査他統計調査業務 ／ 事業費: 10,182 → 12,000 → 佐藤 美咲',
     ]
     await eventually(async () => {
@@ -105,7 +105,7 @@ describe('[S17] who changed what', () => {
     cellText(fixer.doc, 'projects', 'project-5', 'name').insert(0, '【修正】')
     await eventually(async () => {
       const res = await changes('kacho', 'submitted')
-      expect(byWhom(res.body)).toEqual(['事務事業 5 【修正】デジタル推進業務 ／ 名称: 「デジタル推進業務」→「【修正】デジタル推進業務」 → 高橋 誠'])
+      expect(byWhom(res.body)).toEqual(['事務事業 5 【修正】デジタル推進業務 ／ 事務事業名: 「デジタル推進業務」→「【修正】デジタル推進業務」 → 高橋 誠'])
       expect(res.body.changes[0]!.editors.map((e) => e.name)).toEqual(['高橋 誠'])
     })
     // Since the version, the earlier edits are there too, each still with its own author.

@@ -77,7 +77,7 @@ describe('late offline edits after approval', () => {
     const since = await (await as('kacho')).get<{ changes: (SheetChange & { editedBy: { name: string } | null })[] }>(
       `/api/sheets/${sheetId}/changes?since=version`,
     )
-    expect(since.body.changes.map((c) => [c.label, c.editedBy?.name])).toEqual([[`施策 3 ${measure3.name} ／ 内容`, '佐藤 美咲']])
+    expect(since.body.changes.map((c) => [c.label, c.editedBy?.name])).toEqual([[`施策 3 ${measure3.name} ／ 施策の内容`, '佐藤 美咲']])
   })
 
   it('a late set stops growing at 256 KB: a flood after approval cannot fill the database', async () => {

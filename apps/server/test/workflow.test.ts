@@ -133,7 +133,7 @@ describe('the approval workflow', () => {
       expect(res.body.sets).toHaveLength(1)
       expect(res.body.sets[0]!.version).toBe(2)
       expect(res.body.sets[0]!.changes.map((c) => c.summary)).toEqual([
-        '事務事業 6 脱炭素社会実現推進業務 ／ 内容: 「地球温暖化対策実行計画に沿った取組の推進」→「【オフラインでの追記】地球温暖化対策実行計画に沿った取組の推進」',
+        '事務事業 6 脱炭素社会実現推進業務 ／ 事務事業の内容: 「地球温暖化対策実行計画に沿った取組の推進」→「【オフラインでの追記】地球温暖化対策実行計画に沿った取組の推進」',
       ])
     })
     const v2 = (await (await as('kikaku')).get<VersionResponse>(`/api/sheets/${sheetId}/versions/2`)).body

@@ -43,12 +43,17 @@ const partNames = {
 const fieldNames = {
   text: '内容',
   outcome: '成果',
-  name: '名称',
-  content: '内容',
   sections: '担当係名',
   partners: '連携課名',
   budget: '事業費',
 } as const
+
+/** A field's name as the sheet's column heads say it: 施策名, 事務事業の内容, 担当係名, 事業費. */
+function fieldName(part: Exclude<SheetChange['part'], 'situation'>, field: NonNullable<SheetChange['field']>): string {
+  if (field === 'name') return `${partNames[part]}名`
+  if (field === 'content') return `${partNames[part]}の内容`
+  return fieldNames[field]
+}
 
 /** Words of Japanese (and any) text, by Intl.Segmenter; punctuation and spaces are words of their own. */
 function words(text: string): string[] {
@@ -167,7 +172,7 @@ export function diffSheets(a: Sheet, b: Sheet): SheetChange[] {
         changes.push({ part, kind: 'moved', rowId: row.id, fromRank, toRank, label, summary: `${label}: 順位 ${fromRank} → ${toRank}` })
       }
       const changed = (field: NonNullable<SheetChange['field']>, from: string, to: string, what: string, parts?: TextPart[]) => {
-        const fieldLabel = `${label} ／ ${fieldNames[field]}`
+        const fieldLabel = `${label} ／ ${fieldName(part, field)}`
         changes.push({ part, kind: 'changed', rowId: row.id, fromRank, toRank, field, from, to, ...(parts ? { parts } : {}), label: fieldLabel, summary: `${fieldLabel}: ${what}` })
       }
       for (const field of ['name', 'text', 'outcome', 'content'] as const) {
