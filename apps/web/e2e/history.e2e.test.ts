@@ -30,6 +30,9 @@ async function setBudget(page: Page, rank: number, value: string) {
   await budget.press('Enter')
 }
 
+/** Polls for up to 20 s: on a shared two-core machine a step and its refetch can take seconds. */
+const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 20_000, interval: 100 })
+
 /** Whether every table in the region fits its box (no horizontal overflow). */
 const fits = (page: Page, region: string) =>
   page.getByRole('region', { name: region }).evaluate((section) =>
@@ -44,13 +47,13 @@ describe('history, approval and audit in the browser', () => {
 
     await staff.getByRole('button', { name: '確認を依頼', exact: true }).click()
     const since = head.getByRole('region', { name: '提出後の変更' })
-    await expect.poll(() => since.textContent()).toContain('提出後の変更はありません。')
+    await poll(() => since.textContent()).toContain('提出後の変更はありません。')
     expect(await since.textContent()).toContain('佐藤 美咲')
 
     // A fix during the review: the 課長 sees it, highlighted, with its author, before approving.
     await setBudget(fixer, 8, '12000')
     const fixed = since.getByRole('row').filter({ hasText: '事務事業 8 国勢調査他統計調査業務 ／ 事業費' })
-    await expect.poll(() => fixed.count(), { timeout: 20_000 }).toBe(1)
+    await poll(() => fixed.count()).toBe(1)
     expect(await fixed.textContent()).toMatch(/10,182.*12,000.*鈴木 健太/)
     await shot(head, '01-since-submit')
     expect(await accessibilityProblems(head)).toEqual([])
@@ -59,36 +62,36 @@ describe('history, approval and audit in the browser', () => {
     const approve = head.getByRole('button', { name: '承認', exact: true })
     await approve.click()
     const dialog = head.getByRole('dialog', { name: '承認の確認' })
-    await expect.poll(() => dialog.textContent()).toContain('版 1 として承認し、確定します。提出後の変更 1 件')
+    await poll(() => dialog.textContent()).toContain('版 1 として承認し、確定します。提出後の変更 1 件')
     await shot(head, '02-confirm-approve')
     expect(await accessibilityProblems(head)).toEqual([])
     await head.keyboard.press('Escape')
-    await expect.poll(() => dialog.count()).toBe(0)
+    await poll(() => dialog.count()).toBe(0)
     expect(await approve.evaluate((el) => el === document.activeElement)).toBe(true)
     expect(await head.locator('.status').textContent()).toBe('確認依頼中')
     await approve.click()
     await dialog.getByRole('button', { name: '承認して確定する' }).click()
-    await expect.poll(() => head.getByRole('status').filter({ hasText: /承認済 \(v1, 課長 伊藤 正和, / }).count()).toBe(1)
+    await poll(() => head.getByRole('status').filter({ hasText: /承認済 \(v1, 課長 伊藤 正和, / }).count()).toBe(1)
 
     // 改訂する asks too, naming the version kept and the revision started.
     await head.getByRole('button', { name: '改訂する', exact: true }).click()
     const reopen = head.getByRole('dialog', { name: '改訂の確認' })
-    await expect.poll(() => reopen.textContent()).toContain('承認済みの版 1 はそのまま残し、改訂 2 として編集を再開します。')
+    await poll(() => reopen.textContent()).toContain('承認済みの版 1 はそのまま残し、改訂 2 として編集を再開します。')
     await reopen.getByRole('button', { name: '改訂を始める' }).click()
-    await expect.poll(() => head.locator('.status').textContent()).toBe('作成中')
+    await poll(() => head.locator('.status').textContent()).toBe('作成中')
 
     // The history opens on 最新の承認版 ↔ 現在の下書き, each change naming its row and who made it.
     await setBudget(fixer, 8, '13000')
     await head.getByRole('button', { name: '履歴', exact: true }).click()
     const compare = head.getByRole('region', { name: '比較' })
-    await expect.poll(() => compare.textContent()).toContain('最新の承認版（v1） ↔ 現在の下書き')
+    await poll(() => compare.textContent()).toContain('最新の承認版（v1） ↔ 現在の下書き')
     const row = compare.getByRole('row').filter({ hasText: '事務事業 8 国勢調査他統計調査業務 ／ 事業費' })
-    await expect.poll(() => row.textContent(), { timeout: 20_000 }).toMatch(/12,000.*13,000.*鈴木 健太/)
+    await poll(() => row.textContent()).toMatch(/12,000.*13,000.*鈴木 健太/)
     expect(await compare.textContent()).not.toContain('違いはありません')
 
     // The audit trail in words and names, inside its box.
     const audit = head.getByRole('region', { name: '操作の記録' })
-    await expect.poll(() => audit.getByRole('row').filter({ hasText: '版の確定' }).count()).toBe(1)
+    await poll(() => audit.getByRole('row').filter({ hasText: '版の確定' }).count()).toBe(1)
     const text = (await audit.textContent()) ?? ''
     for (const words of ['確認依頼', '承認', '改訂の開始', '改訂 2', '佐藤 美咲', '伊藤 正和']) expect(text).toContain(words)
     for (const raw of ['sheet.', 'kikaku', 'kacho', 'revision']) expect(text).not.toContain(raw)
