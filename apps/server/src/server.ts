@@ -47,7 +47,7 @@ export async function openServices(config: Config): Promise<{ services: Services
   const documents = new DocumentRegistry(stores.documents, log, { ...defaultUpdateLogOptions, ...config.sync })
   const notificationStore = new NotificationStore(db)
   const sheets = new SheetService(stores.sheets, stores.org, documents, stores.versions, stores.users, notificationStore)
-  const workflow = new WorkflowService(stores.sheets, stores.versions, stores.users, stores.audit, sheets, documents)
+  const workflow = new WorkflowService(stores.sheets, stores.versions, stores.users, stores.audit, sheets, documents, stores.edits)
   const lucia = createLucia(stores.sessions, config.sessionHours)
   const events = new LocalEventBus()
   const projections = new ProjectionStore(db)

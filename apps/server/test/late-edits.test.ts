@@ -73,6 +73,11 @@ describe('late offline edits after approval', () => {
     expect(carried.body.sets[0]!.carriedAt).not.toBeNull()
     expect(await server.services.documents.read(sheetId, (doc) => docToSheet(doc).measures[2]!.content)).toBe(`${measure3.content}${late}続き`)
     expect((await (await as('kikaku')).post(`/api/sheets/${sheetId}/rejected/${set!.id}/carry`)).status).toBe(409)
+    // The carried change is its author's edit ([S17]), whoever else has the sheet open.
+    const since = await (await as('kacho')).get<{ changes: (SheetChange & { editedBy: { name: string } | null })[] }>(
+      `/api/sheets/${sheetId}/changes?since=version`,
+    )
+    expect(since.body.changes.map((c) => [c.label, c.editedBy?.name])).toEqual([[`施策 3 ${measure3.name} ／ 施策の内容`, '佐藤 美咲']])
   })
 
   it('a late set stops growing at 256 KB: a flood after approval cannot fill the database', async () => {

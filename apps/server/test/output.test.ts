@@ -105,8 +105,8 @@ describe('import into a draft', () => {
     const before = await liveSha()
     const preview = await upload(`/api/sheets/${sheetId}/import/preview`, edited, XLSX)
     expect(preview.body.changes.map((c) => c.summary)).toEqual([
-      '事務事業 5: 事業費 227,434 → 230,000',
-      '事務事業 12: 内容「結婚サポーター事業、結婚推進支援事業、婚活サポート事業等の実施による結婚支援」→「結婚支援事業の実施」',
+      '事務事業 5 デジタル推進業務 ／ 事業費: 227,434 → 230,000',
+      '事務事業 12 結婚相談業務 ／ 事務事業の内容: 「結婚サポーター事業、結婚推進支援事業、婚活サポート事業等の実施による結婚支援」→「結婚支援事業の実施」',
     ])
     expect(await liveSha()).toBe(before)
     await upload(`/api/sheets/${sheetId}/import`, edited, XLSX)

@@ -133,7 +133,7 @@ describe('the approval workflow', () => {
       expect(res.body.sets).toHaveLength(1)
       expect(res.body.sets[0]!.version).toBe(2)
       expect(res.body.sets[0]!.changes.map((c) => c.summary)).toEqual([
-        '事務事業 6: 内容「地球温暖化対策実行計画に沿った取組の推進」→「【オフラインでの追記】地球温暖化対策実行計画に沿った取組の推進」',
+        '事務事業 6 脱炭素社会実現推進業務 ／ 事務事業の内容: 「地球温暖化対策実行計画に沿った取組の推進」→「【オフラインでの追記】地球温暖化対策実行計画に沿った取組の推進」',
       ])
     })
     const v2 = (await (await as('kikaku')).get<VersionResponse>(`/api/sheets/${sheetId}/versions/2`)).body
@@ -152,12 +152,12 @@ describe('the approval workflow', () => {
     sections.push(['情報戦略係'])
     await eventually(async () => {
       const res = await (await as('kikaku')).get<{ changes: SheetChange[] }>(`/api/sheets/${sheetId}/diff?from=2&to=current`)
-      expect(res.body.changes.map((c) => c.summary)).toEqual(['施策 3: 担当係名 地域活力共創係 → 情報戦略係', '事務事業 5: 事業費 227,434 → 230,000'])
+      expect(res.body.changes.map((c) => c.summary)).toEqual(['施策 3 官民連携推進による事業展開 ／ 担当係名: 地域活力共創係 → 情報戦略係', '事務事業 5 デジタル推進業務 ／ 事業費: 227,434 → 230,000'])
     })
     expect((await step('kikaku', 'submit')).status).toBe(200)
     expect((await step('kacho', 'approve')).body.number).toBe(3)
     const diff = await (await as('somu')).get<{ changes: SheetChange[] }>(`/api/sheets/${sheetId}/diff?from=1&to=3`)
-    expect(diff.body.changes.map((c) => c.summary)).toEqual(['施策 3: 担当係名 地域活力共創係 → 情報戦略係', '事務事業 5: 事業費 227,434 → 230,000'])
+    expect(diff.body.changes.map((c) => c.summary)).toEqual(['施策 3 官民連携推進による事業展開 ／ 担当係名: 地域活力共創係 → 情報戦略係', '事務事業 5 デジタル推進業務 ／ 事業費: 227,434 → 230,000'])
     const v1again = (await (await as('kikaku')).get<VersionResponse>(`/api/sheets/${sheetId}/versions/1`)).body
     expect(v1again).toEqual(v1)
     // The database itself refuses to change a version row.

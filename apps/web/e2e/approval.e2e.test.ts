@@ -21,6 +21,7 @@ describe('approval in the browser', () => {
     await staff[0].getByRole('button', { name: '確認を依頼', exact: true }).click()
     await expect.poll(() => head.getByRole('button', { name: '承認', exact: true }).count()).toBe(1)
     await head.getByRole('button', { name: '承認', exact: true }).click()
+    await head.getByRole('dialog', { name: '承認の確認' }).getByRole('button', { name: '承認して確定する' }).click()
 
     for (const page of staff) {
       await expect.poll(() => page.getByRole('status').filter({ hasText: /承認済 \(v1, 課長 伊藤 正和, / }).count()).toBe(1)
@@ -32,16 +33,18 @@ describe('approval in the browser', () => {
     // History: the version list, then a revision and a diff against the frozen version.
     await head.getByRole('button', { name: '履歴', exact: true }).click()
     const history = head.getByRole('region', { name: '履歴' })
-    await expect.poll(() => history.getByRole('row').filter({ hasText: 'v1' }).filter({ hasText: '伊藤 正和' }).count()).toBe(1)
+    const versions = history.getByRole('table', { name: '承認された版' })
+    await expect.poll(() => versions.getByRole('row').filter({ hasText: 'v1' }).filter({ hasText: '伊藤 正和' }).count()).toBe(1)
     const audit = history.getByRole('region', { name: '操作の記録' })
-    await expect.poll(() => audit.textContent()).toContain('sheet.approve')
+    await expect.poll(() => audit.textContent()).toContain('承認')
     await audit.getByLabel('種類').selectOption('sheet.submit')
-    await expect.poll(() => audit.getByRole('row').count()).toBe(1)
-    expect(await audit.textContent()).toContain('kikaku')
+    await expect.poll(() => audit.getByRole('row').count()).toBe(2)
+    expect(await audit.textContent()).toContain('佐藤 美咲')
     await history.getByRole('button', { name: 'v1 表示' }).click()
     await expect.poll(() => history.getByRole('heading', { name: /令和7年度 課等の方針/ }).count()).toBe(1)
 
     await head.getByRole('button', { name: '改訂する', exact: true }).click()
+    await head.getByRole('dialog', { name: '改訂の確認' }).getByRole('button', { name: '改訂を始める' }).click()
     await expect.poll(() => editable(head, '施策 1 施策の内容')).toBe('true')
     const budget = head.getByRole('textbox', { name: '事務事業 1 事業費' })
     await budget.fill('500')

@@ -94,6 +94,7 @@ describe('the whole journey, three people', () => {
     // Submitted, approved: both editors turn read-only live.
     await a.page.getByRole('button', { name: '確認を依頼', exact: true }).click()
     await head.page.getByRole('button', { name: '承認', exact: true }).click()
+    await head.page.getByRole('dialog', { name: '承認の確認' }).getByRole('button', { name: '承認して確定する' }).click()
     for (const page of [a.page, b.page]) {
       await expect.poll(() => page.getByRole('status').filter({ hasText: /承認済 \(v1, 課長 伊藤 正和/ }).count()).toBe(1)
       await expect.poll(() => page.getByRole('textbox', { name: '施策 1 施策の内容', exact: true }).getAttribute('contenteditable')).toBe('false')

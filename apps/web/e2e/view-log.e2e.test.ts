@@ -20,6 +20,7 @@ describe('閲覧記録', () => {
     await openKikaku(head)
     await head.getByRole('button', { name: '確認を依頼', exact: true }).click()
     await head.getByRole('button', { name: '承認', exact: true }).click()
+    await head.getByRole('dialog', { name: '承認の確認' }).getByRole('button', { name: '承認して確定する' }).click()
     await head.getByRole('status').filter({ hasText: /承認済 \(v1, / }).waitFor()
 
     // A member of staff opens the sheet, then v1 under 履歴.

@@ -80,8 +80,33 @@ export interface VersionListResponse {
 export interface AuditEntryView {
   at: string
   username: string | null
+  /** The person's display name (null: an entry without an account, or one since removed). */
+  displayName: string | null
   action: string
   detail: string | null
+}
+
+/** Who changed a field since the baseline: the last person, when, and everyone who did ([S17]). */
+export interface ChangeAttribution {
+  editedBy: Named | null
+  editedAt: string | null
+  editors: Named[]
+}
+
+/** What `GET /api/sheets/:id/changes?since=` compares the current draft with. */
+export type ChangesBaseline =
+  | { kind: 'version'; number: number; at: string }
+  | { kind: 'submitted'; revision: number; at: string; by: Named }
+
+/**
+ * `GET /api/sheets/:id/changes?since=version|submitted`: the changes from the latest approved version (or
+ * the content as last submitted) to the current draft, each attributed. `C` is @hoshin/sheet's SheetChange.
+ */
+export interface SheetChangesResponse<C = unknown> {
+  since: 'version' | 'submitted'
+  /** null: no approved version (or no submission) to compare with yet. */
+  baseline: ChangesBaseline | null
+  changes: (C & ChangeAttribution)[]
 }
 /** One opening of a sheet (the view log, for the 課長 and admins). */
 export interface SheetViewEntry {

@@ -22,10 +22,11 @@ describe('[S14] field-level diff', () => {
     after.projects[0]!.content = '総合計画の着実な推進及び進行管理の徹底'
     const changes = diffSheets(kikakuZaisei2025, after)
     expect(changes.map((c) => c.summary)).toEqual([
-      '施策 3: 担当係名 地域活力共創係 → 地域活力共創係、企画調整係',
-      '事務事業 1: 内容「総合計画の着実な推進及び進行管理」→「総合計画の着実な推進及び進行管理の徹底」',
-      '事務事業 5: 事業費 227,434 → 230,000',
+      '施策 3 官民連携推進による事業展開 ／ 担当係名: 地域活力共創係 → 地域活力共創係、企画調整係',
+      '事務事業 1 第6次総合計画（後期基本計画）推進業務 ／ 事務事業の内容: 「総合計画の着実な推進及び進行管理」→「総合計画の着実な推進及び進行管理の徹底」',
+      '事務事業 5 デジタル推進業務 ／ 事業費: 227,434 → 230,000',
     ])
+    expect(changes[2]!.label).toBe('事務事業 5 デジタル推進業務 ／ 事業費')
     const content = changes[1]!
     expect(content.parts?.filter((p) => p.op !== 'same')).toEqual([{ op: 'ins', text: 'の徹底' }])
   })
@@ -37,9 +38,39 @@ describe('[S14] field-level diff', () => {
     after.projects.splice(9, 1)
     after.issues.push({ id: 'issue-new', text: '新しい課題' })
     const summaries = diffSheets(kikakuZaisei2025, after).map((c) => c.summary)
-    expect(summaries).toContain('施策「第6次総合計画（後期基本計画）の推進」: 順位 1 → 5')
-    expect(summaries).toContain('事務事業 10: 削除「地域公共交通関連事業」')
-    expect(summaries).toContain('行政課題 7: 追加「新しい課題」')
+    expect(summaries).toContain('施策 5 第6次総合計画（後期基本計画）の推進: 順位 1 → 5')
+    expect(summaries).toContain('事務事業 10 地域公共交通関連事業: 削除')
+    expect(summaries).toContain('行政課題 7 新しい課題: 追加')
+  })
+
+  it('names the row of every field: part, rank and name, as in 「事務事業 8 国勢調査他統計調査業務 ／ 事業費」', () => {
+    const after = clone(kikakuZaisei2025)
+    after.projects[7]!.budget = 12000
+    expect(diffSheets(kikakuZaisei2025, after).map((c) => c.summary)).toEqual(['事務事業 8 国勢調査他統計調査業務 ／ 事業費: 10,182 → 12,000'])
+  })
+
+  it('never gives two rows one label: rows of the same name are told apart by their rank', () => {
+    const before = clone(kikakuZaisei2025)
+    before.projects[1]!.name = before.projects[0]!.name
+    const after = clone(before)
+    after.projects[0]!.budget = 1
+    after.projects[1]!.budget = 2
+    const labels = diffSheets(before, after).map((c) => c.label)
+    expect(labels).toHaveLength(2)
+    expect(new Set(labels).size).toBe(2)
+    expect(labels[0]).toMatch(/^事務事業 1 第6次総合計画（後期基本計画）推進業務 ／ 事業費$/)
+    expect(labels[1]).toMatch(/^事務事業 2 第6次総合計画（後期基本計画）推進業務 ／ 事業費$/)
+  })
+
+  it('cuts a long row name short in the label, and labels a row with no name by part and rank', () => {
+    const before = clone(kikakuZaisei2025)
+    before.issues[0]!.text = 'あ'.repeat(80)
+    before.projects[13] = { ...before.projects[12]!, id: 'blank', rank: 14, name: '', content: '', budget: null }
+    const after = clone(before)
+    after.issues[0]!.text = `${'あ'.repeat(80)}い`
+    after.projects[13]!.budget = 5
+    const labels = diffSheets(before, after).map((c) => c.label)
+    expect(labels).toEqual([`行政課題 1 ${'あ'.repeat(30)}… ／ 内容`, '事務事業 14 ／ 事業費'])
   })
 
   it('diffs Japanese text word by word', () => {

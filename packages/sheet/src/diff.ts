@@ -22,6 +22,12 @@ export interface SheetChange {
   to?: string
   /** Word-level changes inside a text field. */
   parts?: TextPart[]
+  /**
+   * Where the change is, for people: the part, the row's rank and its name, and the field
+   * (「事務事業 8 国勢調査他統計調査業務 ／ 事業費」). The rank tells two rows of the same name apart.
+   */
+  label: string
+  /** `label`, then what changed: 「事務事業 8 国勢調査他統計調査業務 ／ 事業費: 10,182 → 12,000」. */
   summary: string
 }
 
@@ -37,12 +43,17 @@ const partNames = {
 const fieldNames = {
   text: '内容',
   outcome: '成果',
-  name: '名称',
-  content: '内容',
   sections: '担当係名',
   partners: '連携課名',
   budget: '事業費',
 } as const
+
+/** A field's name as the sheet's column heads say it: 施策名, 事務事業の内容, 担当係名, 事業費. */
+function fieldName(part: Exclude<SheetChange['part'], 'situation'>, field: NonNullable<SheetChange['field']>): string {
+  if (field === 'name') return `${partNames[part]}名`
+  if (field === 'content') return `${partNames[part]}の内容`
+  return fieldNames[field]
+}
 
 /** Words of Japanese (and any) text, by Intl.Segmenter; punctuation and spaces are words of their own. */
 function words(text: string): string[] {
@@ -105,8 +116,19 @@ function rowsOf(sheet: Sheet, part: Exclude<SheetChange['part'], 'situation'>): 
   return sheet[part]
 }
 
+/** A row's name (or the first line of its text), cut short: the label must stay one readable line. */
 function headline(row: Row): string {
-  return (row.name ?? row.text ?? '').split('\n')[0] ?? ''
+  const line = ((row.name ?? row.text ?? '').split('\n')[0] ?? '').trim()
+  return line.length > HEADLINE_MAX ? `${line.slice(0, HEADLINE_MAX)}…` : line
+}
+
+/** Characters of a row's name shown in a label (a 施策名 is rarely longer; a 行政課題 often is). */
+const HEADLINE_MAX = 30
+
+/** 「事務事業 8 国勢調査他統計調査業務」: part, rank and name; the rank alone tells equal names apart. */
+function rowLabel(part: Exclude<SheetChange['part'], 'situation'>, rank: number, row: Row): string {
+  const name = headline(row)
+  return name ? `${partNames[part]} ${rank} ${name}` : `${partNames[part]} ${rank}`
 }
 
 const budgetText = (value: number | null | undefined) => (value === null || value === undefined ? '（空欄）' : formatBudget(value))
@@ -122,48 +144,52 @@ export function diffSheets(a: Sheet, b: Sheet): SheetChange[] {
       from: a.situation,
       to: b.situation,
       parts: diffText(a.situation, b.situation),
+      label: '現状',
       summary: '現状: 文章が変更されました',
     })
   }
   for (const part of ['issues', 'annualPolicies', 'longTermPolicies', 'measures', 'projects'] as const) {
     const before = rowsOf(a, part)
     const after = rowsOf(b, part)
-    const name = partNames[part]
     const rankBefore = new Map(before.map((r, i) => [r.id, i + 1]))
     const rankAfter = new Map(after.map((r, i) => [r.id, i + 1]))
     for (const [i, row] of before.entries()) {
       if (!rankAfter.has(row.id)) {
-        changes.push({ part, kind: 'removed', rowId: row.id, fromRank: i + 1, summary: `${name} ${i + 1}: 削除「${headline(row)}」` })
+        const label = rowLabel(part, i + 1, row)
+        changes.push({ part, kind: 'removed', rowId: row.id, fromRank: i + 1, label, summary: `${label}: 削除` })
       }
     }
     for (const [j, row] of after.entries()) {
       const toRank = j + 1
       const fromRank = rankBefore.get(row.id)
+      const label = rowLabel(part, toRank, row)
       if (fromRank === undefined) {
-        changes.push({ part, kind: 'added', rowId: row.id, toRank, summary: `${name} ${toRank}: 追加「${headline(row)}」` })
+        changes.push({ part, kind: 'added', rowId: row.id, toRank, label, summary: `${label}: 追加` })
         continue
       }
       const old = before[fromRank - 1]!
       if (fromRank !== toRank) {
-        changes.push({ part, kind: 'moved', rowId: row.id, fromRank, toRank, summary: `${name}「${headline(row)}」: 順位 ${fromRank} → ${toRank}` })
+        changes.push({ part, kind: 'moved', rowId: row.id, fromRank, toRank, label, summary: `${label}: 順位 ${fromRank} → ${toRank}` })
       }
-      const changed = (field: NonNullable<SheetChange['field']>, from: string, to: string, summary: string, parts?: TextPart[]) =>
-        changes.push({ part, kind: 'changed', rowId: row.id, fromRank, toRank, field, from, to, ...(parts ? { parts } : {}), summary })
+      const changed = (field: NonNullable<SheetChange['field']>, from: string, to: string, what: string, parts?: TextPart[]) => {
+        const fieldLabel = `${label} ／ ${fieldName(part, field)}`
+        changes.push({ part, kind: 'changed', rowId: row.id, fromRank, toRank, field, from, to, ...(parts ? { parts } : {}), label: fieldLabel, summary: `${fieldLabel}: ${what}` })
+      }
       for (const field of ['name', 'text', 'outcome', 'content'] as const) {
         const x = old[field]
         const y = row[field]
         if (x === undefined || y === undefined || x === y) continue
-        changed(field, x, y, `${name} ${toRank}: ${fieldNames[field]}「${x}」→「${y}」`, diffText(x, y))
+        changed(field, x, y, `「${x}」→「${y}」`, diffText(x, y))
       }
       for (const field of ['sections', 'partners'] as const) {
         const x = (old[field] ?? []).join('、')
         const y = (row[field] ?? []).join('、')
-        if (x !== y) changed(field, x, y, `${name} ${toRank}: ${fieldNames[field]} ${x || '（なし）'} → ${y || '（なし）'}`)
+        if (x !== y) changed(field, x, y, `${x || '（なし）'} → ${y || '（なし）'}`)
       }
       if (part === 'projects' && old.budget !== row.budget) {
         const x = budgetText(old.budget)
         const y = budgetText(row.budget)
-        changed('budget', x, y, `${name} ${toRank}: 事業費 ${x} → ${y}`)
+        changed('budget', x, y, `${x} → ${y}`)
       }
     }
   }

@@ -1,7 +1,19 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { kikakuZaisei2025 } from './demo/index.js'
-import { deleteRow, docToSheet, insertRow, moveRow, orderedRowIds, readFieldText, rowMap, sheetToDoc, writeFieldText } from './ydoc.js'
+import {
+  deleteRow,
+  docToSheet,
+  insertRow,
+  moveRow,
+  orderedRowIds,
+  readFieldText,
+  rowMap,
+  sheetToDoc,
+  situationFragment,
+  touchedFields,
+  writeFieldText,
+} from './ydoc.js'
 
 /** Two peers that start from the same document and exchange updates only when told to. */
 function peers() {
@@ -104,5 +116,28 @@ describe('concurrent editing of the Y.Doc layout', () => {
     const sheet = docToSheet(doc)
     expect(sheet.projects).toEqual([{ id: 'x', rank: 1, name: '', content: '', sections: [], partners: [], budget: null }])
     expect(sheet.situation).toBe('')
+  })
+})
+
+describe('[S17] where an edit landed', () => {
+  it('names the row and field of typing, a budget, a move, a new and a removed row, and the situation', () => {
+    const doc = sheetToDoc(kikakuZaisei2025)
+    const seen: unknown[][] = []
+    doc.on('afterTransaction', (tr: Y.Transaction) => seen.push(touchedFields(tr)))
+    const content = rowMap(doc, 'projects').get('project-8')!.get('content') as Y.XmlFragment
+    ;((content.get(0) as Y.XmlElement).get(0) as Y.XmlText).insert(0, '追記')
+    rowMap(doc, 'projects').get('project-8')!.set('budget', 12000)
+    moveRow(doc, 'measures', 'measure-1', { after: 'measure-3' })
+    const id = insertRow(doc, 'issues', { text: '新しい課題' })
+    deleteRow(doc, 'projects', 'project-2')
+    ;((situationFragment(doc).get(0) as Y.XmlElement).get(0) as Y.XmlText).insert(0, 'あ')
+    expect(seen).toEqual([
+      [{ part: 'projects', rowId: 'project-8', field: 'content' }],
+      [{ part: 'projects', rowId: 'project-8', field: 'budget' }],
+      [{ part: 'measures', rowId: 'measure-1', field: 'order' }],
+      [{ part: 'issues', rowId: id, field: 'row' }],
+      [{ part: 'projects', rowId: 'project-2', field: 'row' }],
+      [{ part: 'situation', rowId: '', field: 'text' }],
+    ])
   })
 })

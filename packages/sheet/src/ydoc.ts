@@ -309,3 +309,50 @@ export function applySheetToDoc(doc: Y.Doc, sheet: Sheet): void {
     }
   })
 }
+
+/** Where an edit landed: the situation text, or one field of one row ('row': added or removed; 'order': moved). */
+export interface FieldRef {
+  part: 'situation' | RowListName
+  /** '' for the situation text. */
+  rowId: string
+  /** A field of `rowFields`, 'budget', 'order', or 'row'. */
+  field: string
+}
+
+/**
+ * The fields a transaction changed ([S17]), read from the types it touched: each changed type is followed
+ * up to its root, and the map keys on the way name the row and the field (the layout of [S4]). A new row
+ * is one change ('row') however many fields it was born with; changes inside a deleted row are not counted.
+ */
+export function touchedFields(transaction: Y.Transaction): FieldRef[] {
+  const found = new Map<string, FieldRef>()
+  const add = (part: FieldRef['part'], rowId: string, field: string) => found.set(`${part}\u0000${rowId}\u0000${field}`, { part, rowId, field })
+  const roots = new Map<unknown, string>()
+  for (const [name, type] of transaction.doc.share) roots.set(type, name)
+  for (const [type, keys] of transaction.changed) {
+    const path: (string | null)[] = []
+    let top: typeof type = type
+    while (top._item) {
+      path.unshift(top._item.parentSub)
+      const parent = top._item.parent
+      if (!(parent instanceof Y.AbstractType)) break
+      top = parent as typeof type
+    }
+    const root = roots.get(top)
+    if (root === 'situation') {
+      add('situation', '', 'text')
+      continue
+    }
+    if (!(rowLists as readonly string[]).includes(root ?? '')) continue
+    const part = root as RowListName
+    const [rowId, field] = path
+    if (path.length === 0) {
+      for (const key of keys) if (key !== null) add(part, key, 'row')
+    } else if (path.length === 1 && typeof rowId === 'string') {
+      for (const key of keys) if (key !== null) add(part, rowId, key)
+    } else if (typeof rowId === 'string' && typeof field === 'string') {
+      add(part, rowId, field)
+    }
+  }
+  return [...found.values()]
+}

@@ -139,6 +139,6 @@ export class OutputService {
       const changes = diffSheets(docToSheet(doc), imported)
       applySheetToDoc(doc, imported)
       return changes
-    })
+    }, actor.id)
   }
 }

@@ -22,6 +22,18 @@ export function applyStored(doc: Y.Doc, stored: StoredDocument, origin: unknown 
 export interface UpdateEntry {
   sheetId: string
   update: Uint8Array
+  /** Who made it (null or absent: the server's own change). */
+  userId?: string | null
+}
+
+/** One person's latest change to one field ([S17]), kept apart from the log so compaction keeps it. */
+export interface FieldEdit {
+  sheetId: string
+  part: string
+  rowId: string
+  field: string
+  userId: string
+  editedAt: string
 }
 
 /**
@@ -30,8 +42,8 @@ export interface UpdateEntry {
  */
 export interface DocumentStore {
   load(sheetId: string): Promise<StoredDocument>
-  /** Appends updates of any number of sheets, all or nothing. */
-  append(entries: readonly UpdateEntry[]): Promise<void>
+  /** Appends updates of any number of sheets, and who changed which field, all or nothing. */
+  append(entries: readonly UpdateEntry[], edits?: readonly FieldEdit[]): Promise<void>
   /**
    * Replaces the sheet's state with `state` and empties its log, atomically. `state` must already
    * contain every logged update (the caller encodes it from a document that has them all).
@@ -60,8 +72,8 @@ export class SqliteDocumentStore implements DocumentStore {
     })
   }
 
-  async append(entries: readonly UpdateEntry[]): Promise<void> {
-    if (!entries.length) return
+  async append(entries: readonly UpdateEntry[], edits: readonly FieldEdit[] = []): Promise<void> {
+    if (!entries.length && !edits.length) return
     const now = nowIso()
     // A few statements per batch however many rows: each statement is a round trip to sqlite3's thread
     // pool and a fresh prepare, which row-by-row made persistence the largest part of the server's CPU
@@ -69,8 +81,15 @@ export class SqliteDocumentStore implements DocumentStore {
     await this.db.transaction(async (tx) => {
       for (const chunk of chunks(entries, ROWS_PER_STATEMENT)) {
         await tx.run(
-          `INSERT INTO sheet_updates (sheet_id, data) VALUES ${chunk.map(() => '(?, ?)').join(', ')}`,
-          chunk.flatMap(({ sheetId, update }) => [sheetId, update]),
+          `INSERT INTO sheet_updates (sheet_id, data, user_id, created_at) VALUES ${chunk.map(() => '(?, ?, ?, ?)').join(', ')}`,
+          chunk.flatMap(({ sheetId, update, userId }) => [sheetId, update, userId ?? null, now]),
+        )
+      }
+      for (const chunk of chunks(edits, ROWS_PER_STATEMENT)) {
+        await tx.run(
+          `INSERT INTO field_edits (sheet_id, part, row_id, field, user_id, edited_at) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}
+           ON CONFLICT (sheet_id, part, row_id, field, user_id) DO UPDATE SET edited_at = max(edited_at, excluded.edited_at)`,
+          chunk.flatMap((e) => [e.sheetId, e.part, e.rowId, e.field, e.userId, e.editedAt]),
         )
       }
       for (const chunk of chunks([...new Set(entries.map((e) => e.sheetId))], ROWS_PER_STATEMENT)) {
@@ -100,12 +119,19 @@ export class SqliteDocumentStore implements DocumentStore {
 export class MemoryDocumentStore implements DocumentStore {
   private readonly states = new Map<string, Uint8Array>()
   private readonly logs = new Map<string, Uint8Array[]>()
+  /** Field edits by key, as the SQLite table keeps them (last time per field and person). */
+  readonly edits = new Map<string, FieldEdit>()
 
   async load(sheetId: string): Promise<StoredDocument> {
     return { state: this.states.get(sheetId), updates: [...(this.logs.get(sheetId) ?? [])] }
   }
 
-  async append(entries: readonly UpdateEntry[]): Promise<void> {
+  async append(entries: readonly UpdateEntry[], edits: readonly FieldEdit[] = []): Promise<void> {
+    for (const edit of edits) {
+      const key = [edit.sheetId, edit.part, edit.rowId, edit.field, edit.userId].join('\u0000')
+      const known = this.edits.get(key)
+      if (!known || known.editedAt < edit.editedAt) this.edits.set(key, { ...edit })
+    }
     for (const { sheetId, update } of entries) {
       const log = this.logs.get(sheetId) ?? []
       // Copy: the caller may reuse its buffer.

@@ -66,6 +66,24 @@ describe('migrations', () => {
     await db.close()
   })
 
+  it('[9] keep the author of each logged update, and who last changed each field, on an existing log', async () => {
+    const db = await openFresh()
+    await migrate(db, migrations.slice(0, 8))
+    await db.exec(`
+      INSERT INTO departments (id, name, created_at) VALUES ('d', '総務課', 'now');
+      INSERT INTO sheets (id, department_id, fiscal_year, created_at, updated_at) VALUES ('sh', 'd', 2025, 'now', 'now');
+      INSERT INTO sheet_updates (sheet_id, data) VALUES ('sh', x'00');
+    `)
+    expect(await migrate(db)).toEqual([9])
+    // A row from before has no author; the log still loads.
+    expect(await db.get('SELECT user_id AS u FROM sheet_updates')).toEqual({ u: null })
+    expect(await tables(db)).toEqual(expect.arrayContaining(['field_edits', 'sheet_submissions']))
+    await expect(
+      db.run("INSERT INTO field_edits (sheet_id, part, row_id, field, user_id, edited_at) VALUES ('sh', 'projects', 'p', 'budget', 'nobody', 'now')"),
+    ).rejects.toThrow(/FOREIGN KEY/)
+    await db.close()
+  })
+
   it('refuse a database from a newer Hoshin', async () => {
     const db = await openFresh()
     await db.exec(`PRAGMA user_version = ${LATEST_SCHEMA_VERSION + 1}`)

@@ -298,6 +298,38 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX login_failures_by_address ON login_failures (address, at);
     `,
   },
+  {
+    version: 9,
+    name: 'who changed what: the author of each logged update, the last edit per field and person, the content at submit',
+    sql: `
+      -- The author of each logged update (null: the server's own change, or a row from before).
+      ALTER TABLE sheet_updates ADD COLUMN user_id TEXT REFERENCES users(id);
+      ALTER TABLE sheet_updates ADD COLUMN created_at TEXT;
+      -- Per field and person, when they last changed it: what compaction keeps of the log's authorship.
+      -- field: a row field, 'budget', 'order' (moved) or 'row' (added or removed); row_id '' for the situation.
+      -- Kept at least a year by town rules: the app never deletes these rows.
+      CREATE TABLE field_edits (
+        sheet_id TEXT NOT NULL REFERENCES sheets(id),
+        part TEXT NOT NULL,
+        row_id TEXT NOT NULL,
+        field TEXT NOT NULL,
+        user_id TEXT NOT NULL REFERENCES users(id),
+        edited_at TEXT NOT NULL,
+        PRIMARY KEY (sheet_id, part, row_id, field, user_id)
+      );
+      CREATE INDEX field_edits_by_time ON field_edits (sheet_id, edited_at);
+      -- The content as it was submitted for review (確認依頼), so the 課長 sees what changed since.
+      CREATE TABLE sheet_submissions (
+        id INTEGER PRIMARY KEY,
+        sheet_id TEXT NOT NULL REFERENCES sheets(id),
+        revision INTEGER NOT NULL,
+        submitted_by TEXT NOT NULL REFERENCES users(id),
+        submitted_at TEXT NOT NULL,
+        canonical TEXT NOT NULL
+      );
+      CREATE INDEX sheet_submissions_by_sheet ON sheet_submissions (sheet_id, id);
+    `,
+  },
 ]
 
 export const LATEST_SCHEMA_VERSION = migrations.at(-1)?.version ?? 0

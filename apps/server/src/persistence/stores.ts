@@ -2,6 +2,7 @@ import type { Adapter } from 'lucia'
 import { type AuditStore, SqliteAuditStore } from './audit-store.js'
 import { type CommentStore, SqliteCommentStore } from './comment-store.js'
 import { type DocumentStore, SqliteDocumentStore } from './document-store.js'
+import { EditStore } from './edit-store.js'
 import { type LoginFailureStore, SqliteLoginFailureStore } from './login-failure-store.js'
 import { type OrgStore, SqliteOrgStore } from './org-store.js'
 import { SqliteSessionStore } from './session-store.js'
@@ -23,6 +24,7 @@ export interface Stores {
   versions: VersionStore
   audit: AuditStore
   views: ViewLogStore
+  edits: EditStore
 }
 
 export function createSqliteStores(db: SqliteDatabase): Stores {
@@ -37,5 +39,6 @@ export function createSqliteStores(db: SqliteDatabase): Stores {
     versions: new VersionStore(db),
     audit: new SqliteAuditStore(db),
     views: new ViewLogStore(db),
+    edits: new EditStore(db),
   }
 }

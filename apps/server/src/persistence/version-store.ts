@@ -17,6 +17,8 @@ export interface Transition {
   revision?: number
   returnedReason?: string | null
   audit: { userId: string; username: string; action: string; detail?: string }
+  /** A 確認依頼: the content as submitted, kept so the 課長 sees what changed since. */
+  submission?: { revision: number; canonical: string }
 }
 
 /**
@@ -43,6 +45,15 @@ export class VersionStore {
       t.sheetId,
       t.audit.detail ?? null,
     ])
+    if (t.submission) {
+      await tx.run('INSERT INTO sheet_submissions (sheet_id, revision, submitted_by, submitted_at, canonical) VALUES (?, ?, ?, ?, ?)', [
+        t.sheetId,
+        t.submission.revision,
+        t.audit.userId,
+        now,
+        t.submission.canonical,
+      ])
+    }
     return true
   }
 
@@ -151,9 +162,15 @@ export class VersionStore {
     return result.changes === 1
   }
 
-  audit(sheetId: string, actionPrefix: string): Promise<{ at: string; username: string | null; action: string; detail: string | null }[]> {
+  /** The sheet's audit entries, each with the person's display name as it is now (null: no such account). */
+  audit(
+    sheetId: string,
+    actionPrefix: string,
+  ): Promise<{ at: string; username: string | null; displayName: string | null; action: string; detail: string | null }[]> {
     return this.db.all(
-      `SELECT at, username, action, detail FROM audit_log WHERE target = ? AND action LIKE ? ORDER BY id`,
+      `SELECT a.at, a.username, u.display_name AS displayName, a.action, a.detail
+       FROM audit_log a LEFT JOIN users u ON u.id = a.user_id
+       WHERE a.target = ? AND a.action LIKE ? ORDER BY a.id`,
       [sheetId, `${actionPrefix}%`],
     )
   }

@@ -1,10 +1,12 @@
 import {
   returnRequestSchema,
+  type SheetChangesResponse,
   type SheetViewsResponse,
   type VersionListResponse,
   type VersionResponse,
   type VersionSummary,
 } from '@hoshin/protocol'
+import type { SheetChange } from '@hoshin/sheet'
 import { Hono } from 'hono'
 import { requireActor } from '../auth/middleware.js'
 import type { AppEnv, Services } from '../context.js'
@@ -56,6 +58,11 @@ export function workflowRoutes({ workflow, sheets, stores }: Services) {
       const to = c.req.query('to') ?? 'current'
       if (!from) throw errors.validation('from')
       return c.json({ from, to, changes: await workflow.diff(requireActor(c), c.req.param('id'), from, to) })
+    })
+    .get('/:id/changes', async (c) => {
+      const since = c.req.query('since') ?? 'version'
+      if (since !== 'version' && since !== 'submitted') throw errors.validation('since')
+      return c.json<SheetChangesResponse<SheetChange>>(await workflow.changes(requireActor(c), c.req.param('id'), since))
     })
     .get('/:id/rejected', async (c) => c.json({ sets: await workflow.rejected(requireActor(c), c.req.param('id')) }))
     .post('/:id/rejected/:setId/carry', async (c) => {

@@ -1,10 +1,20 @@
 import { createHash } from 'node:crypto'
-import type { AuditEntryView, SheetStatus, VersionResponse, VersionSummary, WorkflowAction } from '@hoshin/protocol'
+import type {
+  AuditEntryView,
+  ChangeAttribution,
+  ChangesBaseline,
+  SheetChangesResponse,
+  SheetStatus,
+  VersionResponse,
+  VersionSummary,
+  WorkflowAction,
+} from '@hoshin/protocol'
 import { canonicalJson, diffSheets, docToSheet, type Sheet, type SheetChange } from '@hoshin/sheet'
 import * as Y from 'yjs'
 import type { Actor } from '../context.js'
 import { errors } from '../http/errors.js'
 import type { AuditStore } from '../persistence/audit-store.js'
+import type { EditStore, FieldEditView } from '../persistence/edit-store.js'
 import type { SheetRecord, SheetStore } from '../persistence/sheet-store.js'
 import type { UserStore } from '../persistence/user-store.js'
 import type { VersionRecord, VersionStore } from '../persistence/version-store.js'
@@ -51,6 +61,7 @@ export class WorkflowService {
     private readonly audit: AuditStore,
     private readonly sheets: SheetService,
     private readonly documents: DocumentRegistry,
+    private readonly edits: EditStore,
   ) {}
 
   private async step(actor: Actor, sheetId: string, action: WorkflowAction): Promise<SheetRecord> {
@@ -77,7 +88,15 @@ export class WorkflowService {
 
   async submit(actor: Actor, sheetId: string): Promise<void> {
     const sheet = await this.step(actor, sheetId, 'submit')
-    const ok = await this.versions.transition({ sheetId: sheet.id, from: 'draft', to: 'submitted', audit: auditOf(actor, 'sheet.submit') })
+    // The content as submitted, so the 課長 sees what changed during the review.
+    const canonical = canonicalJson(await this.sheets.content(sheet.id))
+    const ok = await this.versions.transition({
+      sheetId: sheet.id,
+      from: 'draft',
+      to: 'submitted',
+      audit: auditOf(actor, 'sheet.submit'),
+      submission: { revision: sheet.revision, canonical },
+    })
     if (!ok) this.raced()
     this.announce(sheet.id, 'submitted', { sheet, action: 'submit', actor })
   }
@@ -181,6 +200,34 @@ export class WorkflowService {
       return (await this.frozenSheet(sheet.id, n)).sheet
     }
     return diffSheets(await load(from), await load(to))
+  }
+
+  /**
+   * What changed in the current draft since the latest approved version (`version`) or since the sheet was
+   * last submitted (`submitted`), each change with who made it and when ([S17]). Whoever reads the sheet.
+   */
+  async changes(actor: Actor, sheetId: string, since: 'version' | 'submitted'): Promise<SheetChangesResponse<SheetChange>> {
+    const sheet = await this.sheets.readable(actor, sheetId)
+    let baseline: ChangesBaseline | null = null
+    let before: Sheet | undefined
+    if (since === 'version') {
+      const latest = (await this.versions.list(sheet.id)).at(-1)
+      if (latest) {
+        baseline = { kind: 'version', number: latest.number, at: latest.approvedAt }
+        before = (await this.frozenSheet(sheet.id, latest.number)).sheet
+      }
+    } else {
+      const submission = await this.edits.lastSubmission(sheet.id)
+      if (submission) {
+        const by = await this.users.findById(submission.submittedBy)
+        baseline = { kind: 'submitted', revision: submission.revision, at: submission.submittedAt, by: { id: submission.submittedBy, name: by?.displayName ?? '' } }
+        before = JSON.parse(submission.canonical) as Sheet
+      }
+    }
+    if (!baseline || !before) return { since, baseline, changes: [] }
+    const changes = diffSheets(before, await this.sheets.content(sheet.id))
+    const edits = await this.edits.since(sheet.id, baseline.at)
+    return { since, baseline, changes: changes.map((change) => ({ ...change, ...attribute(change, edits) })) }
   }
 
   /** Late change sets are read, merged and written one at a time per sheet and person. */
@@ -299,11 +346,11 @@ export class WorkflowService {
     }
     if (!(await this.versions.markCarried(set.id))) throw errors.invalidTransition('この変更はすでに反映されています。')
     await this.documents.change(sheet.id, (doc) => {
-      Y.applyUpdate(doc, new Uint8Array(set.data), { carriedBy: actor.id })
+      Y.applyUpdate(doc, new Uint8Array(set.data))
       // Parts resting on content the server never had cannot be placed; they are not kept pending.
       doc.store.pendingStructs = null
       doc.store.pendingDs = null
-    })
+    }, actor.id)
     await this.audit.append({ userId: actor.id, username: actor.username, action: 'sheet.late-carried', target: sheet.id, detail: `v${set.versionNumber}` })
   }
 
@@ -312,6 +359,28 @@ export class WorkflowService {
     const sheet = await this.sheets.readable(actor, sheetId)
     if (!canAudit(actor, sheet)) throw errors.forbidden()
     return this.versions.audit(sheet.id, actionPrefix)
+  }
+}
+
+/**
+ * Who made a change: the field edits recorded under the same part, row and field ([S17]) — 'order' for a
+ * move, 'row' (or any field of it) for a row added or removed. `edits` are newest first.
+ */
+function attribute(change: SheetChange, edits: readonly FieldEditView[]): ChangeAttribution {
+  const rowId = change.rowId ?? ''
+  const matches = edits.filter((e) => {
+    if (e.part !== change.part || e.rowId !== rowId) return false
+    if (change.kind === 'changed') return change.part === 'situation' || e.field === change.field
+    if (change.kind === 'moved') return e.field === 'order'
+    return true
+  })
+  const editors = new Map<string, { id: string; name: string }>()
+  for (const e of matches) if (!editors.has(e.userId)) editors.set(e.userId, { id: e.userId, name: e.displayName })
+  const last = matches[0]
+  return {
+    editedBy: last ? { id: last.userId, name: last.displayName } : null,
+    editedAt: last?.editedAt ?? null,
+    editors: [...editors.values()],
   }
 }
 

@@ -3,7 +3,8 @@ import type { Logger } from 'pino'
 import * as Y from 'yjs'
 import { applyStored, type DocumentStore } from '../persistence/document-store.js'
 import { Connection } from './connection.js'
-import { SharedDocument } from './shared-document.js'
+import { nowIso } from '../persistence/ids.js'
+import { ServerEdit, SharedDocument } from './shared-document.js'
 import { type UpdateLogOptions, UpdateLog } from './update-log.js'
 
 /**
@@ -54,10 +55,12 @@ export class DocumentRegistry {
       stored.updates.length,
       stored.updates.reduce((sum, u) => sum + u.byteLength, 0),
     )
-    const document = new SharedDocument(sheetId, stored, (id, update, origin) => {
+    const document = new SharedDocument(sheetId, stored, (id, update, origin, fields) => {
       const connection = origin instanceof Connection ? origin : undefined
-      this.updateLog.append(id, update, connection)
-      this.onEdit?.(id, connection ? connection.actor.id : null)
+      // A connection's change is its person's; the server's own is its actor's (import, carry) or nobody's.
+      const userId = connection ? connection.actor.id : origin instanceof ServerEdit ? origin.userId : null
+      this.updateLog.append(id, update, connection, { userId, fields, at: nowIso() })
+      this.onEdit?.(id, userId)
     })
     document.frozen = this.frozen.has(sheetId)
     return document
@@ -118,11 +121,18 @@ export class DocumentRegistry {
     }
   }
 
-  /** Runs a change on the sheet's live document (loading it if needed, storing and unloading after if nobody is in it). */
-  async change<T>(sheetId: string, work: (doc: Y.Doc) => T): Promise<T> {
+  /**
+   * Runs a change on the sheet's live document (loading it if needed, storing and unloading after if nobody
+   * is in it), in one transaction attributed to `editorId` (null: nobody's, as a seed).
+   */
+  async change<T>(sheetId: string, work: (doc: Y.Doc) => T, editorId: string | null = null): Promise<T> {
     const document = await this.open(sheetId)
     try {
-      return work(document.doc)
+      let result: T | undefined
+      document.doc.transact(() => {
+        result = work(document.doc)
+      }, new ServerEdit(editorId))
+      return result as T
     } finally {
       await this.updateLog.flush()
       if (document.connections.size === 0) await this.unload(sheetId)

@@ -1,3 +1,4 @@
+import { type FieldRef, touchedFields } from '@hoshin/sheet'
 import { Awareness, removeAwarenessStates } from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import { applyStored, type StoredDocument } from '../persistence/document-store.js'
@@ -6,6 +7,14 @@ import { awarenessUpdate, syncUpdate } from './messages.js'
 
 /** Transaction origin of the stored state being applied at load: not a change, not broadcast, not logged. */
 const LOAD = Symbol('load')
+
+/**
+ * Transaction origin of a change the server makes itself on someone's behalf (an import, a late change
+ * set carried into a revision): attributed to that person, or to nobody (null), never to a connection.
+ */
+export class ServerEdit {
+  constructor(readonly userId: string | null) {}
+}
 
 /**
  * One open sheet: its Y.Doc, the awareness (presence) of the people in it, and their connections.
@@ -24,7 +33,7 @@ export class SharedDocument {
   constructor(
     readonly sheetId: string,
     stored: StoredDocument,
-    private readonly onUpdate: (sheetId: string, update: Uint8Array, origin: unknown) => void,
+    private readonly onUpdate: (sheetId: string, update: Uint8Array, origin: unknown, fields: FieldRef[]) => void,
   ) {
     this.approxBytes = (stored.state?.byteLength ?? 0) + stored.updates.reduce((n, u) => n + u.byteLength, 0)
     // The server takes no part in presence itself.
@@ -34,12 +43,12 @@ export class SharedDocument {
     this.awareness.on('update', this.handleAwareness)
   }
 
-  private readonly handleUpdate = (update: Uint8Array, origin: unknown): void => {
+  private readonly handleUpdate = (update: Uint8Array, origin: unknown, _doc: Y.Doc, transaction: Y.Transaction): void => {
     if (origin === LOAD) return
     this.approxBytes += update.byteLength
     const message = syncUpdate(update)
     for (const connection of this.connections) if (connection !== origin) connection.send(message)
-    this.onUpdate(this.sheetId, update, origin)
+    this.onUpdate(this.sheetId, update, origin, touchedFields(transaction))
   }
 
   private readonly handleAwareness = (

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import * as Y from 'yjs'
-import type { DocumentStore, UpdateEntry } from '../persistence/document-store.js'
+import type { FieldRef } from '@hoshin/sheet'
+import type { DocumentStore, FieldEdit, UpdateEntry } from '../persistence/document-store.js'
 import { chunks } from '../chunks.js'
 
 export interface UpdateLogOptions {
@@ -31,6 +32,13 @@ interface PendingEntry extends UpdateEntry {
   source: { connection: AckSource; seq: number } | undefined
 }
 
+/** Who made an update, which fields it changed, and when ([S17]). */
+export interface Authorship {
+  userId: string | null
+  fields: readonly FieldRef[]
+  at: string
+}
+
 export const defaultUpdateLogOptions: UpdateLogOptions = { flushMs: 20, compactAfter: 500, compactAfterBytes: 256 * 1024 }
 
 /**
@@ -42,6 +50,8 @@ export const defaultUpdateLogOptions: UpdateLogOptions = { flushMs: 20, compactA
  */
 export class UpdateLog {
   private pending: PendingEntry[] = []
+  /** The last edit per sheet, field and person since the last flush: a burst of keystrokes is one row. */
+  private edits = new Map<string, FieldEdit>()
   private timer: NodeJS.Timeout | undefined
   private chain: Promise<void> = Promise.resolve()
   private readonly lengths = new Map<string, { rows: number; bytes: number }>()
@@ -62,10 +72,21 @@ export class UpdateLog {
     this.lengths.delete(sheetId)
   }
 
-  /** Queues an accepted update; `source` (the connection it came from) is acknowledged once it is stored. */
-  append(sheetId: string, update: Uint8Array, source?: AckSource): void {
+  /**
+   * Queues an accepted update; `source` (the connection it came from) is acknowledged once it is stored.
+   * `author` says who made it and which fields it changed: the log row keeps the person, and the fields
+   * are written with the same flush (a keystroke costs no write of its own).
+   */
+  append(sheetId: string, update: Uint8Array, source?: AckSource, author?: Authorship): void {
     if (source) source.unflushed++
-    this.pending.push({ sheetId, update, source: source && { connection: source, seq: source.received } })
+    const userId = author?.userId ?? null
+    this.pending.push({ sheetId, update, userId, source: source && { connection: source, seq: source.received } })
+    if (userId !== null) {
+      for (const { part, rowId, field } of author?.fields ?? []) {
+        const edit = { sheetId, part, rowId, field, userId, editedAt: author!.at }
+        this.edits.set([sheetId, part, rowId, field, userId].join('\u0000'), edit)
+      }
+    }
     this.timer ??= setTimeout(() => void this.flush(), this.options.flushMs)
   }
 
@@ -74,15 +95,19 @@ export class UpdateLog {
     clearTimeout(this.timer)
     this.timer = undefined
     const batch = this.pending
+    const edits = this.edits
     this.pending = []
+    this.edits = new Map()
     this.chain = this.chain.then(async () => {
-      if (!batch.length) return
+      if (!batch.length && !edits.size) return
       const merged = mergePerSheet(batch)
       try {
-        await this.store.append(merged)
+        await this.store.append(merged, [...edits.values()])
       } catch (error) {
         this.log.error({ err: error, updates: batch.length }, 'could not store updates; retrying')
         this.pending = [...batch, ...this.pending]
+        // The edits kept meanwhile are newer than the failed batch's: they win.
+        this.edits = new Map([...edits, ...this.edits])
         this.timer ??= setTimeout(() => void this.flush(), 1000)
         return
       }
@@ -128,17 +153,19 @@ function acknowledge(batch: readonly PendingEntry[]): void {
  */
 const MERGE_GROUP = 64
 
+/** One row per sheet and author (updates commute, so regrouping by author keeps the document the same). */
 function mergePerSheet(batch: readonly UpdateEntry[]): UpdateEntry[] {
-  const bySheet = new Map<string, Uint8Array[]>()
-  for (const { sheetId, update } of batch) {
-    const list = bySheet.get(sheetId)
-    if (list) list.push(update)
-    else bySheet.set(sheetId, [update])
+  const groups = new Map<string, { sheetId: string; userId: string | null; updates: Uint8Array[] }>()
+  for (const { sheetId, update, userId = null } of batch) {
+    const key = `${sheetId}\u0000${userId ?? ''}`
+    const group = groups.get(key)
+    if (group) group.updates.push(update)
+    else groups.set(key, { sheetId, userId, updates: [update] })
   }
   const merged: UpdateEntry[] = []
-  for (const [sheetId, updates] of bySheet) {
+  for (const { sheetId, userId, updates } of groups.values()) {
     for (const group of chunks(updates, MERGE_GROUP)) {
-      merged.push({ sheetId, update: group.length === 1 ? group[0]! : Y.mergeUpdates(group) })
+      merged.push({ sheetId, userId, update: group.length === 1 ? group[0]! : Y.mergeUpdates(group) })
     }
   }
   return merged

@@ -1,13 +1,132 @@
-import type { AuditEntryView, SheetSummary, SheetViewEntry, SheetViewsResponse, VersionListResponse, VersionResponse } from '@hoshin/protocol'
+import type {
+  AuditEntryView,
+  ChangeAttribution,
+  SheetChangesResponse,
+  SheetSummary,
+  SheetViewEntry,
+  SheetViewsResponse,
+  VersionListResponse,
+  VersionResponse,
+} from '@hoshin/protocol'
 import type { Sheet, SheetChange } from '@hoshin/sheet'
 import { type FormEvent, useEffect, useId, useState } from 'react'
 import { api } from '../../api/client'
+import { ConfirmModal } from '../../app/Modal'
+import { relativeTime } from '../../app/time'
 import { useErrorMessage } from '../../app/useErrorMessage'
+import { fill } from '../admin/text'
+import { catalogs, type Locale, type MessageKey } from '../../i18n/catalog'
 import { formatDateTime, useI18n } from '../../i18n/I18nProvider'
 import { LATE_EVENT, WORKFLOW_EVENT } from '../../sync/useSheetSession'
 import { SheetView } from './SheetView'
 
 const when = (iso: string, locale: string) => formatDateTime(iso, locale, 'medium')
+
+type AttributedChange = SheetChange & Partial<ChangeAttribution>
+
+/**
+ * The changes from the latest approved version (`version`) or from the last submission (`submitted`) to
+ * the live draft, each with who made it; followed every few seconds while shown (others keep typing).
+ */
+function useChanges(sheetId: string, since: 'version' | 'submitted', enabled = true, refreshMs = 3000) {
+  const [data, setData] = useState<SheetChangesResponse<SheetChange> | null>(null)
+  useEffect(() => {
+    if (!enabled) return
+    let cancelled = false
+    const load = () =>
+      api<SheetChangesResponse<SheetChange>>(`/api/sheets/${encodeURIComponent(sheetId)}/changes?since=${since}`).then(
+        (r) => !cancelled && setData(r),
+        () => undefined,
+      )
+    void load()
+    window.addEventListener(WORKFLOW_EVENT, load)
+    const timer = setInterval(load, refreshMs)
+    return () => {
+      cancelled = true
+      clearInterval(timer)
+      window.removeEventListener(WORKFLOW_EVENT, load)
+    }
+  }, [sheetId, since, enabled, refreshMs])
+  return data
+}
+
+/** Who changed a field and when: the last person, others who changed it too in brackets, the time relative (exact on hover). */
+function EditedBy({ change, locale }: { change: AttributedChange; locale: Locale }) {
+  const { t } = useI18n()
+  if (!change.editedBy) return <>{t('history.editedUnknown')}</>
+  const others = (change.editors ?? []).filter((e) => e.id !== change.editedBy?.id).map((e) => e.name)
+  return (
+    <>
+      <span>{change.editedBy.name}</span>
+      {others.length > 0 && <span className="muted">（{others.join('、')}）</span>}
+      {change.editedAt && (
+        <time className="muted" dateTime={change.editedAt} title={when(change.editedAt, locale)}>
+          {relativeTime(change.editedAt, locale)}
+        </time>
+      )}
+    </>
+  )
+}
+
+/** One side of a change: the text (word changes marked), the rank of a moved row, or that a row came or went. */
+function ChangeSide({ change, side }: { change: SheetChange; side: 'before' | 'after' }) {
+  const { t } = useI18n()
+  if (change.kind === 'changed') return <Parts change={change} side={side} />
+  if (change.kind === 'moved') return <>{fill(t('history.rank'), { n: (side === 'before' ? change.fromRank : change.toRank) ?? '' })}</>
+  if (change.kind === 'added') return side === 'after' ? <>{t('history.added')}</> : null
+  return side === 'after' ? <>{t('history.removed')}</> : null
+}
+
+/** Changes field by field: the row and field in the sheet's terms, before, after, and who when known. */
+function ChangeTable({ changes, attributed }: { changes: AttributedChange[]; attributed: boolean }) {
+  const { t, locale } = useI18n()
+  return (
+    <table className="diff-table">
+      <thead>
+        <tr>
+          <th scope="col">{t('history.field')}</th>
+          <th scope="col">{t('history.before')}</th>
+          <th scope="col">{t('history.after')}</th>
+          {attributed && <th scope="col">{t('history.editedBy')}</th>}
+        </tr>
+      </thead>
+      <tbody>
+        {changes.map((change, i) => (
+          <tr key={`${i}-${change.summary}`}>
+            <th scope="row">{change.label}</th>
+            <td>
+              <ChangeSide change={change} side="before" />
+            </td>
+            <td>
+              <ChangeSide change={change} side="after" />
+            </td>
+            {attributed && (
+              <td className="change-author">
+                <EditedBy change={change} locale={locale} />
+              </td>
+            )}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  )
+}
+
+/** 提出後の変更: what changed after the sheet was submitted, for the 課長 to see before approving. */
+function SinceSubmit({ sheetId }: { sheetId: string }) {
+  const { t, locale } = useI18n()
+  const data = useChanges(sheetId, 'submitted')
+  if (data?.baseline?.kind !== 'submitted') return null
+  return (
+    <section className="since-submit" aria-label={t('workflow.sinceSubmit')}>
+      <h2>
+        {t('workflow.sinceSubmit')} <span className="count">{data.changes.length}</span>
+      </h2>
+      <p className="muted">{fill(t('workflow.sinceSubmitHelp'), { who: data.baseline.by.name, when: when(data.baseline.at, locale) })}</p>
+      {data.changes.length === 0 ? <p>{t('workflow.sinceSubmitNone')}</p> : <ChangeTable changes={data.changes} attributed />}
+    </section>
+  )
+}
 
 
 /** Status, the 承認済 banner, and the steps this person may take (the server checks them again). */
@@ -16,22 +135,31 @@ export function WorkflowBar({ summary, onChanged }: { summary: SheetSummary; onC
   const errorMessage = useErrorMessage()
   const [error, setError] = useState<string | null>(null)
   const [returning, setReturning] = useState(false)
+  const [confirming, setConfirming] = useState<'approve' | 'reopen' | null>(null)
+  const [busy, setBusy] = useState(false)
   const reasonId = useId()
   const base = `/api/sheets/${encodeURIComponent(summary.id)}`
+  // The count the 承認 dialog states: changes since the sheet was submitted.
+  const sinceSubmit = useChanges(summary.id, 'submitted', confirming === 'approve')
 
   async function run(action: string, json?: unknown) {
     setError(null)
+    setBusy(true)
     try {
       if (action === 'approve') await api(`${base}/approve`, { method: 'POST' })
       else await api(`${base}/${action}`, { method: 'POST', json })
       onChanged(await api<SheetSummary>(base))
       setReturning(false)
+      setConfirming(null)
     } catch (e) {
       setError(errorMessage(e))
+    } finally {
+      setBusy(false)
     }
   }
 
   const v = summary.latestVersion
+  const nextVersion = (v?.number ?? 0) + 1
   return (
     <div className="workflow">
       <p className="sheet-meta">
@@ -52,16 +180,50 @@ export function WorkflowBar({ summary, onChanged }: { summary: SheetSummary; onC
           </button>
         )}
         {summary.actions.includes('approve') && (
-          <button type="button" className="primary" onClick={() => void run('approve')}>
+          <button type="button" className="primary" onClick={() => setConfirming('approve')}>
             {t('workflow.approve')}
           </button>
         )}
         {summary.actions.includes('reopen') && (
-          <button type="button" onClick={() => void run('reopen')}>
+          <button type="button" onClick={() => setConfirming('reopen')}>
             {t('workflow.reopen')}
           </button>
         )}
       </p>
+      {confirming === 'approve' && (
+        <ConfirmModal
+          title={t('workflow.confirmApproveTitle')}
+          message={
+            sinceSubmit === null
+              ? t('workflow.confirmApproveLoading')
+              : fill(t('workflow.confirmApprove'), { version: nextVersion, count: sinceSubmit.changes.length })
+          }
+          confirm={t('workflow.confirmApproveAction')}
+          cancelLabel={t('workflow.cancel')}
+          busy={busy || sinceSubmit === null}
+          error={error}
+          onConfirm={() => void run('approve')}
+          onClose={() => {
+            setConfirming(null)
+            setError(null)
+          }}
+        />
+      )}
+      {confirming === 'reopen' && (
+        <ConfirmModal
+          title={t('workflow.confirmReopenTitle')}
+          message={fill(t('workflow.confirmReopen'), { version: v?.number ?? 0, revision: summary.revision + 1 })}
+          confirm={t('workflow.confirmReopenAction')}
+          cancelLabel={t('workflow.cancel')}
+          busy={busy}
+          error={error}
+          onConfirm={() => void run('reopen')}
+          onClose={() => {
+            setConfirming(null)
+            setError(null)
+          }}
+        />
+      )}
       {returning && (
         <form
           className="return-form"
@@ -75,7 +237,8 @@ export function WorkflowBar({ summary, onChanged }: { summary: SheetSummary; onC
           <button type="submit">{t('workflow.returnConfirm')}</button>
         </form>
       )}
-      {error && <p role="alert">{error}</p>}
+      {error && !confirming && <p role="alert">{error}</p>}
+      {summary.actions.includes('approve') && <SinceSubmit sheetId={summary.id} />}
       {summary.status === 'approved' && v && (
         <p className="approved-banner" role="status">
           {t('workflow.approvedBanner')} (v{v.number}, 課長 {v.approvedBy.name}, {when(v.approvedAt, locale)})
@@ -164,7 +327,7 @@ export function RejectedNotice({ sheetId }: { sheetId: string }) {
                 return (
                   <tr key={key}>
                     <th scope="row">
-                      v{set.version} {change.summary.split(':')[0]}
+                      v{set.version} {change.label}
                     </th>
                     <td className="rejected-text">{change.to !== undefined ? <Parts change={change} side="after" /> : change.summary}</td>
                     <td>
@@ -250,11 +413,35 @@ function ViewLog({ sheetId }: { sheetId: string }) {
   )
 }
 
-/** The sheet's audit trail (課長 and admins), filtered by kind of event. */
+const isKey = (key: string): key is MessageKey => key in catalogs.ja
+
+/** An audit action in words: 「承認」, 「承認（権限がなく拒否）」; an unknown one as it is stored. */
+function actionLabel(action: string, t: (key: MessageKey) => string): string {
+  const refused = action.endsWith('.refused')
+  const base = refused ? action.slice(0, -'.refused'.length) : action
+  const key = `history.action.${base}`
+  const label = isKey(key) ? t(key) : base
+  return refused ? fill(t('history.action.refused'), { action: label }) : label
+}
+
+/** The stored detail in words where it has a known shape (「改訂 2」, 「3 件の変更」); otherwise as it is. */
+function detailLabel(action: string, detail: string | null, t: (key: MessageKey) => string): string {
+  if (!detail) return ''
+  const revision = /^revision (\d+)$/.exec(detail)
+  if (action === 'sheet.reopen' && revision) return fill(t('history.detail.revision'), { n: revision[1]! })
+  const changes = /^(\d+) changes$/.exec(detail)
+  if (action === 'sheet.import' && changes) return fill(t('history.detail.changes'), { n: changes[1]! })
+  // The whole hash is in the version list; here its head is enough to tell versions apart.
+  const version = /^(v\d+) sha256=([0-9a-f]{12})[0-9a-f]*$/.exec(detail)
+  if (action === 'sheet.version' && version) return `${version[1]}（SHA-256 ${version[2]}…）`
+  return detail
+}
+
+/** The sheet's audit trail (課長 and admins), filtered by kind of event: in words, with people's names. */
 function AuditTrail({ sheetId }: { sheetId: string }) {
   const { t, locale } = useI18n()
   const [filter, setFilter] = useState('sheet.')
-  const [entries, setEntries] = useState<AuditEntryView[]>([])
+  const [entries, setEntries] = useState<AuditEntryView[] | null>(null)
   const filterId = useId()
   useEffect(() => {
     api<{ entries: AuditEntryView[] }>(`/api/sheets/${encodeURIComponent(sheetId)}/audit?action=${encodeURIComponent(filter)}`).then(
@@ -263,31 +450,44 @@ function AuditTrail({ sheetId }: { sheetId: string }) {
     )
   }, [sheetId, filter])
   return (
-    <section className="audit" aria-label={t('history.audit')}>
+    <section className="audit audit-trail" aria-label={t('history.audit')}>
       <h3>{t('history.audit')}</h3>
       <label htmlFor={filterId}>{t('history.auditFilter')}</label>
       <select id={filterId} value={filter} onChange={(e) => setFilter(e.currentTarget.value)}>
         <option value="sheet.">{t('comments.filter.all')}</option>
-        <option value="sheet.submit">{t('workflow.submit')}</option>
-        <option value="sheet.return">{t('workflow.return')}</option>
-        <option value="sheet.approve">{t('workflow.approve')}</option>
-        <option value="sheet.version">{t('history.version')}</option>
-        <option value="sheet.reopen">{t('workflow.reopen')}</option>
-        <option value="sheet.rejected-update">{t('workflow.rejected')}</option>
+        <option value="sheet.submit">{t('history.action.sheet.submit')}</option>
+        <option value="sheet.return">{t('history.action.sheet.return')}</option>
+        <option value="sheet.approve">{t('history.action.sheet.approve')}</option>
+        <option value="sheet.version">{t('history.action.sheet.version')}</option>
+        <option value="sheet.reopen">{t('history.action.sheet.reopen')}</option>
+        <option value="sheet.rejected-update">{t('history.action.sheet.rejected-update')}</option>
         <option value="sheet.export">{t('history.auditExport')}</option>
+        <option value="sheet.import">{t('history.auditImport')}</option>
       </select>
-      <table>
-        <tbody>
-          {entries.map((e, i) => (
-            <tr key={`${i}-${e.at}`}>
-              <td>{when(e.at, locale)}</td>
-              <td>{e.username}</td>
-              <td>{e.action}</td>
-              <td>{e.detail}</td>
+      {entries?.length === 0 ? (
+        <p className="muted">{t('history.auditEmpty')}</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t('history.auditAt')}</th>
+              <th scope="col">{t('history.auditWho')}</th>
+              <th scope="col">{t('history.auditAction')}</th>
+              <th scope="col">{t('history.auditDetail')}</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {(entries ?? []).map((e, i) => (
+              <tr key={`${i}-${e.at}`}>
+                <td>{when(e.at, locale)}</td>
+                <td>{e.displayName ?? e.username ?? '—'}</td>
+                <td>{actionLabel(e.action, t)}</td>
+                <td className="audit-detail">{detailLabel(e.action, e.detail, t)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </section>
   )
 }
@@ -301,6 +501,10 @@ export function History({ sheetId, canAudit, hasPrevious = false }: { sheetId: s
   const [to, setTo] = useState('current')
   const [changes, setChanges] = useState<SheetChange[] | null>(null)
   const ids = { from: useId(), to: useId() }
+  const latest = versions.at(-1)
+  // The comparison opens on 最新の承認版 ↔ 現在の下書き, with who changed each field; other pairs are plain diffs.
+  const isDefault = latest !== undefined && from === String(latest.number) && to === 'current'
+  const sinceVersion = useChanges(sheetId, 'version', isDefault, 2000)
   const base = `/api/sheets/${encodeURIComponent(sheetId)}`
 
   useEffect(() => {
@@ -310,13 +514,16 @@ export function History({ sheetId, canAudit, hasPrevious = false }: { sheetId: s
     return () => window.removeEventListener(WORKFLOW_EVENT, load)
   }, [base])
 
+  // Until the person picks another pair, the comparison follows the latest version (a new approval moves it).
+  const [chosen, setChosen] = useState(false)
   useEffect(() => {
-    if (!from && versions.length) setFrom(String(versions.at(-1)!.number))
-    else if (!from && hasPrevious) setFrom('previous')
-  }, [versions, from, hasPrevious])
+    if (chosen) return
+    if (versions.length) setFrom(String(versions.at(-1)!.number))
+    else if (hasPrevious) setFrom('previous')
+  }, [versions, chosen, hasPrevious])
 
   useEffect(() => {
-    if (!from) return
+    if (!from || isDefault) return
     let cancelled = false
     const load = () =>
       api<{ changes: SheetChange[] }>(`${base}/diff?from=${from}&to=${to}`).then(
@@ -330,7 +537,8 @@ export function History({ sheetId, canAudit, hasPrevious = false }: { sheetId: s
       cancelled = true
       clearInterval(timer)
     }
-  }, [base, from, to])
+  }, [base, from, to, isDefault])
+  const shownChanges: AttributedChange[] | null = isDefault ? (sinceVersion?.changes ?? null) : changes
 
   return (
     <section className="history" aria-label={t('history.title')}>
@@ -384,6 +592,7 @@ export function History({ sheetId, canAudit, hasPrevious = false }: { sheetId: s
                 type="button"
                 aria-pressed={from === 'previous'}
                 onClick={() => {
+                  setChosen(true)
                   setFrom('previous')
                   setTo('current')
                 }}
@@ -393,7 +602,14 @@ export function History({ sheetId, canAudit, hasPrevious = false }: { sheetId: s
             </p>
           )}
           <label htmlFor={ids.from}>{t('history.from')}</label>
-          <select id={ids.from} value={from} onChange={(e) => setFrom(e.currentTarget.value)}>
+          <select
+            id={ids.from}
+            value={from}
+            onChange={(e) => {
+              setChosen(true)
+              setFrom(e.currentTarget.value)
+            }}
+          >
             {hasPrevious && <option value="previous">{t('years.previousVersion')}</option>}
             {versions.map((v) => (
               <option key={v.number} value={v.number}>
@@ -402,7 +618,14 @@ export function History({ sheetId, canAudit, hasPrevious = false }: { sheetId: s
             ))}
           </select>
           <label htmlFor={ids.to}>{t('history.to')}</label>
-          <select id={ids.to} value={to} onChange={(e) => setTo(e.currentTarget.value)}>
+          <select
+            id={ids.to}
+            value={to}
+            onChange={(e) => {
+              setChosen(true)
+              setTo(e.currentTarget.value)
+            }}
+          >
             <option value="current">{t('history.current')}</option>
             {versions.map((v) => (
               <option key={v.number} value={v.number}>
@@ -410,27 +633,11 @@ export function History({ sheetId, canAudit, hasPrevious = false }: { sheetId: s
               </option>
             ))}
           </select>
-          {changes && changes.length === 0 && <p className="muted">{t('history.noChanges')}</p>}
-          {changes && changes.length > 0 && (
-            <table className="diff-table">
-              <thead>
-                <tr>
-                  <th scope="col">{t('history.diff')}</th>
-                  <th scope="col">{t('history.before')}</th>
-                  <th scope="col">{t('history.after')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {changes.map((change, i) => (
-                  <tr key={`${i}-${change.summary}`}>
-                    <th scope="row">{change.summary.split(':')[0]}</th>
-                    <td>{change.kind === 'changed' ? <Parts change={change} side="before" /> : change.kind === 'added' ? '' : change.summary}</td>
-                    <td>{change.kind === 'changed' ? <Parts change={change} side="after" /> : change.kind === 'removed' ? '' : change.summary}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+          {isDefault && <p className="compare-what">{fill(t('history.sinceVersion'), { version: latest.number })}</p>}
+          {shownChanges && shownChanges.length === 0 && (
+            <p className="muted">{isDefault ? fill(t('history.sinceVersionEmpty'), { version: latest.number }) : t('history.noChanges')}</p>
           )}
+          {shownChanges && shownChanges.length > 0 && <ChangeTable changes={shownChanges} attributed={isDefault} />}
         </section>
       )}
       {canAudit && <AuditTrail sheetId={sheetId} />}
