@@ -21,12 +21,19 @@ afterEach(async () => {
   await Promise.all(contexts.splice(0).map((c) => c.close().catch(() => undefined)))
 })
 
-/** A town PC whose clock is set to Los Angeles time (a laptop from abroad, a mis-set PC): the town's dates must not follow it. */
+const day = (zone: string, at = new Date()) => at.toLocaleDateString('ja-JP', { timeZone: zone })
+/**
+ * A PC whose clock is set to a zone far from Tokyo (a laptop from abroad, a mis-set PC): the town's
+ * dates must not follow it. The zone is one whose calendar day differs from Tokyo's right now, so the
+ * print footer's date tells them apart whenever the test runs.
+ */
+const pcZone = ['America/Los_Angeles', 'Pacific/Pago_Pago', 'Pacific/Kiritimati'].find((zone) => day(zone) !== day('Asia/Tokyo'))!
+
 async function farAwayUser(): Promise<{ context: BrowserContext; page: Page; requests: string[] }> {
   const context = await browser.newContext({
     baseURL: server.url,
     locale: 'ja-JP',
-    timezoneId: 'America/Los_Angeles',
+    timezoneId: pcZone,
     viewport: { width: 1366, height: 768 },
   })
   contexts.push(context)
@@ -42,7 +49,7 @@ const FIELD = '施策 1 施策の内容'
 describe('importing a file into the draft', () => {
   it('chooses with a Japanese button, previews, cancels, applies, undoes; times are the town’s', async () => {
     const { context, page, requests } = await farAwayUser()
-    expect(await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone)).toBe('America/Los_Angeles')
+    expect(await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone)).toBe(pcZone)
     await login(page, server, 'kikaku')
     const link = page.getByRole('link', { name: '企画財政課' })
     const sheetPath = (await link.getAttribute('href'))!
@@ -51,8 +58,8 @@ describe('importing a file into the draft', () => {
     const time = page.locator('time').first()
     const updatedAt = (await time.getAttribute('datetime'))!
     const inTokyo = new Date(updatedAt).toLocaleString('ja-JP', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Tokyo' })
-    const inLosAngeles = new Date(updatedAt).toLocaleString('ja-JP', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'America/Los_Angeles' })
-    expect(inTokyo).not.toBe(inLosAngeles)
+    const onThisPc = new Date(updatedAt).toLocaleString('ja-JP', { dateStyle: 'medium', timeStyle: 'short', timeZone: pcZone })
+    expect(inTokyo).not.toBe(onThisPc)
     expect((await time.textContent())?.trim()).toBe(inTokyo)
 
     await link.click()
@@ -102,6 +109,14 @@ describe('importing a file into the draft', () => {
     await page.getByRole('status').getByText('取り込みを元に戻しました。').waitFor()
     await expect.poll(() => fieldText(page, FIELD)).toBe(original)
     await undo.waitFor({ state: 'detached' })
+
+    // The print (PDF) footer is dated by Tokyo's calendar too.
+    const tokyo = new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Tokyo', year: 'numeric', month: 'numeric', day: 'numeric' }).formatToParts(new Date())
+    const part = (type: string) => tokyo.find((p) => p.type === type)!.value
+    await page.goto(`${sheetPath}/print`)
+    await page.getByRole('table', { name: /事務事業/ }).waitFor()
+    const style = await page.locator('main style').textContent()
+    expect(style).toContain(`作成中（${part('year')}年${part('month')}月${part('day')}日 時点）`)
 
     expect(requests.filter((url) => !url.startsWith(server.url) && !url.startsWith('data:'))).toEqual([])
   })
