@@ -7,6 +7,7 @@ import ExcelJS from 'exceljs'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { loadConfig } from '../src/env.js'
 import type { RunningServer } from '../src/server.js'
+import { cellText, collabClient, eventually } from './collab-harness.js'
 import { startTestServer, TestClient } from './harness.js'
 
 let server: RunningServer
@@ -160,6 +161,25 @@ describe('an applied import is one step that can be undone', () => {
     expect(again.body.error.code).toBe('invalid_transition')
     const audit = await server.db.all<{ action: string }>("SELECT action FROM audit_log WHERE target = ? AND action LIKE 'sheet.import%' ORDER BY id", [sheetId])
     expect(audit.map((a) => a.action).slice(-2)).toEqual(['sheet.import', 'sheet.import.undo'])
+  })
+
+  it('is refused once someone edited the sheet after the import: their edit is not lost', async () => {
+    const before = await live()
+    const json = structuredClone(before)
+    json.measures[0]!.content = '取り込んだ施策の内容'
+    expect((await upload(`/api/sheets/${sheetId}/import`, JSON.stringify(json), 'application/json')).status).toBe(200)
+    // A colleague types into the imported text in the editor.
+    const editor = collabClient(server.url, sheetId, kikaku)
+    await editor.synced()
+    cellText(editor.doc, 'measures', before.measures[0]!.id, 'content').insert(0, '【追記】')
+    await eventually(async () => expect((await live()).measures[0]!.content).toBe('【追記】取り込んだ施策の内容'))
+    const refused = await kikaku.post<ApiErrorBody>(`/api/sheets/${sheetId}/import/undo`)
+    expect(refused.status).toBe(409)
+    expect(refused.body.error.code).toBe('invalid_transition')
+    expect((await live()).measures[0]!.content).toBe('【追記】取り込んだ施策の内容')
+    editor.destroy()
+    expect((await upload(`/api/sheets/${sheetId}/import`, JSON.stringify(before), 'application/json')).status).toBe(200)
+    expect(await live()).toEqual(before)
   })
 
   it('is refused to readers', async () => {
