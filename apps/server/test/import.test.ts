@@ -91,7 +91,10 @@ describe('Excel cells accept what the editor accepts', () => {
     json.projects[1]!.budget = '34,010'
     const bad = await upload(`/api/sheets/${sheetId}/import/preview`, JSON.stringify(json), 'application/json')
     expect(bad.body.error).toMatchObject({ code: 'validation_failed', path: 'projects.1.budget' })
-    expect(bad.body.error.message).toContain(`事務事業 行 2「${before.projects[1]!.name}」の 事業費`)
+    expect(bad.body.error.message).toContain(`事務事業 行 2「${before.projects[1]!.name}」の 事業費：事業費は数字で入力してください`)
+    json.projects[1]!.budget = 12.5
+    const fraction = await upload(`/api/sheets/${sheetId}/import/preview`, JSON.stringify(json), 'application/json')
+    expect(fraction.body.error.message).toContain(`事務事業 行 2「${before.projects[1]!.name}」の 事業費：事業費は千円単位の整数`)
   })
 })
 

@@ -98,7 +98,13 @@ export function placeOf(sheet: unknown, path: readonly (string | number)[]): str
 }
 
 /** A schema problem in words staff understand (zod's own messages are English and technical). */
-export function problemOf(issue: { code: string; message?: string } | undefined): string {
+export function problemOf(issue: { code: string; path?: readonly PropertyKey[]; expected?: unknown } | undefined): string {
+  if (issue?.path?.at(-1) === 'budget') {
+    // zod says invalid_type both for text and for a fraction (expected "int").
+    return issue.code === 'invalid_type' && issue.expected !== 'int'
+      ? '事業費は数字で入力してください（例: 34,010 / △54,317）。'
+      : '事業費は千円単位の整数で、大きすぎない額にしてください。'
+  }
   switch (issue?.code) {
     case 'too_big':
       return '長すぎるか、多すぎます。'
