@@ -1,7 +1,7 @@
 // The server's clock is set far from the town: every date people see must still be Tokyo's.
 process.env.TZ = 'America/Los_Angeles'
 
-import type { ApiErrorBody, MeResponse } from '@hoshin/protocol'
+import type { ApiErrorBody, MeResponse, OverviewResponse } from '@hoshin/protocol'
 import type { Sheet, SheetChange } from '@hoshin/sheet'
 import ExcelJS from 'exceljs'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -182,6 +182,30 @@ describe('an applied import is one step that can be undone', () => {
     expect((await live()).measures[0]!.content).toBe('【追記】取り込んだ施策の内容')
     editor.destroy()
     expect((await upload(`/api/sheets/${sheetId}/import`, JSON.stringify(before), 'application/json')).status).toBe(200)
+    expect(await live()).toEqual(before)
+  })
+
+  it('is one transaction, counted on the board as the importer’s edit (not an anonymous server change)', async () => {
+    const before = await live()
+    const json = structuredClone(before)
+    json.situation = '取り込んだ現状'
+    json.projects[0]!.budget = 7
+    json.measures.reverse()
+    const admin = await new TestClient(server.url).login('admin')
+    // Someone has the sheet open: they receive the import as one update, not one per field.
+    const watcher = collabClient(server.url, sheetId, kikaku)
+    await watcher.synced()
+    let updates = 0
+    watcher.doc.on('update', () => updates++)
+    expect((await upload(`/api/sheets/${sheetId}/import`, JSON.stringify(json), 'application/json')).status).toBe(200)
+    await eventually(() => expect(watcher.doc.getXmlFragment('situation').toString()).toContain('取り込んだ現状'))
+    expect(updates).toBe(1)
+    watcher.destroy()
+    await eventually(async () => {
+      const overview = await admin.get<OverviewResponse>('/api/fiscal-years/2025/overview')
+      expect(overview.body.sheets.find((s) => s.id === sheetId)?.editedBy?.name).toBe('佐藤 美咲')
+    })
+    expect((await kikaku.post(`/api/sheets/${sheetId}/import/undo`)).status).toBe(200)
     expect(await live()).toEqual(before)
   })
 

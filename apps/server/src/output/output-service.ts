@@ -19,7 +19,7 @@ import type { SheetRecord } from '../persistence/sheet-store.js'
 import { canEditSheet } from '../sheets/permissions.js'
 import type { SheetService } from '../sheets/sheet-service.js'
 import type { WorkflowService } from '../sheets/workflow-service.js'
-import type { DocumentRegistry } from '../sync/document-registry.js'
+import { type DocumentRegistry, ServerEdit } from '../sync/document-registry.js'
 import { placeOf, problemOf, rerank } from './import-rows.js'
 import { ImportError, workbookFor } from './xlsx.js'
 import { parseWorkbook } from './xlsx-parse.js'
@@ -181,7 +181,7 @@ export class OutputService {
       const before = docToSheet(doc)
       const changes = diffSheets(before, imported)
       if (!changes.length) return changes
-      applySheetToDoc(doc, imported)
+      applySheetToDoc(doc, imported, new ServerEdit(actor.id, 'import'))
       this.lastImports.set(record.id, { before, after: canonicalJson(docToSheet(doc)) })
       return changes
     })
@@ -204,7 +204,7 @@ export class OutputService {
         throw errors.invalidTransition('取り込みの後にシートが編集されたため、取り込みを元に戻せません。')
       }
       const changes = diffSheets(now, last.before)
-      applySheetToDoc(doc, last.before)
+      applySheetToDoc(doc, last.before, new ServerEdit(actor.id, 'import.undo'))
       this.lastImports.delete(record.id)
       return changes
     })

@@ -57,7 +57,7 @@ export class DocumentRegistry {
     const document = new SharedDocument(sheetId, stored, (id, update, origin) => {
       const connection = origin instanceof Connection ? origin : undefined
       this.updateLog.append(id, update, connection)
-      this.onEdit?.(id, connection ? connection.actor.id : null)
+      this.onEdit?.(id, connection ? connection.actor.id : origin instanceof ServerEdit ? origin.userId : null)
     })
     document.frozen = this.frozen.has(sheetId)
     return document
@@ -258,4 +258,15 @@ export class DocumentRegistry {
   get openCount(): number {
     return this.documents.size
   }
+}
+
+/**
+ * The origin of a change the server makes for a person (an import, its undo): one transaction, told to
+ * the board and the 連携課 projection as that person's edit.
+ */
+export class ServerEdit {
+  constructor(
+    readonly userId: string,
+    readonly reason: 'import' | 'import.undo',
+  ) {}
 }
