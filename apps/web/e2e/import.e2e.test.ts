@@ -46,9 +46,9 @@ async function farAwayUser(): Promise<{ context: BrowserContext; page: Page; req
 
 const FIELD = '施策 1 施策の内容'
 
-describe('importing a file into the draft', () => {
-  it('chooses with a Japanese button, previews, cancels, applies, undoes; times are the town’s', async () => {
-    const { context, page, requests } = await farAwayUser()
+describe('the town’s time zone on a PC set to another', () => {
+  it('shows the sheet list’s times and dates the print footer by Tokyo, not by the PC’s clock zone', async () => {
+    const { page, requests } = await farAwayUser()
     expect(await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone)).toBe(pcZone)
     await login(page, server, 'kikaku')
     const link = page.getByRole('link', { name: '企画財政課' })
@@ -62,6 +62,23 @@ describe('importing a file into the draft', () => {
     expect(inTokyo).not.toBe(onThisPc)
     expect((await time.textContent())?.trim()).toBe(inTokyo)
 
+    // The print (PDF) footer is dated by Tokyo's calendar too.
+    const tokyo = new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Tokyo', year: 'numeric', month: 'numeric', day: 'numeric' }).formatToParts(new Date())
+    const part = (type: string) => tokyo.find((p) => p.type === type)!.value
+    await page.goto(`${sheetPath}/print`)
+    await page.getByRole('table', { name: /事務事業/ }).waitFor()
+    const style = await page.locator('main style').textContent()
+    expect(style).toContain(`作成中（${part('year')}年${part('month')}月${part('day')}日 時点）`)
+    expect(requests.filter((url) => !url.startsWith(server.url) && !url.startsWith('data:'))).toEqual([])
+  })
+})
+
+describe('importing a file into the draft', () => {
+  it('chooses with a Japanese button, previews, cancels, names a bad cell, applies, undoes', async () => {
+    const { context, page, requests } = await farAwayUser()
+    await login(page, server, 'kikaku')
+    const link = page.getByRole('link', { name: '企画財政課' })
+    const sheetPath = (await link.getAttribute('href'))!
     await link.click()
     await page.getByRole('textbox', { name: FIELD }).waitFor()
     const original = await fieldText(page, FIELD)
@@ -94,6 +111,12 @@ describe('importing a file into the draft', () => {
     expect(await group.textContent()).toContain('選択されていません')
     expect(await fieldText(page, FIELD)).toBe(original)
 
+    // A bad cell is named as staff count it, in Japanese.
+    const bad = structuredClone(sheet) as unknown as { projects: Record<string, unknown>[] }
+    bad.projects[0]!.budget = '三万'
+    await page.locator('input[type="file"]').setInputFiles({ ...file, name: '誤り.json', buffer: Buffer.from(JSON.stringify(bad)) })
+    await page.getByRole('status').getByText(`事務事業 行 1「${sheet.projects[0]!.name}」の 事業費`).waitFor()
+
     // Chosen again (setInputFiles on the hidden input) and applied: everyone's editor shows the file's content.
     await page.locator('input[type="file"]').setInputFiles(file)
     await page.getByRole('button', { name: 'この内容で取り込む' }).click()
@@ -109,14 +132,6 @@ describe('importing a file into the draft', () => {
     await page.getByRole('status').getByText('取り込みを元に戻しました。').waitFor()
     await expect.poll(() => fieldText(page, FIELD)).toBe(original)
     await undo.waitFor({ state: 'detached' })
-
-    // The print (PDF) footer is dated by Tokyo's calendar too.
-    const tokyo = new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Tokyo', year: 'numeric', month: 'numeric', day: 'numeric' }).formatToParts(new Date())
-    const part = (type: string) => tokyo.find((p) => p.type === type)!.value
-    await page.goto(`${sheetPath}/print`)
-    await page.getByRole('table', { name: /事務事業/ }).waitFor()
-    const style = await page.locator('main style').textContent()
-    expect(style).toContain(`作成中（${part('year')}年${part('month')}月${part('day')}日 時点）`)
 
     expect(requests.filter((url) => !url.startsWith(server.url) && !url.startsWith('data:'))).toEqual([])
   })
