@@ -245,6 +245,15 @@ describe('the town’s time zone, whatever the server’s clock zone', () => {
     expect((await live()).situation).toBe('承認前に取り込んだ現状')
   })
 
+  it('an import from before an approval is not undone after the sheet is reopened', async () => {
+    const kacho = await new TestClient(server.url).login('kacho')
+    expect((await kacho.post(`/api/sheets/${sheetId}/reopen`)).status).toBe(200)
+    const refused = await kikaku.post<ApiErrorBody>(`/api/sheets/${sheetId}/import/undo`)
+    expect(refused.status).toBe(409)
+    expect(refused.body.error.code).toBe('invalid_transition')
+    expect((await live()).situation).toBe('承認前に取り込んだ現状')
+  })
+
   it('tells the web app the town’s zone, and refuses to start with an unknown one', async () => {
     const me = await kikaku.get<MeResponse>('/api/me')
     expect(me.body.timeZone).toBe('Asia/Tokyo')

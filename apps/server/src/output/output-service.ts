@@ -44,7 +44,13 @@ export class OutputService {
     private readonly org: OrgStore,
     /** The town's time zone (HOSHIN_TIME_ZONE): footers and file names are dated in it. */
     private readonly timeZone: string,
-  ) {}
+  ) {
+    // An approval draws a line under what came before: an import from before it is no longer undone,
+    // not even once the sheet is reopened.
+    workflow.observers.push(async (event) => {
+      if (event.action === 'approve') this.lastImports.delete(event.sheet.id)
+    })
+  }
 
   private readonly lastImports = new Map<string, LastImport>()
 
