@@ -29,7 +29,7 @@ export function createApp(services: Services) {
     .get('/health', (c) => c.json<HealthResponse>({ ok: true }))
     .route('/auth', authRoutes(services))
     .route('/me/unread', unreadRoutes(services))
-    .route('/me', meRoutes())
+    .route('/me', meRoutes(services))
     .route('/', outputRoutes(services))
     .route('/sheets', sheetRoutes(services))
     .route('/sheets', commentRoutes(services))

@@ -26,6 +26,22 @@ export interface Config {
   liveness?: Partial<LivenessOptions>
   /** What one person's input may take (sockets, queued bytes, message rates, timeouts); http/limits.ts. */
   limits: Limits
+  /**
+   * The town's time zone (HOSHIN_TIME_ZONE, IANA name): every date people see — screen, print footer,
+   * Excel footer, file names — is in it, whatever zone the server's clock is set to.
+   */
+  timeZone: string
+}
+
+export const DEFAULT_TIME_ZONE = 'Asia/Tokyo'
+
+function timeZone(value: string | undefined): string {
+  const zone = value?.trim() || DEFAULT_TIME_ZONE
+  try {
+    return new Intl.DateTimeFormat('ja-JP', { timeZone: zone }).resolvedOptions().timeZone
+  } catch {
+    throw new Error(`HOSHIN_TIME_ZONE must be an IANA time zone like Asia/Tokyo, got "${value}"`)
+  }
 }
 
 function int(name: string, value: string | undefined, fallback: number): number {
@@ -64,5 +80,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicOrigins: origins(env.HOSHIN_PUBLIC_ORIGIN),
     logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
     limits: limitsFromEnv(env, int),
+    timeZone: timeZone(env.HOSHIN_TIME_ZONE),
   }
 }

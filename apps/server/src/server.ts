@@ -86,7 +86,7 @@ export async function openServices(config: Config): Promise<{ services: Services
     documents,
     comments,
     workflow,
-    output: new OutputService(sheets, workflow, documents, stores.org),
+    output: new OutputService(sheets, workflow, documents, stores.org, config.timeZone),
     org: new OrgService(db, stores, lucia, documents, events, log),
     years,
     projector,

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { SheetListResponse } from '@hoshin/protocol'
+import { townIsoDate } from '@hoshin/sheet'
 import { kikakuZaisei2025 } from '@hoshin/sheet/demo'
 import type { Browser, Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -51,10 +52,9 @@ async function bellCount(page: Page): Promise<number> {
 /** The board's line of one department. */
 const boardRow = (page: Page, department: string) => page.getByRole('table', { name: /各課の方針の状況/ }).getByRole('row').filter({ hasText: department })
 
+/** A date counted on the town's calendar (Asia/Tokyo), as the board counts days, not on this machine's. */
 function isoDate(daysFromToday: number): string {
-  const d = new Date()
-  d.setDate(d.getDate() + daysFromToday)
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
+  return townIsoDate(new Date(Date.now() + daysFromToday * 86_400_000))
 }
 
 describe('the fiscal year, the board, the bell', () => {

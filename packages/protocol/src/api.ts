@@ -32,6 +32,8 @@ export interface Me {
 }
 export interface MeResponse {
   user: Me
+  /** The town's time zone (HOSHIN_TIME_ZONE, e.g. Asia/Tokyo): the web app shows every date in it, not in the PC's. */
+  timeZone: string
 }
 
 /** One row of `GET /api/sheets`, and the body of `GET /api/sheets/:id`. */

@@ -260,9 +260,10 @@ function sameNames(array: unknown, names: readonly string[]): boolean {
 /**
  * Makes a document say what `sheet` says, changing only what differs ([S15]): text fields that differ
  * are rewritten, rows missing from `sheet` are deleted, new ones inserted, and when the order differs
- * every row gets a fresh order key. Importing an unchanged export changes nothing at all.
+ * every row gets a fresh order key. Importing an unchanged export changes nothing at all. All of it is one
+ * transaction, with `origin` (who did it and why: an import is one step, attributed to the importer).
  */
-export function applySheetToDoc(doc: Y.Doc, sheet: Sheet): void {
+export function applySheetToDoc(doc: Y.Doc, sheet: Sheet, origin: unknown = null): void {
   doc.transact(() => {
     if (readFieldText(situationFragment(doc)) !== sheet.situation) writeFieldText(situationFragment(doc), sheet.situation)
     for (const list of rowLists) {
@@ -307,7 +308,7 @@ export function applySheetToDoc(doc: Y.Doc, sheet: Sheet): void {
         for (const [i, id] of order.entries()) map.get(id)?.set('order', keys[i]!)
       }
     }
-  })
+  }, origin)
 }
 
 /** Where an edit landed: the situation text, or one field of one row ('row': added or removed; 'order': moved). */

@@ -1,12 +1,15 @@
 import { ErrorCode } from '@hoshin/protocol'
 import {
   applySheetToDoc,
+  canonicalJson,
   diffSheets,
   docToSheet,
   partnerEntry,
   type Sheet,
   type SheetChange,
   sheetSchema,
+  townDateJa,
+  townDateStamp,
   withPartnerNames,
 } from '@hoshin/sheet'
 import type { Actor } from '../context.js'
@@ -17,13 +20,16 @@ import { canEditSheet } from '../sheets/permissions.js'
 import type { SheetService } from '../sheets/sheet-service.js'
 import type { WorkflowService } from '../sheets/workflow-service.js'
 import type { DocumentRegistry } from '../sync/document-registry.js'
+import { placeOf, problemOf, rerank } from './import-rows.js'
 import { ImportError, workbookFor } from './xlsx.js'
 import { parseWorkbook } from './xlsx-parse.js'
 
-/** 2025-11-24T… → 2025年11月24日 */
-function day(iso: string): string {
-  const d = new Date(iso)
-  return `${d.getFullYear()}年${d.getMonth() + 1}月${d.getDate()}日`
+/** The last import into a sheet, kept so that it can be undone as one step while nothing changed after it. */
+interface LastImport {
+  /** The content the import replaced. */
+  before: Sheet
+  /** canonicalJson of the content the import left. */
+  after: string
 }
 
 /**
@@ -36,29 +42,62 @@ export class OutputService {
     private readonly workflow: WorkflowService,
     private readonly documents: DocumentRegistry,
     private readonly org: OrgStore,
-  ) {}
+    /** The town's time zone (HOSHIN_TIME_ZONE): footers and file names are dated in it. */
+    private readonly timeZone: string,
+  ) {
+    // An approval draws a line under what came before: an import from before it is no longer undone,
+    // not even once the sheet is reopened.
+    workflow.observers.push(async (event) => {
+      if (event.action === 'approve') this.lastImports.delete(event.sheet.id)
+    })
+  }
+
+  private readonly lastImports = new Map<string, LastImport>()
 
   /** Every department, retired ones too: an old sheet may name one. */
   private departments() {
     return this.org.listDepartments({ includeRetired: true })
   }
 
-  /** The sheet's content now, or of approved version `version`, with the footer label of the print. */
-  async content(actor: Actor, sheetId: string, version: string | undefined): Promise<{ record: SheetRecord; sheet: Sheet; footer: string }> {
+  /**
+   * The sheet's content now, or of approved version `version`, with the footer label of the print and the
+   * date for the file name (today, or the approval's day), both in the town's time zone.
+   */
+  async content(
+    actor: Actor,
+    sheetId: string,
+    version: string | undefined,
+  ): Promise<{ record: SheetRecord; sheet: Sheet; footer: string; stamp: string }> {
     const record = await this.sheets.readable(actor, sheetId)
     if (version === undefined) {
-      return { record, sheet: await this.sheets.content(record.id), footer: `作成中（${day(new Date().toISOString())}）` }
+      const now = new Date()
+      return {
+        record,
+        sheet: await this.sheets.content(record.id),
+        footer: `作成中（${townDateJa(now, this.timeZone)}）`,
+        stamp: townDateStamp(now, this.timeZone),
+      }
     }
     const n = Number(version)
     if (!Number.isInteger(n) || n < 1) throw errors.validation('version')
     const v = await this.workflow.version(actor, record.id, n)
-    return { record, sheet: v.sheet as Sheet, footer: `承認済 v${v.number}（${day(v.approvedAt)}）` }
+    return {
+      record,
+      sheet: v.sheet as Sheet,
+      footer: `承認済 v${v.number}（${townDateJa(v.approvedAt, this.timeZone)}）`,
+      stamp: townDateStamp(v.approvedAt, this.timeZone),
+    }
   }
 
-  async xlsx(actor: Actor, sheetId: string, version: string | undefined): Promise<{ record: SheetRecord; data: Buffer }> {
-    const { record, sheet, footer } = await this.content(actor, sheetId, version)
+  /** Today in the town, as in file names: 20261125. */
+  today(): string {
+    return townDateStamp(new Date(), this.timeZone)
+  }
+
+  async xlsx(actor: Actor, sheetId: string, version: string | undefined): Promise<{ record: SheetRecord; data: Buffer; stamp: string }> {
+    const { record, sheet, footer, stamp } = await this.content(actor, sheetId, version)
     const departments = await this.departments()
-    return { record, data: await workbookFor([{ sheet: withPartnerNames(sheet, departments), footer }]) }
+    return { record, stamp, data: await workbookFor([{ sheet: withPartnerNames(sheet, departments), footer }]) }
   }
 
   /** Every sheet of a fiscal year this person may read, one worksheet per department (for 企画). */
@@ -84,8 +123,14 @@ export class OutputService {
       } catch {
         throw errors.invalidJson()
       }
-      const result = sheetSchema.safeParse(json)
-      if (!result.success) throw errors.validation(result.error.issues[0]?.path.join('.') ?? '')
+      // Rows removed, added or without ranks are ranked in the file's order, not refused.
+      const reranked = rerank(json)
+      const result = sheetSchema.safeParse(reranked)
+      if (!result.success) {
+        const issue = result.error.issues[0]
+        const path = (issue?.path ?? []).filter((p): p is string | number => typeof p !== 'symbol')
+        throw new HttpError(400, ErrorCode.ValidationFailed, `${placeOf(reranked, path)}：${problemOf(issue)}`, { path: path.join('.') })
+      }
       if (result.data.department.id !== record.departmentId || result.data.fiscalYear !== record.fiscalYear) throw errors.wrongSheet()
       return result.data
     }
@@ -96,7 +141,7 @@ export class OutputService {
       if (!(error instanceof ImportError)) throw error
       if (error.code === 'invalid_file') throw errors.invalidFile(error.message)
       if (error.code === 'wrong_sheet') throw errors.wrongSheet(error.message)
-      throw errors.validation(error.path ?? '')
+      throw new HttpError(400, ErrorCode.ValidationFailed, error.message, { path: error.path ?? '' })
     }
     // Excel shows 連携課 by name; the sheet keeps ids ([S12]).
     const departments = await this.departments()
@@ -106,7 +151,7 @@ export class OutputService {
         partners: row.partners.map((written, j) => {
           const entry = partnerEntry(written, departments)
           if (entry === undefined) {
-            throw new HttpError(400, ErrorCode.ValidationFailed, `連携課「${written}」という課はありません（${list} ${i + 1} 行目）。`, {
+            throw new HttpError(400, ErrorCode.ValidationFailed, `${placeOf(sheet, [list, i, 'partners'])}：「${written}」という課はありません。`, {
               path: `${list}.${i}.partners.${j}`,
             })
           }
@@ -130,14 +175,43 @@ export class OutputService {
     return diffSheets(await this.sheets.content(record.id), imported)
   }
 
-  /** Imports the file into the draft: the live document becomes what the file says, seen by everyone at once. */
+  /**
+   * Imports the file into the draft: the live document becomes what the file says, in one transaction, seen
+   * by everyone at once. What it replaced is kept so that the import can be undone as one step.
+   */
   async apply(actor: Actor, sheetId: string, data: Uint8Array, contentType: string): Promise<SheetChange[]> {
     const record = await this.editable(actor, sheetId)
     const imported = await this.parse(record, data, contentType)
     return this.documents.change(record.id, (doc) => {
       if (this.documents.isFrozen(record.id)) throw errors.sheetFrozen()
-      const changes = diffSheets(docToSheet(doc), imported)
+      const before = docToSheet(doc)
+      const changes = diffSheets(before, imported)
+      if (!changes.length) return changes
       applySheetToDoc(doc, imported)
+      this.lastImports.set(record.id, { before, after: canonicalJson(docToSheet(doc)) })
+      return changes
+    }, actor.id)
+  }
+
+  /**
+   * Undoes the last import as one new edit (history is never rewritten): the content goes back to what
+   * the import replaced. Refused once the sheet is approved (frozen), when there is nothing to undo, and
+   * when the sheet was edited after the import (that edit would be lost; the version history remains).
+   */
+  async undoImport(actor: Actor, sheetId: string): Promise<SheetChange[]> {
+    const record = await this.editable(actor, sheetId)
+    const last = this.lastImports.get(record.id)
+    if (!last) throw errors.invalidTransition('元に戻せる取り込みがありません。')
+    return this.documents.change(record.id, (doc) => {
+      if (this.documents.isFrozen(record.id)) throw errors.sheetFrozen()
+      const now = docToSheet(doc)
+      if (canonicalJson(now) !== last.after) {
+        this.lastImports.delete(record.id)
+        throw errors.invalidTransition('取り込みの後にシートが編集されたため、取り込みを元に戻せません。')
+      }
+      const changes = diffSheets(now, last.before)
+      applySheetToDoc(doc, last.before)
+      this.lastImports.delete(record.id)
       return changes
     }, actor.id)
   }

@@ -1,5 +1,6 @@
-import { fiscalYearLabel, newRowId, type Sheet, SHEET_FORMAT, sheetSchema } from '@hoshin/sheet'
+import { fiscalYearLabel, newRowId, parseBudgetCell, type Sheet, SHEET_FORMAT, sheetSchema } from '@hoshin/sheet'
 import type ExcelJS from 'exceljs'
+import { placeOf, problemOf } from './import-rows.js'
 import { checkZip, ZipRefused } from './zip-guard.js'
 
 /**
@@ -178,10 +179,27 @@ function names(cell: ExcelJS.Cell): string[] {
     .filter(Boolean)
 }
 
-/** Reads a Hoshin-exported workbook (after staff edited it) back into canonical JSON. */
+/**
+ * A 事業費 cell as the editor takes it ([S11]): a number, or text typed the way staff type (３４，０１０,
+ * △54,317, ▲1,000, 34,010 with the IME on); blank is no amount. `where` names the cell for the message.
+ */
+function budgetOf(cell: ExcelJS.Cell, path: string, where: () => string): number | null {
+  const v = cell.value
+  const value = typeof v === 'object' && v !== null && 'result' in v ? v.result : v
+  if (value === null || value === undefined) return null
+  if (typeof value === 'number') {
+    if (Number.isInteger(value)) return value
+    throw new ImportError('validation_failed', `${where()}：事業費は千円単位の整数で入力してください（小数は使えません）。`, path)
+  }
+  const parsed = parseBudgetCell(text(cell))
+  if (parsed.ok) return parsed.value
+  throw new ImportError('validation_failed', `${where()}：${parsed.message}`, path)
+}
+
 /** A sheet has tens of rows; a worksheet past this is no sheet of ours (and would cost memory to read). */
 const MAX_WORKSHEET_ROWS = 2000
 
+/** Reads a Hoshin-exported workbook (after staff edited it) back into canonical JSON. */
 export async function sheetFromWorkbook(data: Uint8Array, expected: { departmentId: string; fiscalYear: number }): Promise<Sheet> {
   try {
     checkZip(data)
@@ -232,6 +250,24 @@ export async function sheetFromWorkbook(data: Uint8Array, expected: { department
     [headings.measures, 'measures'],
     [headings.projects, 'projects'],
   ])
+  /** Where each row came from in the worksheet (list.index → Excel row number), for messages. */
+  const excelRow = new Map<string, number>()
+  /** Ids seen per list: a row copied in Excel repeats its hidden id, and gets a new one. */
+  const seen = new Map<string, Set<string>>()
+  const rowId = (list: string, written: string): string => {
+    const ids = seen.get(list) ?? new Set<string>()
+    seen.set(list, ids)
+    const id = written && !ids.has(written) ? written : newRowId()
+    ids.add(id)
+    return id
+  }
+  const at = (list: string, index: number, rowNumber: number) => excelRow.set(`${list}.${index}`, rowNumber)
+  const where = (path: readonly (string | number)[]): string => {
+    const list = path[0] === 'policies' ? path[1] : path[0]
+    const index = path[0] === 'policies' ? path[2] : path[1]
+    const n = excelRow.get(`${String(list)}.${String(index)}`)
+    return `${placeOf(sheet, path)}${n ? `（Excel の ${n} 行目）` : ''}`
+  }
   ws.eachRow((row) => {
     const first = text(row.getCell(1)).trim()
     if (byHeading.has(first)) {
@@ -241,32 +277,36 @@ export async function sheetFromWorkbook(data: Uint8Array, expected: { department
     if (first === '重要度順位' || first === '合計' || !part) return
     const cells = [1, 2, 3, 4, 5, 6, 7].map((c) => row.getCell(c))
     const [, b, c, d, e, f, g] = cells as [ExcelJS.Cell, ExcelJS.Cell, ExcelJS.Cell, ExcelJS.Cell, ExcelJS.Cell, ExcelJS.Cell, ExcelJS.Cell]
-    const id = text(g).trim() || newRowId()
+    const written = text(g).trim()
     if (part === 'situation') {
       if (first) sheet.situation = text(row.getCell(1))
-    } else if (part === 'issues' && text(b)) sheet.issues.push({ id, text: text(b) })
-    else if (part === 'annual' && text(b)) sheet.policies.annual.push({ id, text: text(b) })
-    else if (part === 'longTerm' && text(b)) sheet.policies.longTerm.push({ id, text: text(b), outcome: text(c) })
-    else if ((part === 'measures' || part === 'projects') && (text(b) || text(c))) {
-      const base = { id, rank: 0, name: text(b), content: text(c), sections: names(d), partners: names(e) }
+    } else if (part === 'issues' && text(b)) {
+      at('issues', sheet.issues.length, row.number)
+      sheet.issues.push({ id: rowId(part, written), text: text(b) })
+    } else if (part === 'annual' && text(b)) {
+      at('annual', sheet.policies.annual.length, row.number)
+      sheet.policies.annual.push({ id: rowId(part, written), text: text(b) })
+    } else if (part === 'longTerm' && text(b)) {
+      at('longTerm', sheet.policies.longTerm.length, row.number)
+      sheet.policies.longTerm.push({ id: rowId(part, written), text: text(b), outcome: text(c) })
+    } else if ((part === 'measures' || part === 'projects') && (text(b) || text(c))) {
+      const list = part === 'measures' ? sheet.measures : sheet.projects
+      at(part, list.length, row.number)
+      // Ranked in the file's order below: a rank typed, left blank or out of date in column A does not matter.
+      const base = { id: rowId(part, written), rank: list.length + 1, name: text(b), content: text(c), sections: names(d), partners: names(e) }
       if (part === 'measures') sheet.measures.push(base)
       else {
-        const raw = f.value
-        const budget = raw === null || raw === undefined || raw === '' ? null : typeof raw === 'number' ? raw : Number.NaN
-        sheet.projects.push({ ...base, budget: Number.isNaN(budget) ? (raw as unknown as number) : budget })
+        const index = sheet.projects.length
+        sheet.projects.push({ ...base, budget: null })
+        sheet.projects[index]!.budget = budgetOf(f, `projects.${index}.budget`, () => where(['projects', index, 'budget']))
       }
     }
-  })
-  sheet.measures.forEach((m, i) => {
-    m.rank = i + 1
-  })
-  sheet.projects.forEach((p, i) => {
-    p.rank = i + 1
   })
   const result = sheetSchema.safeParse(sheet)
   if (!result.success) {
     const issue = result.error.issues[0]
-    throw new ImportError('validation_failed', `ファイルの内容に誤りがあります（${issue?.path.join('.')}）。`, issue?.path.join('.'))
+    const path = (issue?.path ?? []).filter((p): p is string | number => typeof p !== 'symbol')
+    throw new ImportError('validation_failed', `${where(path)}：${problemOf(issue)}`, path.join('.'))
   }
   return result.data
 }

@@ -49,7 +49,7 @@ export function authRoutes(services: Services) {
       const session = await lucia.createSession(user.id, {})
       writeSessionCookie(c, services, lucia.createSessionCookie(session.id))
       await stores.audit.append({ userId: user.id, username: user.username, action: 'login' })
-      return c.json<MeResponse>({ user: await toActor(services, user) })
+      return c.json<MeResponse>({ user: await toActor(services, user), timeZone: services.config.timeZone })
     })
     .post('/logout', async (c) => {
       const sessionId = c.get('sessionId')
@@ -66,6 +66,6 @@ export function authRoutes(services: Services) {
     })
 }
 
-export function meRoutes() {
-  return new Hono<AppEnv>().get('/', (c) => c.json<MeResponse>({ user: requireActor(c) }))
+export function meRoutes(services: Services) {
+  return new Hono<AppEnv>().get('/', (c) => c.json<MeResponse>({ user: requireActor(c), timeZone: services.config.timeZone }))
 }

@@ -22,8 +22,9 @@ export function outputRoutes({ output, stores }: Services) {
       throw errors.payloadTooLarge()
     },
   })
-  const fileName = (departmentName: string, fiscalYear: number, version: string | undefined, ext: string) =>
-    `${fiscalYear}_${departmentName}_課等の方針${version ? `_v${version}` : ''}.${ext}`
+  /** 2025_企画財政課_課等の方針_v1_20260529.xlsx (the approval's day) or …_作成中_20261125.xlsx (today), in the town's zone. */
+  const fileName = (departmentName: string, fiscalYear: number, version: string | undefined, stamp: string, ext: string) =>
+    `${fiscalYear}_${departmentName}_課等の方針_${version ? `v${version}` : '作成中'}_${stamp}.${ext}`
 
   return new Hono<AppEnv>()
     .get('/sheets/:id/export.json', async (c) => {
@@ -37,11 +38,11 @@ export function outputRoutes({ output, stores }: Services) {
     .get('/sheets/:id/export.xlsx', async (c) => {
       const actor = requireActor(c)
       const version = c.req.query('version')
-      const { record, data } = await output.xlsx(actor, c.req.param('id'), version)
+      const { record, data, stamp } = await output.xlsx(actor, c.req.param('id'), version)
       const department = await stores.org.getDepartment(record.departmentId)
       await stores.audit.append({ userId: actor.id, username: actor.username, action: 'sheet.export', target: record.id, detail: `xlsx${version ? ` v${version}` : ''}` })
       c.header('Content-Type', XLSX)
-      c.header('Content-Disposition', attachment(fileName(department?.name ?? record.departmentId, record.fiscalYear, version, 'xlsx')))
+      c.header('Content-Disposition', attachment(fileName(department?.name ?? record.departmentId, record.fiscalYear, version, stamp, 'xlsx')))
       return c.body(new Uint8Array(data))
     })
     .get('/fiscal-years/:year/export.xlsx', async (c) => {
@@ -50,7 +51,7 @@ export function outputRoutes({ output, stores }: Services) {
       if (!Number.isInteger(year)) throw errors.notFound()
       const data = await output.fiscalYearXlsx(actor, year)
       c.header('Content-Type', XLSX)
-      c.header('Content-Disposition', attachment(`${year}_課等の方針_全課.xlsx`))
+      c.header('Content-Disposition', attachment(`${year}_課等の方針_全課_${output.today()}.xlsx`))
       return c.body(new Uint8Array(data))
     })
     .post('/sheets/:id/import/preview', limit, async (c) => {
@@ -64,6 +65,12 @@ export function outputRoutes({ output, stores }: Services) {
       const data = new Uint8Array(await c.req.arrayBuffer())
       const changes = await output.apply(actor, c.req.param('id'), data, c.req.header('content-type') ?? '')
       await stores.audit.append({ userId: actor.id, username: actor.username, action: 'sheet.import', target: c.req.param('id'), detail: `${changes.length} changes` })
+      return c.json({ changes })
+    })
+    .post('/sheets/:id/import/undo', async (c) => {
+      const actor = requireActor(c)
+      const changes = await output.undoImport(actor, c.req.param('id'))
+      await stores.audit.append({ userId: actor.id, username: actor.username, action: 'sheet.import.undo', target: c.req.param('id'), detail: `${changes.length} changes` })
       return c.json({ changes })
     })
 }

@@ -269,3 +269,4 @@ export class DocumentRegistry {
     return this.documents.size
   }
 }
+

@@ -36,7 +36,7 @@ export class Projector {
     private readonly log: Logger,
   ) {}
 
-  /** An accepted edit of a sheet, by this person (null: the server itself, an import). */
+  /** An accepted edit of a sheet, by this person (an import counts as the importer's; null: the server itself). */
   touched(sheetId: string, editorId: string | null): void {
     this.dirty.set(sheetId, { editorId, at: Date.now() })
     this.timer ??= setTimeout(() => {

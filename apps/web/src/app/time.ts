@@ -1,5 +1,7 @@
+import { townDay } from '@hoshin/sheet'
 import type { Locale } from '../i18n/catalog'
 import { formatDateTime } from '../i18n/I18nProvider'
+import { townTimeZone } from './town-zone'
 
 const DAY = 86_400_000
 
@@ -16,12 +18,13 @@ export function relativeTime(iso: string, locale: Locale, now = Date.now()): str
 }
 
 /**
- * Whole days from today to a YYYY-MM-DD date in this PC's calendar: 0 on the day itself, negative once
- * past. Counted on calendar dates, not 24-hour spans, so a deadline "tomorrow" is 1 all day long.
+ * Whole days from today to a YYYY-MM-DD date in the town's calendar (not this PC's): 0 on the day itself,
+ * negative once past. Counted on calendar dates, not 24-hour spans, so a deadline "tomorrow" is 1 all day long.
  */
 export function daysUntil(date: string, now = new Date()): number {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number]
-  return Math.round((Date.UTC(y, m - 1, d) - Date.UTC(now.getFullYear(), now.getMonth(), now.getDate())) / DAY)
+  const today = townDay(now, townTimeZone())
+  return Math.round((Date.UTC(y, m - 1, d) - Date.UTC(today.year, today.month - 1, today.day)) / DAY)
 }
 
 /** 2026年5月29日 / 29 May 2026, for a YYYY-MM-DD date (no time zone shift). */
@@ -31,7 +34,8 @@ export function formatDate(date: string, locale: Locale): string {
   return new Date(Date.UTC(y, m - 1, d)).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' })
 }
 
-/** The fiscal year a date falls in: April to March, named by the year it starts. */
+/** The fiscal year a moment falls in, in the town's calendar: April to March, named by the year it starts. */
 export function fiscalYearOf(now = new Date()): number {
-  return now.getMonth() >= 3 ? now.getFullYear() : now.getFullYear() - 1
+  const { year, month } = townDay(now, townTimeZone())
+  return month >= 4 ? year : year - 1
 }

@@ -1,5 +1,6 @@
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react'
 import { catalogs, type Locale, type MessageKey } from './catalog'
+import { townTimeZone } from '../app/town-zone'
 
 const STORAGE_KEY = 'hoshin.locale'
 
@@ -43,7 +44,7 @@ export function useI18n(): I18n {
   return value
 }
 
-/** A date and time as people read it in the chosen language (2026/11/24 5:17 or 24/11/2026, 05:17). */
+/** A date and time as people read it in the chosen language (2026/11/24 5:17 or 24/11/2026, 05:17), in the town's time zone. */
 export function formatDateTime(iso: string | null, locale: string, dateStyle: 'short' | 'medium' = 'short'): string {
-  return iso ? new Date(iso).toLocaleString(locale === 'ja' ? 'ja-JP' : 'en-GB', { dateStyle, timeStyle: 'short' }) : ''
+  return iso ? new Date(iso).toLocaleString(locale === 'ja' ? 'ja-JP' : 'en-GB', { dateStyle, timeStyle: 'short', timeZone: townTimeZone() }) : ''
 }

@@ -1,5 +1,7 @@
 import type { ImportChange, ImportPlanResponse } from '@hoshin/protocol'
+import { townDateStamp } from '@hoshin/sheet'
 import { type ChangeEvent, useEffect, useId, useRef, useState } from 'react'
+import { townTimeZone } from '../../app/town-zone'
 import { useErrorMessage } from '../../app/useErrorMessage'
 import { useI18n } from '../../i18n/I18nProvider'
 import { useOrg } from './AdminPage'
@@ -219,7 +221,7 @@ function InitialPasswords({ passwords, onHide }: { passwords: { username: string
     title.current?.focus()
   }, [])
   function download() {
-    const stamp = new Date().toISOString().slice(0, 10).replaceAll('-', '')
+    const stamp = townDateStamp(new Date(), townTimeZone())
     downloadText(
       `hoshin-initial-passwords-${stamp}.csv`,
       passwordsCsv(

@@ -1,6 +1,7 @@
 import type { Me, MeResponse } from '@hoshin/protocol'
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react'
 import { ApiError, api } from '../../api/client'
+import { setTownTimeZone } from '../../app/town-zone'
 import { clearCopies } from '../../sync/offlineCopies'
 
 /**
@@ -48,7 +49,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     let cancelled = false
     api<MeResponse>('/api/me').then(
-      ({ user }) => {
+      ({ user, timeZone }) => {
+        setTownTimeZone(timeZone)
         remember(user)
         if (!cancelled) setState({ status: 'signedIn', user })
       },
@@ -65,7 +67,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   }, [])
 
   const login = useCallback(async (username: string, password: string) => {
-    const { user } = await api<MeResponse>('/api/auth/login', { method: 'POST', json: { username, password } })
+    const { user, timeZone } = await api<MeResponse>('/api/auth/login', { method: 'POST', json: { username, password } })
+    setTownTimeZone(timeZone)
     // Copies from before they were keyed by person could hold anyone's edits: they are not sent.
     await clearCopies(null)
     remember(user)

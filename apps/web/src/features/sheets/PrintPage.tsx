@@ -1,16 +1,17 @@
 import type { SheetSummary, VersionResponse } from '@hoshin/protocol'
-import type { Sheet } from '@hoshin/sheet'
+import { type Sheet, townDateJa } from '@hoshin/sheet'
 import { useEffect, useState } from 'react'
 import { Navigate, useLocation, useParams, useSearchParams } from 'react-router'
 import { api } from '../../api/client'
+import { townTimeZone } from '../../app/town-zone'
 import { useErrorMessage } from '../../app/useErrorMessage'
 import { useI18n } from '../../i18n/I18nProvider'
 import { useAuth } from '../auth/AuthProvider'
 import { SheetView } from './SheetView'
 
+/** The day in the town's time zone, whatever this PC's clock zone is. */
 function day(iso: string): string {
-  const d = new Date(iso)
-  return `${d.getFullYear()}年${d.getMonth() + 1}月${d.getDate()}日`
+  return townDateJa(iso, townTimeZone())
 }
 
 /** A string for CSS `content`, quotes and backslashes escaped. */

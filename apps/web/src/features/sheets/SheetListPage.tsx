@@ -5,7 +5,7 @@ import { Link } from 'react-router'
 import { api } from '../../api/client'
 import { useServerEvent } from '../../app/events'
 import { useErrorMessage } from '../../app/useErrorMessage'
-import { useI18n } from '../../i18n/I18nProvider'
+import { formatDateTime, useI18n } from '../../i18n/I18nProvider'
 
 /** Unread @mentions of this person (or their section) in the sheet. */
 function MentionBadge({ count }: { count: number | undefined }) {
@@ -73,7 +73,7 @@ export function SheetListPage() {
                 </td>
                 <td>{sheet.canEdit ? t('sheets.canEdit') : t('sheets.readOnly')}</td>
                 <td>
-                  <time dateTime={sheet.updatedAt}>{new Date(sheet.updatedAt).toLocaleString(locale === 'ja' ? 'ja-JP' : 'en-GB')}</time>
+                  <time dateTime={sheet.updatedAt}>{formatDateTime(sheet.updatedAt, locale, 'medium')}</time>
                 </td>
               </tr>
             ))}
