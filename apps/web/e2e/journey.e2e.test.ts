@@ -112,5 +112,6 @@ describe('the whole journey, three people', () => {
       expect(requests.length).toBeGreaterThan(10)
       expect(requests.filter((url) => !url.startsWith(server.url) && !url.startsWith('data:') && !url.startsWith('blob:'))).toEqual([])
     }
-  })
+    // Three browsers through a whole year's steps: about 40 s alone on two cores, more beside other work.
+  }, 180_000)
 })
