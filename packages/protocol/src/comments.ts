@@ -75,3 +75,23 @@ export interface UnreadResponse {
   total: number
   sheets: { sheetId: string; count: number }[]
 }
+
+/**
+ * Someone (or a section) who may be @mentioned in a sheet's comments: only readers of the sheet.
+ * `token` is what the comment box inserts after "@"; the server resolves it back to exactly this one.
+ */
+export interface MentionCandidate {
+  kind: 'user' | 'section'
+  id: string
+  token: string
+  /** The display name as the app shows it (「山田 太郎」), or the section's name. */
+  name: string
+  /** A person's user name; null for a section. */
+  username: string | null
+  /** A person's section, or a section's department. */
+  place: string | null
+}
+
+export interface MentionableResponse {
+  candidates: MentionCandidate[]
+}
