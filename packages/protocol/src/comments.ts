@@ -48,6 +48,11 @@ export interface ThreadView {
   target: CommentTarget
   /** Where the thread sits now. Detached: its row or words were deleted; the quote keeps what it was about. */
   anchor: { status: 'attached'; rank: number | null; text: string } | { status: 'detached' }
+  /**
+   * A text thread's stored anchor: both ends as Yjs relative positions (base64 of Y.encodeRelativePosition)
+   * in the field's text, so an open editor can draw the highlight against its live document. Null for rows.
+   */
+  positions: { start: string; end: string } | null
   /** What the thread was about when it started (the row's name, the item, the selected words). */
   quote: string
   state: 'open' | 'resolved'

@@ -334,6 +334,7 @@ export class CommentService {
           id: thread.id,
           sheetId: thread.sheetId,
           ...placeOf(doc, thread),
+          positions: thread.targetKind === 'text' ? positionsOf(thread) : null,
           quote: thread.quote,
           state: thread.state,
           stateBy: person(thread.stateBy),
@@ -426,6 +427,11 @@ function placeOf(doc: Y.Doc, thread: ThreadRecord): Pick<ThreadView, 'target' | 
   const found = findTargetRow(doc, thread.targetKind, thread.targetId)
   if (found) return { target, anchor: { status: 'attached', rank: rankOf(doc, found.list, thread.targetId), text: found.headline } }
   return { target, anchor: { status: 'detached' } }
+}
+
+function positionsOf(thread: ThreadRecord): { start: string; end: string } {
+  const { start, end } = JSON.parse(thread.anchor ?? '{}') as TextAnchor
+  return { start, end }
 }
 
 function rankOf(doc: Y.Doc, list: RowListName, id: string): number {

@@ -6,6 +6,7 @@ import { Extension } from '@tiptap/core'
 import { EditorContent, useEditor } from '@tiptap/react'
 import { useEffect } from 'react'
 import type * as Y from 'yjs'
+import { CommentHighlights } from '../comments/CommentHighlights'
 import type { SheetSession } from '../sync/useSheetSession'
 import { ImeSafeCollaboration } from './ImeSafeCollaboration'
 
@@ -38,6 +39,7 @@ export function CollabText({ session, fragment, label, field, onEnter, className
         Paragraph,
         Text,
         ImeSafeCollaboration.configure({ fragment, gate: session.gate }),
+        CommentHighlights.configure({ doc: session.doc, fragment, rowId: field.rowId ?? 'situation', field: field.field }),
         CollaborationCaret.configure({
           provider: session.provider,
           user: session.provider.awareness.getLocalState()?.user ?? {},
