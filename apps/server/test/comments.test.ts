@@ -142,6 +142,24 @@ describe('comment threads', () => {
     expect(await unread('kikaku')).toBe(before.kikaku + 1)
   })
 
+  it('the unread count names its oldest unread thread, for the header badge to link to', async () => {
+    const res = await start('kikaku', { kind: 'measure', id: 'measure-2' }, '@joho 数字の確認をお願いします')
+    const { body } = await (await as('joho')).get<UnreadResponse>('/api/me/unread')
+    expect(body.total).toBeGreaterThan(0)
+    expect(body.first).toMatchObject({ sheetId, threadId: expect.any(String) })
+    await (await as('joho')).post(`/api/sheets/${sheetId}/comments/${body.first!.threadId}/read`)
+    // Read one by one, oldest first, the last one named is the newest; then none.
+    let next = (await (await as('joho')).get<UnreadResponse>('/api/me/unread')).body
+    let last = body.first!.threadId
+    while (next.first) {
+      last = next.first.threadId
+      await (await as('joho')).post(`/api/sheets/${sheetId}/comments/${last}/read`)
+      next = (await (await as('joho')).get<UnreadResponse>('/api/me/unread')).body
+    }
+    expect(last).toBe(res.body.id)
+    expect(next).toMatchObject({ total: 0, first: null })
+  })
+
   it('refuses unknown mentions, empty and oversized bodies with codes', async () => {
     const cases: [string, string][] = [
       ['@存在しない係 見てください', 'unknown_mention'],

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { accessibilityProblems, type E2eServer, fieldText, launchBrowser, newUser, openSheet, startServer } from './harness.js'
+import { accessibilityProblems, type E2eServer, fieldText, launchBrowser, login, newUser, openSheet, startServer } from './harness.js'
 
 let server: E2eServer
 let browser: Browser
@@ -146,7 +146,7 @@ describe('comments in daily use', () => {
   it('the panel sits beside the table, takes the focus, closes with Escape back to its button; unread badges open their threads', async () => {
     const a = await atSheet('kikaku')
     await a.page.getByRole('button', { name: '施策 2 にコメント' }).click()
-    await a.page.getByRole('textbox', { name: 'コメント本文' }).fill('進め方を相談させてください')
+    await a.page.getByRole('textbox', { name: 'コメント本文' }).fill('@zero 進め方を相談させてください')
     await a.page.getByRole('button', { name: '投稿する' }).click()
     // The new thread is the one opened in the panel.
     const opened = a.page.locator('article.thread.active', { hasText: '進め方を相談させてください' })
@@ -182,5 +182,14 @@ describe('comments in daily use', () => {
     await b.page.keyboard.press('Escape')
     await expect.poll(() => panel.count()).toBe(0)
     await expect.poll(() => toggle.evaluate((el) => el === document.activeElement)).toBe(true)
+
+    // 田中 葵, mentioned, follows the header's unread badge from the sheet list straight to the thread.
+    const c = await newUser(browser, server)
+    await login(c.page, server, 'zero')
+    await c.page.getByRole('link', { name: '未読コメント: 1' }).click()
+    const onC = c.page.locator(`#${threadId}`)
+    await expect.poll(() => onC.evaluate((el) => el === document.activeElement)).toBe(true)
+    expect(await onC.getAttribute('aria-label')).toMatch(/^コメント: 施策 2 移住定住・/)
+    await expect.poll(() => c.page.getByRole('link', { name: /未読コメント/ }).count()).toBe(0)
   })
 })

@@ -79,6 +79,8 @@ export interface ThreadListResponse {
 export interface UnreadResponse {
   total: number
   sheets: { sheetId: string; count: number }[]
+  /** The unread thread the header's badge links to (the oldest), or null when none is. */
+  first: { sheetId: string; threadId: string } | null
 }
 
 /**

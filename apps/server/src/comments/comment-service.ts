@@ -295,7 +295,12 @@ export class CommentService {
     const rows = await this.comments.unreadThreads(actor.id)
     const bySheet = new Map<string, number>()
     for (const { sheetId } of rows) bySheet.set(sheetId, (bySheet.get(sheetId) ?? 0) + 1)
-    return { total: rows.length, sheets: [...bySheet].map(([sheetId, count]) => ({ sheetId, count })) }
+    const [first] = rows
+    return {
+      total: rows.length,
+      sheets: [...bySheet].map(([sheetId, count]) => ({ sheetId, count })),
+      first: first ? { sheetId: first.sheetId, threadId: first.threadId } : null,
+    }
   }
 
   private async view(actor: Actor, sheet: SheetRecord, thread: ThreadRecord): Promise<ThreadView> {
