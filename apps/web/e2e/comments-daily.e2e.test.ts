@@ -135,12 +135,20 @@ describe('comments in daily use', () => {
       await expect.poll(() => highlights(page, CONTENT)).toEqual([WORDS])
     }
 
+    // Someone opening the sheet now sees it too.
+    const c = await atSheet('joho')
+    await expect.poll(() => highlights(c.page, CONTENT)).toEqual([WORDS])
+
     await b.page.locator('.comment-highlight').first().click()
     // The panel opens on that thread (focused), titled with its row.
     const thread = b.page.getByRole('article', { name: 'コメント: 施策 2 移住定住・二地域居住の推…' }).filter({ hasText: '具体的に何をしますか' })
     await expect.poll(() => thread.evaluate((el) => el === document.activeElement)).toBe(true)
     expect(await thread.locator('h3').textContent()).toBe('施策 2 移住定住・二地域居住の推…')
     expect(await accessibilityProblems(b.page)).toEqual([])
+
+    // Resolved, the words are no longer highlighted, for anyone.
+    await thread.getByRole('button', { name: '解決にする' }).click()
+    for (const page of [a.page, b.page, c.page]) await expect.poll(() => highlights(page, CONTENT)).toEqual([])
   })
 
   it('the panel sits beside the table, takes the focus, closes with Escape back to its button; unread badges open their threads', async () => {

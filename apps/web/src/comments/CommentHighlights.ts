@@ -68,7 +68,8 @@ export const CommentHighlights = Extension.create<Options>({
         key,
         state: {
           init: () => DecorationSet.empty,
-          apply: (tr, set, _old, state) => (tr.getMeta(key) ? resolve(state) : set.map(tr.mapping, tr.doc)),
+          // The sync plugin's own transactions (first render, remote changes) come after Yjs: resolve.
+          apply: (tr, set, _old, state) => (tr.getMeta(key) || tr.getMeta(ySyncPluginKey) ? resolve(state) : set.map(tr.mapping, tr.doc)),
         },
         props: {
           decorations: (state) => key.getState(state),
