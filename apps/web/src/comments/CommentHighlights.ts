@@ -40,13 +40,20 @@ export const CommentHighlights = Extension.create<Options>({
     if (!doc || !fragment) return []
     const store = threadStore(doc)
 
+    /** The open threads on words of this field (most fields have none, and are left alone). */
+    const mine = () =>
+      store.threads.filter(
+        ({ state, positions, target }) => state === 'open' && positions && target.kind === 'text' && target.id === rowId && target.field === field,
+      )
+    const keyOf = (threads: ReturnType<typeof mine>) => threads.map((t) => `${t.id}:${t.unread}`).join(',')
+
     const resolve = (state: EditorView['state']): DecorationSet => {
       const binding = ySyncPluginKey.getState(state)?.binding
       if (!binding) return DecorationSet.empty
       const decorations: Decoration[] = []
-      for (const thread of store.threads) {
-        const { target, positions } = thread
-        if (thread.state !== 'open' || !positions || target.kind !== 'text' || target.id !== rowId || target.field !== field) continue
+      for (const thread of mine()) {
+        const { positions } = thread
+        if (!positions) continue
         const from = relativePositionToAbsolutePosition(doc, fragment, decode(positions.start), binding.mapping)
         const to = relativePositionToAbsolutePosition(doc, fragment, decode(positions.end), binding.mapping)
         if (from === null || to === null || to <= from || to > state.doc.content.size) continue
@@ -95,18 +102,27 @@ export const CommentHighlights = Extension.create<Options>({
               view.dispatch(view.state.tr.setMeta(key, true).setMeta('addToHistory', false))
             })
           }
-          const onText = () => redraw()
-          store.listeners.add(redraw)
+          let drawn = keyOf(mine())
+          // Only when this field's threads changed: a comment elsewhere costs the other fields nothing.
+          const onThreads = () => {
+            const now = keyOf(mine())
+            if (now === drawn) return
+            drawn = now
+            redraw()
+          }
+          // Only while there is something to draw.
+          const onText = () => drawn && redraw()
+          store.listeners.add(onThreads)
           fragment.observeDeep(onText)
-          view.dom.addEventListener('compositionend', redraw)
+          view.dom.addEventListener('compositionend', onText)
           // The binding renders the fragment just after the view is made.
-          setTimeout(redraw, 0)
+          if (drawn) setTimeout(redraw, 0)
           return {
             destroy: () => {
               destroyed = true
-              store.listeners.delete(redraw)
+              store.listeners.delete(onThreads)
               fragment.unobserveDeep(onText)
-              view.dom.removeEventListener('compositionend', redraw)
+              view.dom.removeEventListener('compositionend', onText)
             },
           }
         },
