@@ -116,6 +116,7 @@ describe('comments in daily use', () => {
     const b = await atSheet('chiiki')
     await selectWords(a.page)
     await a.page.getByRole('button', { name: '選択範囲にコメント' }).click()
+    expect(await a.page.locator('.new-thread .quote').textContent()).toBe(WORDS)
     await a.page.getByRole('textbox', { name: 'コメント本文' }).fill('具体的に何をしますか')
     await a.page.getByRole('button', { name: '投稿する' }).click()
     await a.page.getByRole('button', { name: 'コメントを閉じる' }).click()
@@ -157,6 +158,8 @@ describe('comments in daily use', () => {
   it('the panel sits beside the table, takes the focus, closes with Escape back to its button; unread badges open their threads', async () => {
     const a = await atSheet('kikaku')
     await a.page.getByRole('button', { name: '施策 2 にコメント' }).click()
+    // The new comment names its row as the threads do.
+    expect(await a.page.locator('.new-thread .thread-target').textContent()).toBe('施策 2 移住定住・二地域居住の推…')
     await a.page.getByRole('textbox', { name: 'コメント本文' }).fill('@zero 進め方を相談させてください')
     await a.page.getByRole('button', { name: '投稿する' }).click()
     // The new thread is the one opened in the panel.

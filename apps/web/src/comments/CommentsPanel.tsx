@@ -28,11 +28,15 @@ function clip(text: string): string {
  * 1-based rank, the row's name or text cut short), 「現状」 for the narrative; the quote when the row is gone.
  */
 export function threadLabel(doc: Y.Doc, thread: ThreadView): string {
-  const rowId = thread.target.id
-  if (thread.target.kind === 'text' && rowId === 'situation') return '現状'
+  return rowTitle(doc, thread.target.id, `（${clip(thread.quote)}）`)
+}
+
+/** The title of a row (or "situation") in the live document; `gone` when it was deleted. */
+function rowTitle(doc: Y.Doc, rowId: string, gone: string): string {
+  if (rowId === 'situation') return '現状'
   const list = findRowList(doc, rowId)
   const row = list ? rowMap(doc, list).get(rowId) : undefined
-  if (!list || !row) return `（${clip(thread.quote)}）`
+  if (!list || !row) return gone
   const rank = orderedRowIds(doc, list).indexOf(rowId) + 1
   const headline = row.get(list === 'measures' || list === 'projects' ? 'name' : 'text')
   const name = headline instanceof YXmlFragment ? clip(readFieldText(headline)) : ''
@@ -193,7 +197,8 @@ export function CommentsPanel({ sheetId, doc, me, threads, refresh, draft, onDra
       )}
       {draft && (
         <form className="new-thread" onSubmit={post}>
-          <p className="thread-target">{draft.label}</p>
+          <p className="thread-target">{rowTitle(doc, draft.target.id, draft.label)}</p>
+          {draft.target.kind === 'text' && <q className="quote">{/「([\s\S]*)」$/.exec(draft.label)?.[1] ?? ''}</q>}
           <label htmlFor={ids.body}>{t('comments.body')}</label>
           <div ref={draftBox}>
             <MentionTextarea sheetId={sheetId} id={ids.body} name="body" rows={3} required maxLength={4000} />
