@@ -177,12 +177,31 @@ describe('comments in daily use', () => {
     await panel.waitFor()
     await expect.poll(() => panel.evaluate((el) => el.contains(document.activeElement))).toBe(true)
 
-    for (const table of await b.page.locator('table.ranked').all()) {
-      const [t, p] = [await table.boundingBox(), await panel.boundingBox()]
-      expect(t && p).toBeTruthy()
-      // Side by side, never overlapping: the table ends where the panel begins at the latest.
-      expect(t!.x + t!.width).toBeLessThanOrEqual(p!.x)
+    const besideTables = async () => {
+      for (const table of await b.page.locator('table.ranked').all()) {
+        const [t, p] = [await table.boundingBox(), await panel.boundingBox()]
+        expect(t && p).toBeTruthy()
+        // Side by side, never overlapping: the table ends where the panel begins at the latest.
+        expect(t!.x + t!.width).toBeLessThanOrEqual(p!.x)
+      }
     }
+    await besideTables()
+    // The panel's edge widens it with the keyboard, narrows it with the mouse; the sheet follows.
+    const width = async () => (await panel.boundingBox())!.width
+    const before = await width()
+    const edge = b.page.getByRole('separator', { name: /コメント欄の幅/ })
+    await edge.focus()
+    for (let i = 0; i < 3; i++) await b.page.keyboard.press('ArrowLeft')
+    await expect.poll(width).toBe(before + 60)
+    await besideTables()
+    const box = (await edge.boundingBox())!
+    await b.page.mouse.move(box.x + box.width / 2, box.y + 100)
+    await b.page.mouse.down()
+    await b.page.mouse.move(1366 - 300, box.y + 100, { steps: 4 })
+    await b.page.mouse.up()
+    await expect.poll(width).toBe(300)
+    await besideTables()
+    await panel.getByRole('heading', { name: 'コメント' }).focus()
     await b.page.screenshot({ path: '/tmp/comments-panel.png' })
     expect(await accessibilityProblems(b.page)).toEqual([])
 

@@ -8,6 +8,7 @@ import { useErrorMessage } from '../app/useErrorMessage'
 import { findRowList, listNames } from '../editor/rows'
 import { formatDateTime, useI18n } from '../i18n/I18nProvider'
 import { MentionTextarea } from './MentionTextarea'
+import { PanelResizer } from './PanelResizer'
 import { UNREAD_CHANGED } from './useThreads'
 
 export interface NewThread {
@@ -162,6 +163,7 @@ export function CommentsPanel({ sheetId, doc, me, threads, refresh, draft, onDra
         }
       }}
     >
+      <PanelResizer />
       <header>
         <h2 id={ids.title} ref={heading} tabIndex={-1}>
           {t('comments.title')}
