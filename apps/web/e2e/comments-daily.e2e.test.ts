@@ -219,7 +219,10 @@ describe('comments in daily use', () => {
     // 田中 葵, mentioned, follows the header's unread badge from the sheet list straight to the thread.
     const c = await newUser(browser, server)
     await login(c.page, server, 'zero')
-    await c.page.getByRole('link', { name: '未読コメント: 1' }).click()
+    const headerBadge = c.page.getByRole('link', { name: '未読コメント: 1' })
+    await headerBadge.waitFor()
+    expect(await accessibilityProblems(c.page)).toEqual([])
+    await headerBadge.click()
     const onC = c.page.locator(`#${threadId}`)
     await expect.poll(() => onC.evaluate((el) => el === document.activeElement)).toBe(true)
     expect(await onC.getAttribute('aria-label')).toMatch(/^コメント: 施策 2 移住定住・/)
