@@ -1,4 +1,4 @@
-import type { ApiErrorBody, ThreadListResponse, ThreadView, UnreadResponse } from '@hoshin/protocol'
+import type { ApiErrorBody, MentionableResponse, ThreadListResponse, ThreadView, UnreadResponse } from '@hoshin/protocol'
 import { deleteRow, moveRow } from '@hoshin/sheet'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type * as Y from 'yjs'
@@ -142,6 +142,24 @@ describe('comment threads', () => {
     expect(await unread('kikaku')).toBe(before.kikaku + 1)
   })
 
+  it('the unread count names its oldest unread thread, for the header badge to link to', async () => {
+    const res = await start('kikaku', { kind: 'measure', id: 'measure-2' }, '@joho 数字の確認をお願いします')
+    const { body } = await (await as('joho')).get<UnreadResponse>('/api/me/unread')
+    expect(body.total).toBeGreaterThan(0)
+    expect(body.first).toMatchObject({ sheetId, threadId: expect.any(String) })
+    await (await as('joho')).post(`/api/sheets/${sheetId}/comments/${body.first!.threadId}/read`)
+    // Read one by one, oldest first, the last one named is the newest; then none.
+    let next = (await (await as('joho')).get<UnreadResponse>('/api/me/unread')).body
+    let last = body.first!.threadId
+    while (next.first) {
+      last = next.first.threadId
+      await (await as('joho')).post(`/api/sheets/${sheetId}/comments/${last}/read`)
+      next = (await (await as('joho')).get<UnreadResponse>('/api/me/unread')).body
+    }
+    expect(last).toBe(res.body.id)
+    expect(next).toMatchObject({ total: 0, first: null })
+  })
+
   it('refuses unknown mentions, empty and oversized bodies with codes', async () => {
     const cases: [string, string][] = [
       ['@存在しない係 見てください', 'unknown_mention'],
@@ -181,5 +199,53 @@ describe('comment threads', () => {
     expect(resolved.body.stateAt).toBeTruthy()
     const reopened = await (await as('joho')).post<ThreadView>(`${base}/reopen`)
     expect(reopened.body).toMatchObject({ state: 'open', stateBy: { name: '高橋 誠' } })
+  })
+})
+
+describe('@-autocomplete candidates', () => {
+  const mentionable = async (username: string, sheet = sheetId) =>
+    (await as(username)).get<MentionableResponse & ApiErrorBody>(`/api/sheets/${sheet}/mentionable`)
+
+  it('offers the sheet’s readers and sections, each with a token that resolves to exactly that one', async () => {
+    const { stores } = server.services
+    const leaver = await stores.users.create({
+      username: 'taishoku',
+      displayName: '退職 済子',
+      role: 'staff',
+      departmentId: 'kikaku-zaisei',
+      sectionId: 'kikaku-chosei',
+      passwordHash: 'x',
+    })
+    await stores.users.setDisabled(leaver.id, true)
+    const res = await mentionable('somu')
+    expect(res.status).toBe(200)
+    const { candidates } = res.body
+    expect(candidates).toContainEqual({ kind: 'user', id: expect.any(String), token: 'chiiki', name: '鈴木 健太', username: 'chiiki', place: '地域活力共創係' })
+    expect(candidates).toContainEqual({ kind: 'section', id: 'zero-carbon', token: 'ゼロカーボン推進室', name: 'ゼロカーボン推進室', username: null, place: '企画財政課' })
+    const tokens = candidates.map((c) => c.token)
+    // Readers: the own department, the 連携課 (全課 here), planning; not a disabled account.
+    expect(tokens).toEqual(expect.arrayContaining(['kikaku', 'kacho', 'somu', 'planning', '企画調整係', '総務係']))
+    expect(tokens).not.toContain('taishoku')
+    // 議会事務局's sheet names no other department: nobody from 企画財政課 or 総務課 may be named there.
+    const closed = (await mentionable('gikai', gikaiSheetId)).body.candidates.map((c) => c.token).sort()
+    expect(closed).toEqual(['admin', 'gikai', 'planning', '議事係'])
+
+    // Every offered token, posted, names exactly its candidate.
+    const body = candidates.map((c) => `@${c.token}`).join(' ')
+    const posted = await start('somu', { kind: 'measure', id: 'measure-2' }, `${body} ご確認ください`)
+    expect(posted.status).toBe(201)
+    const key = (m: { kind: string; id: string }) => `${m.kind}:${m.id}`
+    expect(posted.body.mentions.map(key).sort()).toEqual(candidates.map(key).sort())
+    // Comments written before the autocomplete (a name without its space) still resolve.
+    const old = await start('kikaku', { kind: 'measure', id: 'measure-2' }, '@鈴木健太 お願いします')
+    expect(old.body.mentions).toEqual([{ kind: 'user', id: expect.any(String), name: '鈴木 健太' }])
+  })
+
+  it('is refused to someone who may not read the sheet, and without a session', async () => {
+    const refused = await mentionable('kikaku', gikaiSheetId)
+    expect(refused.status).toBe(403)
+    expect(refused.body.error.code).toBe('forbidden')
+    expect((await new TestClient(server.url).get(`/api/sheets/${sheetId}/mentionable`)).status).toBe(401)
+    expect((await mentionable('kikaku', 'no-such-sheet')).status).toBe(404)
   })
 })

@@ -45,7 +45,8 @@ function call<T>(page: Page, method: string, url: string, json?: unknown): Promi
 
 /** The unread count the bell announces (its accessible name), 0 when it says nothing is unread. */
 async function bellCount(page: Page): Promise<number> {
-  const label = await page.getByRole('button', { name: /^通知/ }).getAttribute('aria-label')
+  // Named by its content: the visually hidden label comes first, then the visible count.
+  const label = await page.getByRole('button', { name: /^通知/ }).textContent()
   return Number(/未読 (\d+) 件/.exec(label ?? '')?.[1] ?? 0)
 }
 

@@ -28,7 +28,7 @@ describe('comments in the browser', () => {
     await threadOnB.getByPlaceholder('返信').fill('@企画調整係 今週中にまとめます')
     await threadOnB.getByRole('button', { name: '返信する' }).click()
 
-    const badge = a.getByRole('status', { name: /未読コメント: 1/ })
+    const badge = a.getByRole('link', { name: /未読コメント: 1/ })
     await expect.poll(() => badge.count()).toBe(1)
     // A's comment panel is still open from posting.
     const threadOnA = a.getByRole('article', { name: 'コメント: 施策 3' })

@@ -48,6 +48,11 @@ export interface ThreadView {
   target: CommentTarget
   /** Where the thread sits now. Detached: its row or words were deleted; the quote keeps what it was about. */
   anchor: { status: 'attached'; rank: number | null; text: string } | { status: 'detached' }
+  /**
+   * A text thread's stored anchor: both ends as Yjs relative positions (base64 of Y.encodeRelativePosition)
+   * in the field's text, so an open editor can draw the highlight against its live document. Null for rows.
+   */
+  positions: { start: string; end: string } | null
   /** What the thread was about when it started (the row's name, the item, the selected words). */
   quote: string
   state: 'open' | 'resolved'
@@ -74,4 +79,26 @@ export interface ThreadListResponse {
 export interface UnreadResponse {
   total: number
   sheets: { sheetId: string; count: number }[]
+  /** The unread thread the header's badge links to (the oldest), or null when none is. */
+  first: { sheetId: string; threadId: string } | null
+}
+
+/**
+ * Someone (or a section) who may be @mentioned in a sheet's comments: only readers of the sheet.
+ * `token` is what the comment box inserts after "@"; the server resolves it back to exactly this one.
+ */
+export interface MentionCandidate {
+  kind: 'user' | 'section'
+  id: string
+  token: string
+  /** The display name as the app shows it (「山田 太郎」), or the section's name. */
+  name: string
+  /** A person's user name; null for a section. */
+  username: string | null
+  /** A person's section, or a section's department. */
+  place: string | null
+}
+
+export interface MentionableResponse {
+  candidates: MentionCandidate[]
 }

@@ -2,6 +2,7 @@ import {
   withoutBidiControls,
   type CommentTarget,
   MAX_COMMENT_LENGTH,
+  type MentionCandidate,
   type Person,
   type ThreadView,
   type UnreadResponse,
@@ -25,6 +26,10 @@ const MAX_THREADS_LISTED = 1000
 /** Comment writes per person, as GitLab allows notes: 300 a minute, 30 at once. */
 const COMMENT_WRITES_PER_MINUTE = 300
 const COMMENT_WRITE_BURST = 30
+
+/** An @mention in a body: "@" (or full-width "＠") after a space or at the start, up to a space or 、。, */
+const MENTION = /(?:^|\s)[@＠]([^\s@＠、。,]+)/g
+const TOKEN = /^[^\s@＠、。,]+$/
 
 const rowListOf = { measure: ['measures'], project: ['projects'], issue: ['issues'], policy: ['annualPolicies', 'longTermPolicies'] } as const
 
@@ -61,35 +66,72 @@ export class CommentService {
   }
 
   /**
-   * @mentions in a body: a section by name (@企画調整係), a person by user name or name without spaces —
-   * only among those who may read the sheet. Anyone else, existing or not, is the same unknown_mention,
-   * so mentions cannot be used to find out which user names exist.
+   * Who may be mentioned in a sheet: its readers (the own department, 連携課 named in it, planning and
+   * admin), and the sections a token can name — the own department's, and a reading department's whose
+   * name no other reading section shares. One lookup serves the parser and the autocomplete, so what the
+   * comment box offers is exactly what a posted comment resolves.
    */
-  private async mentions(body: string, sheet: SheetRecord, dir: Directory): Promise<Mention[]> {
-    const found = new Map<string, Mention>()
-    const tokens = [...body.matchAll(/(?:^|\s)[@＠]([^\s@＠、。,]+)/g)].map((m) => m[1]!)
-    if (!tokens.length) return []
+  private async mentionScope(sheet: SheetRecord, dir: Directory) {
     const partners = partnerDepartments(await this.documents.read(sheet.id, docToSheet))
     const departmentReads = (d: Department) => d.id === sheet.departmentId || partners.has(d)
     const readingDepartments = new Set(dir.departments.filter(departmentReads).map((d) => d.id))
     const readers = dir.users.filter(
       (u) => !u.disabledAt && (u.role === 'planning' || u.role === 'admin' || (u.departmentId !== null && readingDepartments.has(u.departmentId))),
     )
+    const ownSections = dir.departments.find((d) => d.id === sheet.departmentId)?.sections ?? []
+    const readingSections = dir.departments.filter(departmentReads).flatMap((d) => d.sections)
+    const section = (token: string) => ownSections.find((s) => s.name === token) ?? single(readingSections.filter((s) => s.name === token))
+    const user = (token: string) =>
+      readers.find((u) => u.username.toLowerCase() === token.toLowerCase()) ?? single(readers.filter((u) => u.displayName.replace(/\s/g, '') === token))
+    return { readers, readingSections, section, user }
+  }
+
+  /**
+   * @mentions in a body: a section by name (@企画調整係), a person by user name or name without spaces —
+   * only among those who may read the sheet. Anyone else, existing or not, is the same unknown_mention,
+   * so mentions cannot be used to find out which user names exist.
+   */
+  private async mentions(body: string, sheet: SheetRecord, dir: Directory): Promise<Mention[]> {
+    const found = new Map<string, Mention>()
+    const tokens = [...body.matchAll(MENTION)].map((m) => m[1]!)
+    if (!tokens.length) return []
+    const scope = await this.mentionScope(sheet, dir)
     for (const token of tokens) {
-      const ownSections = dir.departments.find((d) => d.id === sheet.departmentId)?.sections ?? []
-      const readingSections = dir.departments.filter(departmentReads).flatMap((d) => d.sections)
-      const section = ownSections.find((s) => s.name === token) ?? single(readingSections.filter((s) => s.name === token))
+      const section = scope.section(token)
       if (section) {
         found.set(`section:${section.id}`, { kind: 'section', targetId: section.id })
         continue
       }
-      const user =
-        readers.find((u) => u.username.toLowerCase() === token.toLowerCase()) ??
-        single(readers.filter((u) => u.displayName.replace(/\s/g, '') === token))
+      const user = scope.user(token)
       if (!user) throw errors.unknownMention(token)
       found.set(`user:${user.id}`, { kind: 'user', targetId: user.id })
     }
     return [...found.values()]
+  }
+
+  /**
+   * The @-autocomplete's candidates for a sheet, for anyone who may read it. A candidate is offered only
+   * with a token that resolves back to it (a person whose user name is also a section's name, or a section
+   * whose name two partner departments share, could not be named exactly, so is left out).
+   */
+  async mentionable(actor: Actor, sheetId: string): Promise<MentionCandidate[]> {
+    const sheet = await this.sheets.readable(actor, sheetId)
+    const dir = await this.directory()
+    const scope = await this.mentionScope(sheet, dir)
+    const sectionsById = new Map(dir.departments.flatMap((d) => d.sections.map((s) => [s.id, { section: s, department: d }] as const)))
+    const tokenable = (token: string) => TOKEN.test(token)
+    const candidates: MentionCandidate[] = []
+    for (const u of scope.readers) {
+      if (!tokenable(u.username) || scope.section(u.username) || scope.user(u.username)?.id !== u.id) continue
+      const place = u.sectionId ? sectionsById.get(u.sectionId) : undefined
+      const department = dir.departments.find((d) => d.id === u.departmentId)
+      candidates.push({ kind: 'user', id: u.id, token: u.username, name: u.displayName, username: u.username, place: place?.section.name ?? department?.name ?? null })
+    }
+    for (const s of scope.readingSections) {
+      if (!tokenable(s.name) || scope.section(s.name)?.id !== s.id) continue
+      candidates.push({ kind: 'section', id: s.id, token: s.name, name: s.name, username: null, place: sectionsById.get(s.id)?.department.name ?? null })
+    }
+    return candidates
   }
 
   /** Sections (by id) responsible for the row a thread is on: its 担当係. */
@@ -253,7 +295,12 @@ export class CommentService {
     const rows = await this.comments.unreadThreads(actor.id)
     const bySheet = new Map<string, number>()
     for (const { sheetId } of rows) bySheet.set(sheetId, (bySheet.get(sheetId) ?? 0) + 1)
-    return { total: rows.length, sheets: [...bySheet].map(([sheetId, count]) => ({ sheetId, count })) }
+    const [first] = rows
+    return {
+      total: rows.length,
+      sheets: [...bySheet].map(([sheetId, count]) => ({ sheetId, count })),
+      first: first ? { sheetId: first.sheetId, threadId: first.threadId } : null,
+    }
   }
 
   private async view(actor: Actor, sheet: SheetRecord, thread: ThreadRecord): Promise<ThreadView> {
@@ -292,6 +339,7 @@ export class CommentService {
           id: thread.id,
           sheetId: thread.sheetId,
           ...placeOf(doc, thread),
+          positions: thread.targetKind === 'text' ? positionsOf(thread) : null,
           quote: thread.quote,
           state: thread.state,
           stateBy: person(thread.stateBy),
@@ -384,6 +432,11 @@ function placeOf(doc: Y.Doc, thread: ThreadRecord): Pick<ThreadView, 'target' | 
   const found = findTargetRow(doc, thread.targetKind, thread.targetId)
   if (found) return { target, anchor: { status: 'attached', rank: rankOf(doc, found.list, thread.targetId), text: found.headline } }
   return { target, anchor: { status: 'detached' } }
+}
+
+function positionsOf(thread: ThreadRecord): { start: string; end: string } {
+  const { start, end } = JSON.parse(thread.anchor ?? '{}') as TextAnchor
+  return { start, end }
 }
 
 function rankOf(doc: Y.Doc, list: RowListName, id: string): number {

@@ -46,6 +46,7 @@ export interface CommentStore {
   setState(threadId: string, state: 'open' | 'resolved', by: string): Promise<void>
   markUnread(threadId: string, userIds: Iterable<string>): Promise<void>
   markRead(threadId: string, userId: string): Promise<void>
+  /** Oldest thread first. */
   unreadThreads(userId: string): Promise<{ threadId: string; sheetId: string }[]>
 }
 
@@ -183,7 +184,7 @@ export class SqliteCommentStore implements CommentStore {
   unreadThreads(userId: string): Promise<{ threadId: string; sheetId: string }[]> {
     return this.db.all(
       `SELECT u.thread_id AS threadId, t.sheet_id AS sheetId FROM comment_unread u
-       JOIN comment_threads t ON t.id = u.thread_id WHERE u.user_id = ?`,
+       JOIN comment_threads t ON t.id = u.thread_id WHERE u.user_id = ? ORDER BY t.created_at, t.id`,
       [userId],
     )
   }

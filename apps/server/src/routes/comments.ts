@@ -1,4 +1,4 @@
-import { commentBodySchema, newThreadSchema, type ThreadListResponse, type ThreadView, type UnreadResponse } from '@hoshin/protocol'
+import { commentBodySchema, type MentionableResponse, newThreadSchema, type ThreadListResponse, type ThreadView, type UnreadResponse } from '@hoshin/protocol'
 import { Hono } from 'hono'
 import { requireActor } from '../auth/middleware.js'
 import type { AppEnv, Services } from '../context.js'
@@ -10,6 +10,11 @@ export function commentRoutes({ comments, notificationStore, events }: Services)
     .get('/:id/comments', async (c) => {
       const threads = await comments.list(requireActor(c), c.req.param('id'))
       return c.json<ThreadListResponse>({ threads })
+    })
+    // The @-autocomplete: who may be mentioned here (the sheet's readers), for someone who may read it.
+    .get('/:id/mentionable', async (c) => {
+      const candidates = await comments.mentionable(requireActor(c), c.req.param('id'))
+      return c.json<MentionableResponse>({ candidates })
     })
     .get('/:id/comments/:threadId', async (c) =>
       c.json<ThreadView>(await comments.one(requireActor(c), c.req.param('id'), c.req.param('threadId'))),

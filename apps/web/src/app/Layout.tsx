@@ -1,6 +1,5 @@
 import { Link, Navigate, Outlet, useLocation } from 'react-router'
-import { CommentIcon } from '../comments/CommentIcon'
-import { useUnread } from '../comments/useThreads'
+import { UnreadBadge } from '../comments/UnreadBadge'
 import { useAuth } from '../features/auth/AuthProvider'
 import { LogoutButton } from '../features/auth/LogoutButton'
 import type { MessageKey } from '../i18n/catalog'
@@ -29,7 +28,6 @@ export function Layout() {
   const { t } = useI18n()
   const { state } = useAuth()
   const location = useLocation()
-  const unread = useUnread()
 
   if (state.status === 'loading') return <p className="loading">{t('loading')}</p>
   if (state.status === 'signedOut') return <Navigate to="/login" replace state={{ from: location.pathname }} />
@@ -60,11 +58,7 @@ export function Layout() {
             {user.section ? ` ${user.section.name}` : ''}（{t(`role.${user.role}` as MessageKey)}）
           </span>
         </div>
-        {unread > 0 && (
-          <span className="unread-badge" role="status" aria-label={`${t('comments.badge')}: ${unread}`}>
-            <CommentIcon /> {unread}
-          </span>
-        )}
+        <UnreadBadge />
         <NotificationBell />
         <LanguageSwitch />
         <LogoutButton user={user} />

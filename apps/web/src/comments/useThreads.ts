@@ -62,14 +62,14 @@ export function useThreads(sheetId: string) {
   return { threads, refresh }
 }
 
-/** The unread-comment count across sheets, for the header badge. */
-export function useUnread(): number {
-  const [total, setTotal] = useState(0)
+/** The unread-comment count across sheets, for the header badge, and the oldest unread thread it links to. */
+export function useUnread(): Pick<UnreadResponse, 'total' | 'first'> {
+  const [unread, setUnread] = useState<Pick<UnreadResponse, 'total' | 'first'>>({ total: 0, first: null })
   useEffect(() => {
     let cancelled = false
     const refresh = () =>
       api<UnreadResponse>('/api/me/unread').then(
-        (r) => !cancelled && setTotal(r.total),
+        (r) => !cancelled && setUnread({ total: r.total, first: r.first ?? null }),
         () => undefined,
       )
     void refresh()
@@ -84,7 +84,7 @@ export function useUnread(): number {
       window.removeEventListener(UNREAD_CHANGED, refresh)
     }
   }, [])
-  return total
+  return unread
 }
 
 /** Dispatched on window after this person marked a thread read. */

@@ -7,6 +7,7 @@ import { Selection } from '@tiptap/pm/state'
 import { EditorContent, useEditor } from '@tiptap/react'
 import { useEffect, useRef } from 'react'
 import type * as Y from 'yjs'
+import { CommentHighlights } from '../comments/CommentHighlights'
 import type { SheetSession } from '../sync/useSheetSession'
 import type { RowListName } from '@hoshin/sheet'
 import { type Direction, useFieldNav } from './fieldNav'
@@ -74,6 +75,7 @@ export function CollabText(props: Props) {
         Paragraph,
         Text,
         ImeSafeCollaboration.configure({ fragment, gate: session.gate }),
+        CommentHighlights.configure({ doc: session.doc, fragment, rowId: field.rowId ?? 'situation', field: field.field }),
         CollaborationCaret.configure({
           provider: session.provider,
           user: session.provider.awareness.getLocalState()?.user ?? {},

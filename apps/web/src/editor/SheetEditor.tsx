@@ -2,8 +2,8 @@ import type { CommentTarget, DepartmentsResponse, Me } from '@hoshin/protocol'
 import { fiscalYearLabel, formatBudget, type RowListName, rowMap, SPECIAL_PARTNERS, situationFragment } from '@hoshin/sheet'
 import { type CSSProperties, useEffect, useMemo, useState } from 'react'
 import type * as Y from 'yjs'
-import { CommentsPanel, type NewThread } from '../comments/CommentsPanel'
-import { useThreads } from '../comments/useThreads'
+import { CommentsPanel } from '../comments/CommentsPanel'
+import { useCommentsPanel } from '../comments/useCommentsPanel'
 import { PartnerAckNote } from '../features/years/PartnerAcks'
 import { PreviousYearNote } from '../features/years/PreviousYear'
 import { useI18n } from '../i18n/I18nProvider'
@@ -46,11 +46,12 @@ function CommentButton({ ctx, list, id, label }: { ctx: EditorContext; list: Row
     <button
       type="button"
       className={`icon comment-button ${count ? 'has-threads' : ''}`}
-      aria-label={`${label} ${t('comments.on')}${count ? ` (${count})` : ''}`}
       onClick={() => ctx.comment({ kind: commentKind[list], id }, label)}
     >
+      {/* Named by its content, not aria-label: the visible count must be part of the name (WCAG 2.5.3). */}
+      <span className="visually-hidden">{`${label} ${t('comments.on')}${count ? ' ' : ''}`}</span>
       <CommentIcon />
-      {count ? ` ${count}` : ''}
+      {count ? `(${count})` : ''}
     </button>
   )
 }
@@ -302,10 +303,9 @@ export function SheetEditor({
   const [deleted, setDeleted] = useState<string | null>(null)
   const [canUndo, setCanUndo] = useState(false)
   const [canRedo, setCanRedo] = useState(false)
-  const { threads, refresh } = useThreads(sheetId)
+  const comments = useCommentsPanel(sheetId, doc)
+  const { threads } = comments
   const nav = useMemo(() => new FieldNavigator(doc), [doc])
-  const [panelOpen, setPanelOpen] = useState(false)
-  const [draft, setDraft] = useState<NewThread | null>(null)
 
   useEffect(() => {
     const um = session.rowUndo
@@ -329,10 +329,7 @@ export function SheetEditor({
   const partnerName = useDepartmentNames()
   const openCounts = new Map<string, number>()
   for (const th of threads) if (th.state === 'open') openCounts.set(th.target.id, (openCounts.get(th.target.id) ?? 0) + 1)
-  const comment = (target: CommentTarget, label: string) => {
-    setDraft({ target, label })
-    setPanelOpen(true)
-  }
+  const comment = comments.startDraft
   const ctx: EditorContext = { session, readOnly, onDeleted: setDeleted, threadCount: (id) => openCounts.get(id) ?? 0, comment }
   const commentOnSelection = () => {
     const selection = session.selection.current
@@ -347,7 +344,7 @@ export function SheetEditor({
           move a button between mouse-down and mouse-up. */}
       <div className="editor-bar">
         <div className="comment-actions">
-          <button type="button" aria-expanded={panelOpen} onClick={() => setPanelOpen(!panelOpen)}>
+          <button type="button" aria-expanded={comments.open} onClick={(e) => comments.toggle(e.currentTarget)}>
             <CommentIcon /> {t('comments.open')} ({threads.filter((th) => th.state === 'open').length})
           </button>
           <button type="button" onMouseDown={(e) => e.preventDefault()} onClick={commentOnSelection}>
@@ -390,16 +387,18 @@ export function SheetEditor({
         </div>
       )}
 
-      {panelOpen && (
+      {comments.open && (
         <CommentsPanel
           sheetId={sheetId}
           doc={doc}
           me={me}
           threads={threads}
-          refresh={refresh}
-          draft={draft}
-          onDraftDone={() => setDraft(null)}
-          onClose={() => setPanelOpen(false)}
+          refresh={comments.refresh}
+          draft={comments.draft}
+          onDraftDone={() => comments.setDraft(null)}
+          activeThread={comments.activeThread}
+          onActivate={comments.openThread}
+          onClose={comments.close}
         />
       )}
       <header className="sheet-title">
