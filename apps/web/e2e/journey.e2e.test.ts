@@ -77,8 +77,26 @@ describe('the whole journey, three people', () => {
 
     // A comments on a measure, B replies.
     await a.page.getByRole('button', { name: '施策 4 にコメント' }).click()
-    await a.page.getByLabel('コメント本文').fill('@地域活力共創係 デジタル化の範囲を確認させてください')
+    // @ opens the candidates; Enter takes the section.
+    await a.page.getByLabel('コメント本文').pressSequentially('@地域活力')
+    const candidates = a.page.getByRole('listbox', { name: '知らせる相手の候補' }).getByRole('option')
+    await expect.poll(() => candidates.first().textContent()).toContain('地域活力共創係')
+    await a.page.keyboard.press('Enter')
+    await a.page.keyboard.type('デジタル化の範囲を確認させてください')
+    await expect.poll(() => a.page.getByLabel('コメント本文').inputValue()).toBe('@地域活力共創係 デジタル化の範囲を確認させてください')
     await a.page.getByRole('button', { name: '投稿する' }).click()
+    // A comment on words: they are highlighted in the text for everyone.
+    await a.page.getByRole('textbox', { name: '施策 1 施策の内容', exact: true }).click()
+    await a.page.keyboard.press('Control+Home')
+    for (let i = 0; i < 4; i++) await a.page.keyboard.press('Shift+ArrowRight')
+    await expect
+      .poll(() => a.page.evaluate(() => (getSelection()?.focusNode?.textContent ?? '').slice(getSelection()?.anchorOffset, getSelection()?.focusOffset)))
+      .toBe('総合計画')
+    await a.page.getByRole('button', { name: '選択範囲にコメント' }).click()
+    await a.page.getByLabel('コメント本文').fill('計画の名称を正式名にしますか')
+    await a.page.getByRole('button', { name: '投稿する' }).click()
+    const highlighted = b.page.getByRole('textbox', { name: '施策 1 施策の内容', exact: true }).locator('.comment-highlight')
+    await expect.poll(() => highlighted.allTextContents()).toEqual(['総合計画'])
     const drawer = b.page.getByRole('complementary', { name: 'コメント' })
     await b.page.getByRole('button', { name: /^コメント \(/ }).click()
     await drawer.waitFor()

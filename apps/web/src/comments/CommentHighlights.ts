@@ -1,7 +1,7 @@
 import { Extension } from '@tiptap/core'
 import { Plugin, PluginKey } from '@tiptap/pm/state'
 import { Decoration, DecorationSet, type EditorView } from '@tiptap/pm/view'
-import { relativePositionToAbsolutePosition, ySyncPluginKey } from '@tiptap/y-tiptap'
+import { ySyncPluginKey } from '@tiptap/y-tiptap'
 import * as Y from 'yjs'
 import { threadStore } from './threadStore'
 
@@ -14,6 +14,27 @@ interface Options {
 }
 
 const key = new PluginKey<DecorationSet>('commentHighlights')
+
+/**
+ * Where a stored anchor is in the field's ProseMirror document (paragraphs of text, as the server counts
+ * them), or null when its words are gone. y-tiptap's relativePositionToAbsolutePosition is not used: it
+ * declares any position at the very start of the first paragraph "misresolved" and returns null, so words
+ * commented from the start of a field were never highlighted.
+ */
+export function anchorPosition(doc: Y.Doc, fragment: Y.XmlFragment, position: Y.RelativePosition): number | null {
+  const absolute = Y.createAbsolutePositionFromRelativePosition(position, doc)
+  if (!absolute) return null
+  const { type, index } = absolute
+  const paragraph = type instanceof Y.XmlText ? type.parent : type
+  if (!(paragraph instanceof Y.XmlElement) || paragraph.parent !== fragment) return null
+  let pos = 0
+  for (const node of fragment.toArray()) {
+    // Inside a paragraph: its opening tag, then its text.
+    if (node === paragraph) return pos + 1 + (type instanceof Y.XmlText ? index : 0)
+    if (node instanceof Y.XmlElement) pos += 2 + node.toArray().reduce((sum, child) => sum + (child instanceof Y.XmlText ? child.length : 0), 0)
+  }
+  return null
+}
 
 function decode(base64: string): Y.RelativePosition {
   return Y.decodeRelativePosition(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)))
@@ -54,8 +75,8 @@ export const CommentHighlights = Extension.create<Options>({
       for (const thread of mine()) {
         const { positions } = thread
         if (!positions) continue
-        const from = relativePositionToAbsolutePosition(doc, fragment, decode(positions.start), binding.mapping)
-        const to = relativePositionToAbsolutePosition(doc, fragment, decode(positions.end), binding.mapping)
+        const from = anchorPosition(doc, fragment, decode(positions.start))
+        const to = anchorPosition(doc, fragment, decode(positions.end))
         if (from === null || to === null || to <= from || to > state.doc.content.size) continue
         decorations.push(
           Decoration.inline(
