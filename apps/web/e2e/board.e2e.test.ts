@@ -6,7 +6,7 @@ import { townIsoDate } from '@hoshin/sheet'
 import { kikakuZaisei2025 } from '@hoshin/sheet/demo'
 import type { Browser, Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { accessibilityProblems, type E2eServer, launchBrowser, login, newUser, startServer } from './harness.js'
+import { accessibilityProblems, bellCount, type E2eServer, launchBrowser, login, newUser, startServer } from './harness.js'
 
 const output = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'test-results', 'board')
 let server: E2eServer
@@ -41,13 +41,6 @@ function call<T>(page: Page, method: string, url: string, json?: unknown): Promi
     },
     { method, url, json },
   )
-}
-
-/** The unread count the bell announces (its accessible name), 0 when it says nothing is unread. */
-async function bellCount(page: Page): Promise<number> {
-  // Named by its content: the visually hidden label comes first, then the visible count.
-  const label = await page.getByRole('button', { name: /^通知/ }).textContent()
-  return Number(/未読 (\d+) 件/.exec(label ?? '')?.[1] ?? 0)
 }
 
 /** The board's line of one department. */

@@ -178,3 +178,10 @@ export async function accessibilityProblems(page: Page): Promise<string[]> {
       .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
   })
 }
+
+/** The unread count the header's bell announces, 0 when nothing is unread. */
+export async function bellCount(page: Page): Promise<number> {
+  // Named by its content: the visually hidden label (「通知 未読 n 件」) comes first, then the visible count.
+  const label = await page.getByRole('button', { name: /^通知/ }).textContent()
+  return Number(/未読 (\d+) 件/.exec(label ?? '')?.[1] ?? 0)
+}

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Browser, Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { type E2eServer, launchBrowser, officeUser, startServer } from './harness'
+import { bellCount, type E2eServer, launchBrowser, officeUser, startServer } from './harness'
 
 /**
  * A real town from nothing: no demo. The first admin comes from the CLI, the organisation from the sample
@@ -32,12 +32,6 @@ function createFirstAdmin(dataDir: string): Promise<string> {
     child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`admin CLI exited ${code}: ${out}`))))
     child.stdin.end('town-admin-password\n')
   })
-}
-
-/** The unread count the bell announces (its accessible name carries it). */
-async function bellCount(page: Page): Promise<number> {
-  const label = (await page.getByRole('button', { name: /^通知/ }).getAttribute('aria-label')) ?? ''
-  return Number(/(\d+)/.exec(label)?.[1] ?? 0)
 }
 
 /** The bell's count once it shows what the server holds (the first fetch after a page load has landed). */
