@@ -3,7 +3,8 @@ import Document from '@tiptap/extension-document'
 import Paragraph from '@tiptap/extension-paragraph'
 import Text from '@tiptap/extension-text'
 import { type Editor, Extension } from '@tiptap/core'
-import { Selection } from '@tiptap/pm/state'
+import { Plugin, Selection } from '@tiptap/pm/state'
+import type { EditorView } from '@tiptap/pm/view'
 import { EditorContent, useEditor } from '@tiptap/react'
 import { useEffect, useRef } from 'react'
 import type * as Y from 'yjs'
@@ -58,6 +59,43 @@ function atEdge(editor: Editor, direction: Direction): boolean {
 }
 
 /**
+ * Makes ProseMirror read the browser's selection before a key is handled. A key that only moves the
+ * cursor (an arrow, Home/End) moves the browser's selection at once, but ProseMirror takes it over only at
+ * the next `selectionchange` event, which Chrome may deliver after the following keydown: a quick ←← Enter
+ * then split the item one character off, and an arrow at the field's edge did not leave it. ProseMirror
+ * flushes its DOM observer at keydown only when a flush is already scheduled, hence this (a flush with
+ * nothing new in the DOM does nothing).
+ */
+function readDomSelection(view: EditorView): void {
+  if (!view.composing) (view as EditorView & { domObserver?: { flush(): void } }).domObserver?.flush()
+}
+
+const ReadSelectionFirst = Extension.create({
+  name: 'readSelectionFirst',
+  priority: 10_000,
+  addProseMirrorPlugins() {
+    return [
+      new Plugin({
+        props: {
+          handleKeyDown: (view) => {
+            readDomSelection(view)
+            return false
+          },
+          // And once the key's own move is done: a selection made with Shift+arrows and then commented
+          // with the mouse (選択範囲にコメント) is the one on screen.
+          handleDOMEvents: {
+            keyup: (view) => {
+              readDomSelection(view)
+              return false
+            },
+          },
+        },
+      }),
+    ]
+  },
+})
+
+/**
  * One text field of the sheet: a Tiptap editor bound to its Y.XmlFragment, with the carets of the
  * others in it. Undo (Ctrl+Z) is this person's own typing in this field only.
  */
@@ -71,6 +109,7 @@ export function CollabText(props: Props) {
   const editor = useEditor(
     {
       extensions: [
+        ReadSelectionFirst,
         Document,
         Paragraph,
         Text,
