@@ -182,12 +182,15 @@ describe('comments in daily use', () => {
     await expect.poll(() => panel.evaluate((el) => el.contains(document.activeElement))).toBe(true)
 
     const besideTables = async () => {
-      for (const table of await b.page.locator('table.ranked').all()) {
+      // A table narrower than its columns need scrolls inside its own box: what shows of it is that box.
+      for (const table of await b.page.locator('.table-scroll').all()) {
         const [t, p] = [await table.boundingBox(), await panel.boundingBox()]
         expect(t && p).toBeTruthy()
         // Side by side, never overlapping: the table ends where the panel begins at the latest.
         expect(t!.x + t!.width).toBeLessThanOrEqual(p!.x)
       }
+      // Every table is inside such a box.
+      expect(await b.page.locator('table.ranked').count()).toBe(await b.page.locator('.table-scroll > table.ranked').count())
     }
     await besideTables()
     // The panel's edge widens it with the keyboard, narrows it with the mouse; the sheet follows.
@@ -198,6 +201,11 @@ describe('comments in daily use', () => {
     for (let i = 0; i < 3; i++) await b.page.keyboard.press('ArrowLeft')
     await expect.poll(width).toBe(before + 60)
     await besideTables()
+    // As wide as it goes (40% of the window), the tables keep their columns readable and scroll instead.
+    await b.page.keyboard.press('End')
+    await expect.poll(width).toBeGreaterThan(500)
+    await besideTables()
+    await b.page.screenshot({ path: '/tmp/comments-panel-wide.png' })
     const box = (await edge.boundingBox())!
     await b.page.mouse.move(box.x + box.width / 2, box.y + 100)
     await b.page.mouse.down()

@@ -149,14 +149,15 @@ function RankedTable({ ctx, list, sections, partners, partnerLabel }: TableProps
   const noun = listNames[list]
   const isProjects = list === 'projects'
   // 担当係名 and 連携課名 are as wide as their longest choice, so no name breaks inside a word.
-  const widest = (labels: string[]) => `${Math.max(6, ...labels.map((label) => label.length)) + 1.5}em`
+  const widest = (labels: string[]) => `${Math.max(5, ...labels.map((label) => label.length)) + 0.5}rem`
   const widths = {
     '--sections-width': widest([...sections, t('editor.none')]),
     '--partners-width': widest([...partners.map(partnerLabel), t('editor.none')]),
   } as CSSProperties
   return (
     <>
-      <table className="ranked editing" style={widths}>
+      <div className="table-scroll">
+      <table className={`ranked editing ${list}`} style={widths}>
         <caption className="visually-hidden">
           {noun}（重要度順）{isProjects ? '（単位：千円）' : ''}
         </caption>
@@ -200,6 +201,7 @@ function RankedTable({ ctx, list, sections, partners, partnerLabel }: TableProps
           </tfoot>
         )}
       </table>
+      </div>
       {!ctx.readOnly && (
         <button
           type="button"
