@@ -25,7 +25,8 @@ for (const dir of tested) {
 }
 const alone = tested.filter((dir) => JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).scripts?.['test:alone'])
 
-const turbo = spawnSync('turbo', ['run', 'test', ...process.argv.slice(2)], {
+// --continue: one package's failure must not stop the others, or the totals would miss their tests.
+const turbo = spawnSync('turbo', ['run', 'test', '--continue', ...process.argv.slice(2)], {
   cwd: root,
   stdio: 'inherit',
   env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1', TURBO_NO_UPDATE_NOTIFIER: '1' },

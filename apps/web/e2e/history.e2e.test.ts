@@ -77,6 +77,7 @@ describe('history, approval and audit in the browser', () => {
     await head.getByRole('button', { name: '改訂する', exact: true }).click()
     const reopen = head.getByRole('dialog', { name: '改訂の確認' })
     await poll(() => reopen.textContent()).toContain('承認済みの版 1 はそのまま残し、改訂 2 として編集を再開します。')
+    expect(await accessibilityProblems(head)).toEqual([])
     await reopen.getByRole('button', { name: '改訂を始める' }).click()
     await poll(() => head.locator('.status').textContent()).toBe('作成中')
 
