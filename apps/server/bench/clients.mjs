@@ -34,7 +34,10 @@ export function openClient({ protocol, url, room, cookie, presence = true }) {
       })
     })
   }
-  const provider = new WebsocketProvider(url, room, doc, { WebSocketPolyfill: CookieWebSocket, disableBc: true })
+  // Hoshin lets a socket write only when it names the document layout it writes (SPEC [S19]); the
+  // reference server takes the room from the path and ignores the query.
+  const params = { layout: '2' }
+  const provider = new WebsocketProvider(url, room, doc, { WebSocketPolyfill: CookieWebSocket, disableBc: true, params })
   // Hoshin's own messages (session, comments, workflow): a stock client ignores them.
   provider.messageHandlers[100] = () => undefined
   if (!presence) provider.awareness.setLocalState(null)

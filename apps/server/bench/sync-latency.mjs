@@ -97,6 +97,8 @@ for (const sheet of sheets) {
     const provider = new WebsocketProvider(`${url.replace('http', 'ws')}/collab`, sheet.id, doc, {
       WebSocketPolyfill: CookieWebSocket,
       disableBc: true,
+      // The document layout these clients write (SPEC [S19]); without it a socket may only read.
+      params: { layout: '2' },
     })
     // Hoshin's own message (sent to read-only connections only): these editors never get one.
     provider.messageHandlers[100] = () => undefined

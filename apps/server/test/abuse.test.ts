@@ -5,7 +5,7 @@ import { docToSheet } from '@hoshin/sheet'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
-import { type CollabClient, cellText, collabClient, eventually, presenceMessage, updateMessage } from './collab-harness.js'
+import { cellText, type CollabClient, collabClient, collabSocketUrl, eventually, presenceMessage, updateMessage } from './collab-harness.js'
 import { spawnServer, TestClient, tempDir } from './harness.js'
 import { zip } from './zip.js'
 
@@ -42,7 +42,7 @@ function rssMb(): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024
 }
 
-const socketUrl = (sheetId: string) => `${url.replace('http', 'ws')}/collab/${sheetId}`
+const socketUrl = (sheetId: string) => collabSocketUrl(url, sheetId)
 
 async function rawSocket(username: string, sheetId: string, options: WebSocket.ClientOptions = {}): Promise<WebSocket> {
   const ws = new WebSocket(socketUrl(sheetId), { headers: { cookie: (await as(username)).cookieHeader()! }, ...options })

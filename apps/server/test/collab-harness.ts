@@ -1,4 +1,5 @@
-import { type HoshinMessage, MessageType, type SessionMessage } from '@hoshin/protocol'
+import { type HoshinMessage, LAYOUT_PARAM, MessageType, type SessionMessage } from '@hoshin/protocol'
+import { LAYOUT } from '@hoshin/sheet'
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import { afterEach } from 'vitest'
@@ -38,15 +39,23 @@ afterEach(() => {
   open.clear()
 })
 
+/** The socket URL of a sheet for a raw WebSocket, naming the layout this code writes ([S19]). */
+export function collabSocketUrl(baseUrl: string, sheetId: string): string {
+  return `${baseUrl.replace(/^http/, 'ws')}/collab/${sheetId}?${LAYOUT_PARAM}=${LAYOUT}`
+}
+
 /** A stock y-websocket provider, as the browser uses it, signed in as `client`'s user. */
-export function collabClient(baseUrl: string, sheetId: string, client: TestClient | undefined, options: { connect?: boolean } = {}): CollabClient {
+export function collabClient(baseUrl: string, sheetId: string, client: TestClient | undefined, options: { connect?: boolean; layout?: number } = {}): CollabClient {
   const doc = new Y.Doc()
+  const layout = options.layout ?? LAYOUT
   const provider = new WebsocketProvider(`${baseUrl.replace(/^http/, 'ws')}/collab`, sheetId, doc, {
     WebSocketPolyfill: webSocketWithCookie(client?.cookieHeader()) as unknown as typeof globalThis.WebSocket,
     // Two providers in one process would otherwise sync over BroadcastChannel, bypassing the server.
     disableBc: true,
     connect: options.connect ?? true,
     maxBackoffTime: 200,
+    // The layout this code writes ([S19]); without it the server lets the socket only read.
+    params: { [LAYOUT_PARAM]: String(layout) },
   })
   const result: CollabClient = {
     doc,

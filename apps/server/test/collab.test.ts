@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
 import type { RunningServer } from '../src/server.js'
-import { type CollabClient, cellText, collabClient, eventually, roundTrip, updateMessage } from './collab-harness.js'
+import { cellText, type CollabClient, collabClient, collabSocketUrl, eventually, roundTrip, updateMessage } from './collab-harness.js'
 import { logins, startTestServer, TestClient } from './harness.js'
 
 let server: RunningServer
@@ -170,7 +170,7 @@ describe('permissions at the upgrade', () => {
   it('refuses an upgrade from another site’s page', async () => {
     const cookie = (await as('kikaku')).cookieHeader()!
     const status = await new Promise<number>((resolve) => {
-      const ws = new WebSocket(`${server.url.replace('http', 'ws')}/collab/${sheetId}`, {
+      const ws = new WebSocket(collabSocketUrl(server.url, sheetId), {
         headers: { cookie, origin: 'http://evil.example' },
       })
       ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0))
@@ -231,7 +231,7 @@ describe('permissions at the upgrade', () => {
 describe('limits and bad input', () => {
   async function rawSocket(onMessage?: (data: Buffer) => void): Promise<WebSocket> {
     const cookie = (await as('kikaku')).cookieHeader()!
-    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/collab/${sheetId}`, { headers: { cookie } })
+    const ws = new WebSocket(collabSocketUrl(server.url, sheetId), { headers: { cookie } })
     if (onMessage) ws.on('message', onMessage)
     await new Promise((resolve, reject) => {
       ws.once('open', resolve)

@@ -6,7 +6,7 @@ import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { applyStored } from '../src/persistence/document-store.js'
 import type { RunningServer } from '../src/server.js'
-import { cellText, updateMessage } from './collab-harness.js'
+import { cellText, collabSocketUrl, updateMessage } from './collab-harness.js'
 import { startTestServer, TestClient } from './harness.js'
 
 let server: RunningServer
@@ -36,7 +36,7 @@ describe('an approved sheet under attack', () => {
     const base = new Y.Doc()
     Y.applyUpdate(base, (await server.services.stores.documents.load(sheetId)).state!)
     for (const user of ['kikaku', 'chiiki', 'joho', 'zero', 'kacho', 'somu']) {
-      const ws = new WebSocket(`${server.url.replace('http', 'ws')}/collab/${sheetId}`, { headers: { cookie: clients[user]!.cookieHeader()! } })
+      const ws = new WebSocket(collabSocketUrl(server.url, sheetId), { headers: { cookie: clients[user]!.cookieHeader()! } })
       await new Promise((resolve) => ws.once('open', resolve))
       const forged = new Y.Doc()
       Y.applyUpdate(forged, Y.encodeStateAsUpdate(base))

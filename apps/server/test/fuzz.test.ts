@@ -5,7 +5,7 @@ import * as Y from 'yjs'
 import { applyStored, SqliteDocumentStore } from '../src/persistence/document-store.js'
 import { SqliteDatabase } from '../src/persistence/sqlite.js'
 import type { RunningServer } from '../src/server.js'
-import { cellText, collabClient, eventually, updateMessage } from './collab-harness.js'
+import { cellText, collabClient, collabSocketUrl, eventually, updateMessage } from './collab-harness.js'
 import { startTestServer, TestClient } from './harness.js'
 
 /** A small seeded generator (mulberry32): the same seed, the same 10,000 messages. */
@@ -75,7 +75,7 @@ describe('fuzz', () => {
     }
 
     const cookie = kikaku.cookieHeader()!
-    const wsUrl = `${server.url.replace('http', 'ws')}/collab/${sheetId}`
+    const wsUrl = collabSocketUrl(server.url, sheetId)
     let sent = 0
     // What the server did with each message: closed the connection (by code), or took it and answered.
     const outcome = { protocolError: 0, tooBig: 0, accepted: 0, other: 0 }

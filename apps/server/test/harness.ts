@@ -202,7 +202,7 @@ export async function addUninvolvedDepartment(server: RunningServer, { planner =
     situation: '議会運営の効率化が求められている。',
     issues: [{ id: 'g-1', text: '議会の情報発信' }],
     policies: { annual: [{ id: 'g-annual-1', text: '議会だよりの充実' }], longTerm: [] },
-    measures: [{ id: 'g-m', rank: 1, name: '議会広報', content: '議会だよりの発行', sections: ['議事係'], partners: ['関係課'] }],
+    measures: [{ id: 'g-m', rank: 1, name: '議会広報', content: '議会だよりの発行', sections: ['議事係'], partners: ['関係課'], indicators: [] }],
     projects: [],
   })
   return (await stores.sheets.create({ departmentId: 'gikai', fiscalYear: 2025, state: Y.encodeStateAsUpdate(doc) })).id

@@ -7,7 +7,7 @@ import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { defaultLimits } from '../src/http/limits.js'
 import type { RunningServer } from '../src/server.js'
-import { cellText, collabClient, eventually, presenceMessage, updateMessage } from './collab-harness.js'
+import { cellText, collabClient, collabSocketUrl, eventually, presenceMessage, updateMessage } from './collab-harness.js'
 import { addUninvolvedDepartment, logins, startTestServer, TestClient } from './harness.js'
 
 let server: RunningServer
@@ -24,7 +24,7 @@ beforeAll(async () => {
 /** A raw socket, resolved once the server greeted it (the sheet is loaded and the socket attached). */
 async function rawSocket(username: string): Promise<WebSocket> {
   const cookie = (await as(username)).cookieHeader()!
-  const ws = new WebSocket(`${server.url.replace('http', 'ws')}/collab/${sheetId}`, { headers: { cookie } })
+  const ws = new WebSocket(collabSocketUrl(server.url, sheetId), { headers: { cookie } })
   await new Promise((resolve, reject) => {
     ws.once('message', resolve)
     ws.once('error', reject)
@@ -186,7 +186,7 @@ describe('origins', () => {
     expect(post.status).toBe(403)
     const cookie = (await as('kikaku')).cookieHeader()!
     const status = await new Promise<number>((resolve) => {
-      const ws = new WebSocket(`${server.url.replace('http', 'ws')}/collab/${sheetId}`, { headers: { cookie, origin: https } })
+      const ws = new WebSocket(collabSocketUrl(server.url, sheetId), { headers: { cookie, origin: https } })
       ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0))
       ws.on('open', () => resolve(101))
       ws.on('error', () => undefined)
@@ -310,7 +310,7 @@ describe('sockets', () => {
     const refused = await new Promise<number>((resolve) => {
       const cookie = as('chiiki').then((c) => c.cookieHeader()!)
       void cookie.then((value) => {
-        const ws = new WebSocket(`${server.url.replace('http', 'ws')}/collab/${sheetId}`, { headers: { cookie: value } })
+        const ws = new WebSocket(collabSocketUrl(server.url, sheetId), { headers: { cookie: value } })
         ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0))
         ws.on('open', () => resolve(101))
         ws.on('error', () => undefined)

@@ -38,8 +38,8 @@ beforeAll(async () => {
     situation: '',
     issues: [],
     policies: { annual: [], longTerm: [] },
-    measures: [{ id: 'k-m', rank: 1, name: '道路の長寿命化', content: '橋梁点検の計画づくり', sections: [], partners: ['企画財政課', '関係課'] }],
-    projects: [{ id: 'k-p', rank: 1, name: '庁舎改修事業', content: '防災拠点としての改修', sections: [], partners: ['somu'], budget: 900 }],
+    measures: [{ id: 'k-m', rank: 1, name: '道路の長寿命化', content: '橋梁点検の計画づくり', sections: [], partners: ['企画財政課', '関係課'], indicators: [] }],
+    projects: [{ id: 'k-p', rank: 1, name: '庁舎改修事業', content: '防災拠点としての改修', sections: [], partners: ['somu'], budget: 900, indicators: [] }],
   })
   kensetsu2025 = (await stores.sheets.create({ departmentId: 'kensetsu', fiscalYear: 2025, state: Y.encodeStateAsUpdate(doc) })).id
 })

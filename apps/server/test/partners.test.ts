@@ -20,7 +20,7 @@ async function somuSheet(year: number, partners: string[]): Promise<string> {
     situation: '',
     issues: [],
     policies: { annual: [], longTerm: [] },
-    measures: [{ id: 'm-1', rank: 1, name: '道路の点検', content: '点検の連携', sections: ['総務係'], partners }],
+    measures: [{ id: 'm-1', rank: 1, name: '道路の点検', content: '点検の連携', sections: ['総務係'], partners, indicators: [] }],
     projects: [],
   }
   const doc = sheetToDoc(sheet)

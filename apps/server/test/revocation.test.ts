@@ -8,7 +8,7 @@ import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { SqliteDatabase } from '../src/persistence/sqlite.js'
 import type { RunningServer } from '../src/server.js'
-import { type CollabClient, collabClient, eventually } from './collab-harness.js'
+import { type CollabClient, collabClient, collabSocketUrl, eventually } from './collab-harness.js'
 import { startTestServer, TestClient, tempDir } from './harness.js'
 
 const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli', 'admin.js')
@@ -106,7 +106,7 @@ describe('sockets that stop answering', () => {
     const server = await startTestServer({ liveness: { pingMs: 150 } })
     const login = await new TestClient(server.url).login('somu')
     const sheetId = await sheetOf(server, 'somu')
-    const url = `${server.url.replace(/^http/, 'ws')}/collab/${sheetId}`
+    const url = collabSocketUrl(server.url, sheetId)
     const answering = new WebSocket(url, { headers: { cookie: login.cookieHeader()! } })
     // A PC that went to sleep: its socket is open but never answers a ping.
     const silent = new WebSocket(url, { headers: { cookie: login.cookieHeader()! }, autoPong: false })

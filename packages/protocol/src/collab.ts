@@ -48,7 +48,18 @@ export const MAX_MESSAGE_BYTES = 2 * 1024 * 1024
 
 /** Why a connection may only read. */
 /** `full`: the sheet reached its size limit and takes no more changes (the client keeps its own). */
-export type ReadOnlyReason = 'permission' | 'approved' | 'full'
+/**
+ * `outdated`: the client runs an older layout of the document than the server (an old tab, an offline copy
+ * from before an upgrade): it must reload before it writes. `layout`: the stored document is of a layout
+ * this server does not know, or malformed; it is served as stored and never rewritten.
+ */
+export type ReadOnlyReason = 'permission' | 'approved' | 'full' | 'outdated' | 'layout'
+
+/**
+ * The query parameter of `/collab/:sheetId` naming the document layout the client writes ([S19]). A
+ * connection without it, or with an older layout than the server's, may only read.
+ */
+export const LAYOUT_PARAM = 'layout'
 
 /** Sent by the server right after the upgrade, and again whenever the connection's rights change. */
 export interface SessionMessage {
@@ -83,7 +94,14 @@ export interface LateKeptMessage {
   kind: 'late-kept'
 }
 
-export type HoshinMessage = SessionMessage | CommentsMessage | WorkflowMessage | StoredMessage | LateKeptMessage
+/** An evaluation of this sheet was opened or took a workflow step: fetch the evaluations again. */
+export interface EvaluationMessage {
+  kind: 'evaluation'
+  evaluation: 'midyear' | 'yearend'
+  status: 'draft' | 'submitted' | 'approved'
+}
+
+export type HoshinMessage = SessionMessage | CommentsMessage | WorkflowMessage | StoredMessage | LateKeptMessage | EvaluationMessage
 
 export function isHoshinMessage(value: unknown): value is HoshinMessage {
   if (typeof value !== 'object' || value === null) return false
@@ -91,6 +109,7 @@ export function isHoshinMessage(value: unknown): value is HoshinMessage {
   if (v.kind === 'session') return typeof v.readOnly === 'boolean'
   if (v.kind === 'workflow') return typeof (value as { status?: unknown }).status === 'string'
   if (v.kind === 'late-kept') return true
+  if (v.kind === 'evaluation') return typeof (value as { evaluation?: unknown }).evaluation === 'string'
   if (v.kind === 'stored') return typeof (value as { seq?: unknown }).seq === 'number'
   return v.kind === 'comments' && typeof v.threadId === 'string'
 }

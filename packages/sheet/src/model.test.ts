@@ -93,8 +93,8 @@ describe('[S1] the schema refuses malformed sheets, naming the bad field', () =>
 
   it('accepts the published format name and no other', () => {
     // The name files carry (SPEC [S1]): a renamed constant would break every exported file.
-    expect(sheetSchema.safeParse({ ...base, format: 'hoshin.sheet/v1' }).success).toBe(true)
-    const other = sheetSchema.safeParse({ ...base, format: 'hoshin.sheet/v2' })
+    expect(sheetSchema.safeParse({ ...base, format: 'hoshin.sheet/v2' }).success).toBe(true)
+    const other = sheetSchema.safeParse({ ...base, format: 'hoshin.sheet/v3' })
     expect(other.success).toBe(false)
     expect(other.error?.issues[0]?.path).toEqual(['format'])
   })

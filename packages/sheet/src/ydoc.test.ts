@@ -114,7 +114,7 @@ describe('concurrent editing of the Y.Doc layout', () => {
     doc.getMap('projects').set('x', row)
     row.set('budget', 'not a number')
     const sheet = docToSheet(doc)
-    expect(sheet.projects).toEqual([{ id: 'x', rank: 1, name: '', content: '', sections: [], partners: [], budget: null }])
+    expect(sheet.projects).toEqual([{ id: 'x', rank: 1, name: '', content: '', sections: [], partners: [], budget: null, indicators: [] }])
     expect(sheet.situation).toBe('')
   })
 })

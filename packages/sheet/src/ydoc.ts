@@ -1,6 +1,7 @@
 import { generateKeyBetween, generateNKeysBetween } from 'fractional-indexing'
 import * as Y from 'yjs'
-import { type Sheet, SHEET_FORMAT } from './schema.js'
+import { type EvaluationRootName, evaluationRootNames } from './roots.js'
+import { type Indicator, type IndicatorKind, type Sheet, SHEET_FORMAT } from './schema.js'
 
 /** The five row lists of a sheet, each a top-level Y.Map keyed by row id ([S4]). */
 export type RowListName = 'issues' | 'annualPolicies' | 'longTermPolicies' | 'measures' | 'projects'
@@ -23,9 +24,30 @@ export interface RowInit {
   sections?: string[]
   partners?: string[]
   budget?: number | null
+  indicators?: readonly Indicator[]
 }
 
 export type RowPosition = { before?: string; after?: string } | 'end'
+
+/**
+ * The layout of the Y.Doc this code reads and writes ([S19]): `meta.layout`. 1 (no `layout` key) had no
+ * indicators; 2 gives every measure and project an `indicators` map. A document of a later layout is
+ * not this code's to write.
+ */
+export const LAYOUT = 2
+
+/** The lists whose rows hold indicators ([S18]). */
+export const indicatorLists = ['measures', 'projects'] as const satisfies readonly RowListName[]
+export type IndicatorListName = (typeof indicatorLists)[number]
+const holdsIndicators = (list: RowListName): list is IndicatorListName => list === 'measures' || list === 'projects'
+
+/** An indicator's fields that are collaborative text (Y.XmlFragment); the others are plain values. */
+export const indicatorTextFields = ['name', 'source'] as const
+/** An indicator's plain-valued fields, each set as a whole (last writer wins, as 事業費). */
+export const indicatorValueFields = ['unit', 'kind', 'baseline', 'baselineYear', 'target', 'longTermTarget'] as const
+export type IndicatorValueField = (typeof indicatorValueFields)[number]
+
+export type IndicatorInit = Partial<Omit<Indicator, 'id'>>
 
 /** The paragraph node name y-prosemirror and Tiptap use ([S2]). */
 const PARAGRAPH = 'paragraph'
@@ -122,6 +144,181 @@ function keyFor(doc: Y.Doc, list: RowListName, position: RowPosition, moving?: s
   return generateKeyBetween(lower, upper)
 }
 
+/** A row's indicators map ([S18]), or undefined when the row has none (a layout-1 row not yet migrated). */
+export function indicatorMap(row: Y.Map<unknown> | undefined): Y.Map<Y.Map<unknown>> | undefined {
+  const map = row?.get('indicators')
+  return map instanceof Y.Map ? (map as Y.Map<Y.Map<unknown>>) : undefined
+}
+
+function fillIndicator(indicator: Y.Map<unknown>, init: IndicatorInit): void {
+  for (const field of indicatorTextFields) {
+    const fragment = new Y.XmlFragment()
+    indicator.set(field, fragment)
+    writeFieldText(fragment, init[field] ?? '')
+  }
+  indicator.set('unit', init.unit ?? '')
+  indicator.set('kind', init.kind ?? 'outcome')
+  indicator.set('baseline', init.baseline ?? null)
+  indicator.set('baselineYear', init.baselineYear ?? null)
+  indicator.set('target', init.target ?? null)
+  indicator.set('longTermTarget', init.longTermTarget ?? null)
+}
+
+function orderedIds(map: Y.Map<Y.Map<unknown>>): string[] {
+  return [...map.entries()]
+    .map(([id, entry]) => ({ id, order: orderOf(entry) }))
+    .sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map((r) => r.id)
+}
+
+/** A row's indicator ids in display order (by order key, ties by id, as rows [S5]). */
+export function orderedIndicatorIds(row: Y.Map<unknown> | undefined): string[] {
+  const map = indicatorMap(row)
+  return map ? orderedIds(map) : []
+}
+
+/** Adds an indicator at the end of a row's list; returns its id. The row's map is made if it lacks one. */
+export function insertIndicator(doc: Y.Doc, list: IndicatorListName, rowId: string, init: IndicatorInit = {}, id = newRowId()): string {
+  doc.transact(() => {
+    const row = rowMap(doc, list).get(rowId)
+    if (!row) return
+    let map = indicatorMap(row)
+    if (!map) {
+      map = new Y.Map()
+      row.set('indicators', map)
+    }
+    const ids = orderedIds(map)
+    const last = ids.length ? orderOf(map.get(ids.at(-1)!)) || null : null
+    const indicator = new Y.Map<unknown>()
+    map.set(id, indicator)
+    indicator.set('order', generateKeyBetween(last, null))
+    fillIndicator(indicator, init)
+  })
+  return id
+}
+
+/** Removes an indicator from its row. */
+export function deleteIndicator(doc: Y.Doc, list: IndicatorListName, rowId: string, id: string): void {
+  indicatorMap(rowMap(doc, list).get(rowId))?.delete(id)
+}
+
+/** Sets one plain field of an indicator (a number, the unit or the kind). */
+export function setIndicatorValue(doc: Y.Doc, list: IndicatorListName, rowId: string, id: string, field: IndicatorValueField, value: string | number | null): void {
+  const indicator = indicatorMap(rowMap(doc, list).get(rowId))?.get(id)
+  if (indicator && indicator.get(field) !== value) indicator.set(field, value)
+}
+
+const indicatorNumber = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= 1e12 ? value : null)
+
+/** A row's indicators as canonical JSON reads them; tolerant as [S9]. */
+export function readIndicators(row: Y.Map<unknown> | undefined): Indicator[] {
+  const map = indicatorMap(row)
+  if (!map) return []
+  return orderedIds(map).map((id) => {
+    const entry = map.get(id)!
+    const kind = entry.get('kind')
+    const unit = entry.get('unit')
+    const year = entry.get('baselineYear')
+    return {
+      id,
+      name: text(entry, 'name'),
+      unit: typeof unit === 'string' ? unit : '',
+      kind: (kind === 'activity' ? 'activity' : 'outcome') as IndicatorKind,
+      baseline: indicatorNumber(entry.get('baseline')),
+      baselineYear: typeof year === 'number' && Number.isInteger(year) && year >= 1989 && year <= 2200 ? year : null,
+      target: indicatorNumber(entry.get('target')),
+      longTermTarget: indicatorNumber(entry.get('longTermTarget')),
+      source: text(entry, 'source'),
+    }
+  })
+}
+
+/** Makes a row's indicators say what `wanted` says, changing only what differs ([S15]). */
+function applyIndicators(row: Y.Map<unknown>, wanted: readonly Indicator[]): void {
+  let map = indicatorMap(row)
+  if (!map) {
+    map = new Y.Map()
+    row.set('indicators', map)
+  }
+  const wantedIds = new Set(wanted.map((i) => i.id))
+  for (const id of [...map.keys()]) if (!wantedIds.has(id)) map.delete(id)
+  for (const source of wanted) {
+    let entry = map.get(source.id)
+    if (!entry) {
+      entry = new Y.Map<unknown>()
+      map.set(source.id, entry)
+      entry.set('order', '')
+      fillIndicator(entry, source)
+      continue
+    }
+    for (const field of indicatorTextFields) {
+      const fragment = entry.get(field)
+      if (fragment instanceof Y.XmlFragment) {
+        if (readFieldText(fragment) !== source[field]) writeFieldText(fragment, source[field])
+      } else {
+        const created = new Y.XmlFragment()
+        entry.set(field, created)
+        writeFieldText(created, source[field])
+      }
+    }
+    for (const field of indicatorValueFields) if (entry.get(field) !== source[field]) entry.set(field, source[field])
+  }
+  const order = wanted.map((i) => i.id)
+  if (orderedIds(map).join('\u0000') !== order.join('\u0000')) {
+    const keys = generateNKeysBetween(null, null, order.length)
+    for (const [i, id] of order.entries()) map.get(id)?.set('order', keys[i]!)
+  }
+}
+
+export type LayoutCheck =
+  | { ok: true; from: number; changed: boolean }
+  | { ok: false; reason: 'future' | 'malformed'; layout: unknown }
+
+/**
+ * Brings a document to this code's layout ([S19]), idempotently: a layout-1 document gets an empty
+ * `indicators` map in every measure and project and `meta.layout = 2`; a layout-2 document gets a map in
+ * any row that lacks one (a row made by a client of layout 1, an offline copy from before the upgrade).
+ * Nothing is written when nothing is missing. A document of a later layout, or one whose rows are not
+ * maps, is left exactly as it is and reported. The caller runs this in a transaction of its own origin.
+ */
+export function migrateLayout(doc: Y.Doc): LayoutCheck {
+  const meta = metaMap(doc)
+  const layout = meta.get('layout')
+  const from = layout === undefined ? 1 : layout
+  if (typeof from !== 'number' || !Number.isInteger(from) || from < 1) return { ok: false, reason: 'malformed', layout }
+  if (from > LAYOUT) return { ok: false, reason: 'future', layout }
+  // Everything is checked before anything is written.
+  for (const list of indicatorLists) {
+    for (const row of rowMap(doc, list).values()) {
+      if (!(row instanceof Y.Map)) return { ok: false, reason: 'malformed', layout }
+      const map = row.get('indicators')
+      if (map !== undefined && !(map instanceof Y.Map)) return { ok: false, reason: 'malformed', layout }
+    }
+  }
+  let changed = false
+  doc.transact(() => {
+    for (const list of indicatorLists) {
+      for (const row of rowMap(doc, list).values()) {
+        if (row.get('indicators') === undefined) {
+          row.set('indicators', new Y.Map())
+          changed = true
+        }
+      }
+    }
+    if (from !== LAYOUT) {
+      meta.set('layout', LAYOUT)
+      changed = true
+    }
+  })
+  return { ok: true, from, changed }
+}
+
+/** The layout a document says it has (1 when it says nothing). */
+export function layoutOf(doc: Y.Doc): unknown {
+  const layout = metaMap(doc).get('layout')
+  return layout === undefined ? 1 : layout
+}
+
 function fillRow(row: Y.Map<unknown>, list: RowListName, init: RowInit): void {
   const fields = rowFields[list]
   for (const field of fields.text) {
@@ -135,6 +332,17 @@ function fillRow(row: Y.Map<unknown>, list: RowListName, init: RowInit): void {
     array.push(init[field] ?? [])
   }
   if (list === 'projects') row.set('budget', init.budget ?? null)
+  if (holdsIndicators(list)) {
+    const map = new Y.Map<Y.Map<unknown>>()
+    row.set('indicators', map)
+    const keys = generateNKeysBetween(null, null, init.indicators?.length ?? 0)
+    init.indicators?.forEach((source, i) => {
+      const indicator = new Y.Map<unknown>()
+      map.set(source.id, indicator)
+      indicator.set('order', keys[i]!)
+      fillIndicator(indicator, source)
+    })
+  }
 }
 
 /** Adds a row at a position; returns its id ([S6]). */
@@ -169,6 +377,7 @@ export function sheetToDoc(sheet: Sheet, doc: Y.Doc = new Y.Doc()): Y.Doc {
     meta.set('departmentId', sheet.department.id)
     meta.set('departmentName', sheet.department.name)
     meta.set('fiscalYear', sheet.fiscalYear)
+    meta.set('layout', LAYOUT)
     writeFieldText(situationFragment(doc), sheet.situation)
     const lists: [RowListName, readonly ({ id: string } & RowInit)[]][] = [
       ['issues', sheet.issues],
@@ -234,6 +443,7 @@ export function docToSheet(doc: Y.Doc): Sheet {
       content: text(row, 'content'),
       sections: names(row, 'sections'),
       partners: names(row, 'partners'),
+      indicators: readIndicators(row),
     })),
     projects: rows('projects').map(({ id, row }, i) => ({
       id,
@@ -243,6 +453,7 @@ export function docToSheet(doc: Y.Doc): Sheet {
       sections: names(row, 'sections'),
       partners: names(row, 'partners'),
       budget: budget(row),
+      indicators: readIndicators(row),
     })),
   }
 }
@@ -300,6 +511,7 @@ export function applySheetToDoc(doc: Y.Doc, sheet: Sheet, origin: unknown = null
           }
         }
         if (list === 'projects' && row.get('budget') !== (source.budget ?? null)) row.set('budget', source.budget ?? null)
+        if (holdsIndicators(list)) applyIndicators(row, source.indicators ?? [])
       }
       const current = orderedRowIds(doc, list)
       const order = wanted.map((r) => r.id)
@@ -313,7 +525,7 @@ export function applySheetToDoc(doc: Y.Doc, sheet: Sheet, origin: unknown = null
 
 /** Where an edit landed: the situation text, or one field of one row ('row': added or removed; 'order': moved). */
 export interface FieldRef {
-  part: 'situation' | RowListName
+  part: 'situation' | RowListName | EvaluationRootName
   /** '' for the situation text. */
   rowId: string
   /** A field of `rowFields`, 'budget', 'order', or 'row'. */
@@ -344,8 +556,9 @@ export function touchedFields(transaction: Y.Transaction): FieldRef[] {
       add('situation', '', 'text')
       continue
     }
-    if (!(rowLists as readonly string[]).includes(root ?? '')) continue
-    const part = root as RowListName
+    const inEvaluation = (evaluationRootNames as readonly string[]).includes(root ?? '')
+    if (!inEvaluation && !(rowLists as readonly string[]).includes(root ?? '')) continue
+    const part = root as RowListName | EvaluationRootName
     const [rowId, field] = path
     if (path.length === 0) {
       for (const key of keys) if (key !== null) add(part, key, 'row')

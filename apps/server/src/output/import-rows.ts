@@ -1,4 +1,4 @@
-import { newRowId } from '@hoshin/sheet'
+import { newRowId, SHEET_FORMAT } from '@hoshin/sheet'
 
 /**
  * What staff do to an exported file before they import it back: delete rows, add rows (without the hidden
@@ -19,6 +19,8 @@ export function rerank(raw: unknown): unknown {
       fixed.id = id && !seen.has(id) ? id : newRowId()
       seen.add(fixed.id as string)
       if (ranked) fixed.rank = i + 1
+      // A row added by hand to a v2 file without the (empty) indicators list: it has none ([S18]).
+      if (ranked && raw.format === SHEET_FORMAT && !('indicators' in row)) fixed.indicators = []
       return fixed
     })
   }

@@ -7,7 +7,7 @@ import {
   partnerEntry,
   type Sheet,
   type SheetChange,
-  sheetSchema,
+  parseSheetJson,
   townDateJa,
   townDateStamp,
   withPartnerNames,
@@ -125,7 +125,8 @@ export class OutputService {
       }
       // Rows removed, added or without ranks are ranked in the file's order, not refused.
       const reranked = rerank(json)
-      const result = sheetSchema.safeParse(reranked)
+      // hoshin.sheet/v1 files (exported before indicators) are read too ([S19]).
+      const result = parseSheetJson(reranked)
       if (!result.success) {
         const issue = result.error.issues[0]
         const path = (issue?.path ?? []).filter((p): p is string | number => typeof p !== 'symbol')

@@ -293,7 +293,7 @@ export async function sheetFromWorkbook(data: Uint8Array, expected: { department
       const list = part === 'measures' ? sheet.measures : sheet.projects
       at(part, list.length, row.number)
       // Ranked in the file's order below: a rank typed, left blank or out of date in column A does not matter.
-      const base = { id: rowId(part, written), rank: list.length + 1, name: text(b), content: text(c), sections: names(d), partners: names(e) }
+      const base = { id: rowId(part, written), rank: list.length + 1, name: text(b), content: text(c), sections: names(d), partners: names(e), indicators: [] }
       if (part === 'measures') sheet.measures.push(base)
       else {
         const index = sheet.projects.length

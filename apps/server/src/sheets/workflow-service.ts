@@ -9,7 +9,7 @@ import type {
   VersionSummary,
   WorkflowAction,
 } from '@hoshin/protocol'
-import { canonicalJson, diffSheets, docToSheet, type Sheet, type SheetChange } from '@hoshin/sheet'
+import { canonicalJson, diffSheets, docToSheet, type Sheet, type SheetChange, storedSheet } from '@hoshin/sheet'
 import * as Y from 'yjs'
 import type { Actor } from '../context.js'
 import { errors } from '../http/errors.js'
@@ -172,16 +172,17 @@ export class WorkflowService {
     return Promise.all((await this.versions.list(sheet.id)).map((v) => this.summary(v)))
   }
 
-  private async frozenSheet(sheetId: string, number: number): Promise<{ record: VersionRecord & { state: Buffer }; sheet: Sheet }> {
+  private async frozenSheet(sheetId: string, number: number): Promise<{ record: VersionRecord & { canonical: string; state: Buffer }; sheet: Sheet }> {
     const record = await this.versions.get(sheetId, number)
     if (!record) throw errors.notFound()
-    return { record, sheet: JSON.parse(record.canonical) as Sheet }
+    return { record, sheet: storedSheet(record.canonical) }
   }
 
   async version(actor: Actor, sheetId: string, number: number): Promise<VersionResponse> {
     const sheet = await this.sheets.readable(actor, sheetId)
-    const { record, sheet: content } = await this.frozenSheet(sheet.id, number)
-    return { ...(await this.summary(record)), sheet: content }
+    const { record } = await this.frozenSheet(sheet.id, number)
+    // As stored, in the format it was approved in ([S19]): its SHA-256 is recomputed from exactly this.
+    return { ...(await this.summary(record)), sheet: JSON.parse(record.canonical) }
   }
 
   async diff(actor: Actor, sheetId: string, from: string, to: string): Promise<SheetChange[]> {
@@ -193,7 +194,7 @@ export class WorkflowService {
         if (!sheet.previousSheetId || !sheet.previousVersion) throw errors.notFound()
         const previous = await this.versions.get(sheet.previousSheetId, sheet.previousVersion)
         if (!previous) throw errors.notFound()
-        return JSON.parse(previous.canonical) as Sheet
+        return storedSheet(previous.canonical)
       }
       const n = Number(which)
       if (!Number.isInteger(n) || n < 1) throw errors.validation(which === from ? 'from' : 'to')
@@ -221,7 +222,7 @@ export class WorkflowService {
       if (submission) {
         const by = await this.users.findById(submission.submittedBy)
         baseline = { kind: 'submitted', revision: submission.revision, at: submission.submittedAt, by: { id: submission.submittedBy, name: by?.displayName ?? '' } }
-        before = JSON.parse(submission.canonical) as Sheet
+        before = storedSheet(submission.canonical)
       }
     }
     if (!baseline || !before) return { since, baseline, changes: [] }
@@ -420,7 +421,7 @@ function lateChanges(frozen: { state: Buffer; canonical: string }, set: Uint8Arr
   try {
     Y.applyUpdate(doc, new Uint8Array(frozen.state))
     Y.applyUpdate(doc, set)
-    return diffSheets(JSON.parse(frozen.canonical) as Sheet, docToSheet(doc))
+    return diffSheets(storedSheet(frozen.canonical), docToSheet(doc))
   } catch {
     return []
   } finally {

@@ -1,4 +1,4 @@
-import { budgetTotal, canonicalJson, docToSheet, type Sheet } from '@hoshin/sheet'
+import { budgetTotal, canonicalJson, docToSheet, type Sheet, storedSheet } from '@hoshin/sheet'
 import type { Logger } from 'pino'
 import type { DocumentRegistry } from '../sync/document-registry.js'
 import type { Projection, ProjectionStore } from './projection-store.js'
@@ -83,7 +83,7 @@ export class Projector {
       // An edit that changed nothing the board shows (an undo, a mark) leaves the last editor as is.
       if (previous?.canonical === projection.canonical) return
       await this.store.put(sheetId, projection, edit)
-      const before = previous ? (JSON.parse(previous.canonical) as Sheet) : null
+      const before = previous ? storedSheet(previous.canonical) : null
       for (const listener of this.listeners) await listener({ sheetId, before, after, editorId: edit?.by ?? null }).catch((err) => this.log.error({ err }, 'projection listener failed'))
     } catch (err) {
       this.log.error({ err, sheetId }, 'projection refresh failed')

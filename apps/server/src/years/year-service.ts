@@ -7,7 +7,7 @@ import type {
   PreviousYearResponse,
   SheetSummary,
 } from '@hoshin/protocol'
-import { canonicalJson, emptySheet, SPECIAL_PARTNERS, type Sheet, sheetToDoc } from '@hoshin/sheet'
+import { canonicalJson, emptySheet, type Sheet, sheetToDoc, SPECIAL_PARTNERS, storedSheet } from '@hoshin/sheet'
 import * as Y from 'yjs'
 import type { Actor } from '../context.js'
 import type { EventBus } from '../events/event-bus.js'
@@ -105,7 +105,7 @@ export class YearService {
           const approved = await this.stores.versions.get(last.id, version.number)
           if (approved) {
             // Every part and row as approved, with the same row ids (継続 until edited); this year's labels.
-            content = { ...(JSON.parse(approved.canonical) as Sheet), department: named, fiscalYear: year }
+            content = { ...storedSheet(approved.canonical), department: named, fiscalYear: year }
             previous = { sheetId: last.id, version: version.number }
           }
         }
@@ -187,7 +187,7 @@ export class YearService {
   async previousSheet(record: { previousSheetId: string | null; previousVersion: number | null }): Promise<Sheet | null> {
     if (!record.previousSheetId || !record.previousVersion) return null
     const version = await this.stores.versions.get(record.previousSheetId, record.previousVersion)
-    return version ? (JSON.parse(version.canonical) as Sheet) : null
+    return version ? storedSheet(version.canonical) : null
   }
 
   /** Rows of other departments' sheets of the year that name the caller's department, or 全課. */
@@ -206,7 +206,7 @@ export class YearService {
     for (const sheet of sheets) {
       const canonical = sheet.canonical ?? fresh.get(sheet.sheetId)
       if (!canonical) continue
-      const content = JSON.parse(canonical) as Sheet
+      const content = storedSheet(canonical)
       for (const [kind, list] of [
         ['measure', content.measures],
         ['project', content.projects],

@@ -1,5 +1,5 @@
-import { rowLists, rowMap } from '@hoshin/sheet'
-import { CloseCode, type HoshinMessage, isHoshinMessage, MessageType, type ReadOnlyReason } from '@hoshin/protocol'
+import { LAYOUT, rowLists, rowMap } from '@hoshin/sheet'
+import { CloseCode, type HoshinMessage, isHoshinMessage, LAYOUT_PARAM, MessageType, type ReadOnlyReason } from '@hoshin/protocol'
 import * as decoding from 'lib0/decoding'
 import { useEffect, useState } from 'react'
 import { WebsocketProvider } from 'y-websocket'
@@ -76,7 +76,8 @@ export function useSheetSession(sheetId: string, userId: string, { name, section
     let alive = true
     const doc = new Y.Doc()
     const local = openCopy(userId, sheetId, doc)
-    const provider = new WebsocketProvider(collabUrl(), sheetId, doc, { connect: false })
+    // The layout this code writes ([S19]): a server of a later one lets this tab only read until it reloads.
+    const provider = new WebsocketProvider(collabUrl(), sheetId, doc, { connect: false, params: { [LAYOUT_PARAM]: String(LAYOUT) } })
     const gate = new CompositionGate(provider)
     const rowUndo = new Y.UndoManager(
       rowLists.map((list) => rowMap(doc, list)),

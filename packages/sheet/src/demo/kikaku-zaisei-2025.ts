@@ -1,4 +1,4 @@
-import { type Sheet, SHEET_FORMAT } from '../schema.js'
+import { type Sheet, SHEET_FORMAT_V1, upgradeSheetV1 } from '../schema.js'
 
 /**
  * 企画財政課, 令和7年度: the real sheet in shared/seed/, transcribed faithfully. Lines the PDF wrapped
@@ -6,8 +6,9 @@ import { type Sheet, SHEET_FORMAT } from '../schema.js'
  * own typos (あたっていなかければ) stay. In the 事務事業 table the seed writes 関係課 in the 担当係 cell:
  * it is modelled as a partner ([S12]).
  */
-export const kikakuZaisei2025: Sheet = {
-  format: SHEET_FORMAT,
+// Written as v1 (the seed has no indicators); read in today's format ([S19]).
+export const kikakuZaisei2025: Sheet = upgradeSheetV1({
+  format: SHEET_FORMAT_V1,
   department: { id: 'kikaku-zaisei', name: '企画財政課' },
   fiscalYear: 2025,
   situation: [
@@ -197,4 +198,4 @@ export const kikakuZaisei2025: Sheet = {
       budget: 4650,
     },
   ],
-}
+})

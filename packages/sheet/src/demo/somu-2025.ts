@@ -1,8 +1,9 @@
-import { type Sheet, SHEET_FORMAT } from '../schema.js'
+import { type Sheet, SHEET_FORMAT_V1, upgradeSheetV1 } from '../schema.js'
 
 /** 総務課, 令和7年度: a short sheet written for the demo (not from the seed). */
-export const somu2025: Sheet = {
-  format: SHEET_FORMAT,
+// Written as v1 (the seed has no indicators); read in today's format ([S19]).
+export const somu2025: Sheet = upgradeSheetV1({
+  format: SHEET_FORMAT_V1,
   department: { id: 'somu', name: '総務課' },
   fiscalYear: 2025,
   situation:
@@ -66,4 +67,4 @@ export const somu2025: Sheet = {
       budget: 12400,
     },
   ],
-}
+})
