@@ -18,6 +18,7 @@ import { commentRoutes, unreadRoutes } from './routes/comments.js'
 import { departmentRoutes, sheetRoutes } from './routes/sheets.js'
 import { outputRoutes } from './routes/output.js'
 import { workflowRoutes } from './routes/workflow.js'
+import { evaluationRoutes } from './routes/evaluations.js'
 import { partnerRoutes, sheetYearRoutes, yearRoutes } from './years/routes.js'
 
 /**
@@ -34,6 +35,7 @@ export function createApp(services: Services) {
     .route('/sheets', sheetRoutes(services))
     .route('/sheets', commentRoutes(services))
     .route('/sheets', workflowRoutes(services))
+    .route('/sheets', evaluationRoutes(services))
     .route('/departments', departmentRoutes(services))
     .route('/admin', adminRoutes(services))
     .route('/fiscal-years', yearRoutes(services))

@@ -11,6 +11,7 @@ import type { Config } from './env.js'
 import type { LocalEventBus } from './events/event-bus.js'
 import type { Stores } from './persistence/stores.js'
 import type { SheetService } from './sheets/sheet-service.js'
+import type { EvaluationService } from './sheets/evaluation-service.js'
 import type { WorkflowService } from './sheets/workflow-service.js'
 import type { DocumentRegistry } from './sync/document-registry.js'
 import type { Projector } from './years/projector.js'
@@ -38,6 +39,8 @@ export interface Services {
   documents: DocumentRegistry
   comments: CommentService
   workflow: WorkflowService
+  /** 中間評価 and 年度末評価 of approved sheets. */
+  evaluations: EvaluationService
   output: OutputService
   /** Departments, sections, accounts and the organisation imports (admin area). */
   org: OrgService

@@ -20,6 +20,8 @@ import { SqliteDatabase } from './persistence/sqlite.js'
 import { createSqliteStores } from './persistence/stores.js'
 import { seedDemo } from './seed/demo.js'
 import { SheetService } from './sheets/sheet-service.js'
+import { errors } from './http/errors.js'
+import { EvaluationService } from './sheets/evaluation-service.js'
 import { WorkflowService } from './sheets/workflow-service.js'
 import { DocumentRegistry } from './sync/document-registry.js'
 import { defaultUpdateLogOptions } from './sync/update-log.js'
@@ -48,6 +50,11 @@ export async function openServices(config: Config): Promise<{ services: Services
   const notificationStore = new NotificationStore(db)
   const sheets = new SheetService(stores.sheets, stores.org, documents, stores.versions, stores.users, notificationStore)
   const workflow = new WorkflowService(stores.sheets, stores.versions, stores.users, stores.audit, sheets, documents, stores.edits)
+  const evaluations = new EvaluationService(stores.evaluations, stores.versions, stores.users, stores.audit, sheets, documents)
+  // A revision of the plan waits until its open evaluation is approved ([S20]).
+  workflow.beforeReopen = async (sheetId) => {
+    if (await evaluations.anyOpen(sheetId)) throw errors.invalidTransition('評価の途中のため改訂できません。評価の承認後に改訂してください。')
+  }
   const lucia = createLucia(stores.sessions, config.sessionHours)
   const events = new LocalEventBus()
   const projections = new ProjectionStore(db)
@@ -86,6 +93,7 @@ export async function openServices(config: Config): Promise<{ services: Services
     documents,
     comments,
     workflow,
+    evaluations,
     output: new OutputService(sheets, workflow, documents, stores.org, config.timeZone),
     org: new OrgService(db, stores, lucia, documents, events, log),
     years,

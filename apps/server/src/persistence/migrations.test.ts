@@ -74,13 +74,32 @@ describe('migrations', () => {
       INSERT INTO sheets (id, department_id, fiscal_year, created_at, updated_at) VALUES ('sh', 'd', 2025, 'now', 'now');
       INSERT INTO sheet_updates (sheet_id, data) VALUES ('sh', x'00');
     `)
-    expect(await migrate(db)).toEqual([9])
+    expect(await migrate(db, migrations.slice(0, 9))).toEqual([9])
     // A row from before has no author; the log still loads.
     expect(await db.get('SELECT user_id AS u FROM sheet_updates')).toEqual({ u: null })
     expect(await tables(db)).toEqual(expect.arrayContaining(['field_edits', 'sheet_submissions']))
     await expect(
       db.run("INSERT INTO field_edits (sheet_id, part, row_id, field, user_id, edited_at) VALUES ('sh', 'projects', 'p', 'budget', 'nobody', 'now')"),
     ).rejects.toThrow(/FOREIGN KEY/)
+    await db.close()
+  })
+
+  it('[10] keep each sheet’s evaluations: one per kind, its state on the scale, and an approved one carries its hash', async () => {
+    const db = await openFresh()
+    await migrate(db, migrations.slice(0, 9))
+    await db.exec(`
+      INSERT INTO departments (id, name, created_at) VALUES ('d', '総務課', 'now');
+      INSERT INTO users (id, username, display_name, password_hash, role, department_id, created_at, updated_at) VALUES ('u', 'head', 'h', 'h', 'head', 'd', 'now', 'now');
+      INSERT INTO sheets (id, department_id, fiscal_year, created_at, updated_at) VALUES ('sh', 'd', 2025, 'now', 'now');
+    `)
+    expect(await migrate(db)).toEqual([10])
+    const insert = (kind: string, status = 'draft') =>
+      db.run(`INSERT INTO sheet_evaluations (sheet_id, kind, status, plan_version, opened_by, opened_at) VALUES ('sh', ?, ?, 1, 'u', 'now')`, [kind, status])
+    await insert('midyear')
+    await expect(insert('midyear')).rejects.toThrow(/UNIQUE|PRIMARY/)
+    await expect(insert('quarterly')).rejects.toThrow(/CHECK/)
+    // Approved without its frozen content and hash is refused.
+    await expect(insert('yearend', 'approved')).rejects.toThrow(/CHECK/)
     await db.close()
   })
 

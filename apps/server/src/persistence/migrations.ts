@@ -330,6 +330,30 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX sheet_submissions_by_sheet ON sheet_submissions (sheet_id, id);
     `,
   },
+  {
+    version: 10,
+    name: 'evaluations: 中間評価 and 年度末評価 of an approved sheet, their workflow and frozen version',
+    sql: `
+      -- One row per sheet and kind. The rows themselves live in the sheet's Y.Doc ([S20]); this holds the
+      -- workflow state, the content as submitted and, once approved, the frozen canonical JSON and its hash.
+      CREATE TABLE sheet_evaluations (
+        sheet_id TEXT NOT NULL REFERENCES sheets(id),
+        kind TEXT NOT NULL CHECK (kind IN ('midyear', 'yearend')),
+        status TEXT NOT NULL CHECK (status IN ('draft', 'submitted', 'approved')),
+        plan_version INTEGER NOT NULL,
+        opened_by TEXT NOT NULL REFERENCES users(id),
+        opened_at TEXT NOT NULL,
+        returned_reason TEXT,
+        submitted_canonical TEXT,
+        canonical TEXT,
+        sha256 TEXT,
+        approved_by TEXT REFERENCES users(id),
+        approved_at TEXT,
+        PRIMARY KEY (sheet_id, kind),
+        CHECK ((status = 'approved') = (canonical IS NOT NULL AND sha256 IS NOT NULL AND approved_by IS NOT NULL))
+      );
+    `,
+  },
 ]
 
 export const LATEST_SCHEMA_VERSION = migrations.at(-1)?.version ?? 0

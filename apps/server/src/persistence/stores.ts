@@ -3,6 +3,7 @@ import { type AuditStore, SqliteAuditStore } from './audit-store.js'
 import { type CommentStore, SqliteCommentStore } from './comment-store.js'
 import { type DocumentStore, SqliteDocumentStore } from './document-store.js'
 import { EditStore } from './edit-store.js'
+import { EvaluationStore } from './evaluation-store.js'
 import { type LoginFailureStore, SqliteLoginFailureStore } from './login-failure-store.js'
 import { type OrgStore, SqliteOrgStore } from './org-store.js'
 import { SqliteSessionStore } from './session-store.js'
@@ -25,6 +26,7 @@ export interface Stores {
   audit: AuditStore
   views: ViewLogStore
   edits: EditStore
+  evaluations: EvaluationStore
 }
 
 export function createSqliteStores(db: SqliteDatabase): Stores {
@@ -40,5 +42,6 @@ export function createSqliteStores(db: SqliteDatabase): Stores {
     audit: new SqliteAuditStore(db),
     views: new ViewLogStore(db),
     edits: new EditStore(db),
+    evaluations: new EvaluationStore(db),
   }
 }

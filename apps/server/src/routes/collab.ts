@@ -1,3 +1,5 @@
+import { LAYOUT_PARAM } from '@hoshin/protocol'
+import { LAYOUT } from '@hoshin/sheet'
 import type { UpgradeWebSocket } from 'hono/ws'
 import { Hono } from 'hono'
 import type { WebSocket } from 'ws'
@@ -14,7 +16,7 @@ import { Connection } from '../sync/connection.js'
  * edit gets a read-only connection.
  */
 export function collabRoutes(services: Services, upgradeWebSocket: UpgradeWebSocket) {
-  const { sheets, documents, log, workflow, heartbeat } = services
+  const { sheets, documents, log, workflow, heartbeat, evaluations } = services
   const { limits } = services.config
   // Open sockets per person, and in all (checked at the upgrade, counted once open).
   const perUser = new Map<string, number>()
@@ -34,8 +36,13 @@ export function collabRoutes(services: Services, upgradeWebSocket: UpgradeWebSoc
       const origin = c.req.header('origin')
       if (origin && !isSameOrigin(c, services.config, origin)) throw errors.crossOrigin()
       const record = await sheets.readable(actor, c.req.param('sheetId') ?? '')
-      const frozen = record.status === 'approved' || documents.isFrozen(record.id)
-      const readOnly = !canEditSheet(actor, record) ? 'permission' : frozen ? 'approved' : null
+      const approved = record.status === 'approved'
+      // The freeze holds after a restart too; an approved sheet's open evaluations still take changes ([S20]).
+      await documents.prepare(record.id, { approved, openRoots: () => evaluations.openRoots(record.id) })
+      const frozen = (approved || documents.isFrozen(record.id)) && documents.openRootsOf(record.id).size === 0
+      // A client of another document layout may only read until it reloads ([S19]).
+      const layout = Number(c.req.query(LAYOUT_PARAM))
+      const readOnly = !canEditSheet(actor, record) ? 'permission' : layout !== LAYOUT ? 'outdated' : frozen ? 'approved' : null
       if ((perUser.get(actor.id) ?? 0) >= limits.socketsPerUser) {
         throw errors.rateLimited(`同時に開ける方針シートは ${limits.socketsPerUser} 画面までです。使っていない画面を閉じてください。`, 30)
       }

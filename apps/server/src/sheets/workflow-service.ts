@@ -54,6 +54,8 @@ export interface TransitionEvent {
 export class WorkflowService {
   /** Told after every step that happened (notifications, the board's projection). */
   readonly observers: ((event: TransitionEvent) => Promise<void>)[] = []
+  /** Asked before a revision is opened; throws to refuse it (an evaluation still open, [S20]). */
+  beforeReopen: ((sheetId: string) => Promise<void>) | undefined
   constructor(
     private readonly sheetStore: SheetStore,
     private readonly versions: VersionStore,
@@ -137,6 +139,7 @@ export class WorkflowService {
 
   async reopen(actor: Actor, sheetId: string): Promise<void> {
     const sheet = await this.step(actor, sheetId, 'reopen')
+    await this.beforeReopen?.(sheet.id)
     const ok = await this.versions.transition({
       sheetId: sheet.id,
       from: 'approved',

@@ -7,7 +7,7 @@ import * as Y from 'yjs'
 import type { Actor } from '../context.js'
 import { TokenBucket } from '../http/limits.js'
 import { awarenessUpdate, hoshinMessage, syncStep1, syncStep2 } from './messages.js'
-import { touchesOnlyClientRoots } from './document-shape.js'
+import { PLAN_ROOTS, rootsTouched } from './document-shape.js'
 import { MAX_PRESENCE_BYTES, sanitizePresence } from './presence.js'
 import type { SharedDocument } from './shared-document.js'
 
@@ -154,8 +154,11 @@ export class Connection {
         } else if (syncType === syncProtocol.messageYjsSyncStep2 || syncType === syncProtocol.messageYjsUpdate) {
           const update = decoding.readVarUint8Array(decoder)
           const seq = ++this.received
-          // The freeze is checked on every change too: a connection that slipped past it is made read-only now.
-          if (document.frozen && !this.readOnly) this.setReadOnly('approved')
+          // A document this server cannot write ([S19]) takes no change from anyone.
+          if (document.unwritable && !this.readOnly) this.setReadOnly('layout')
+          // The freeze is checked on every change too: a connection that slipped past it is made read-only
+          // now, unless an evaluation of the approved sheet is open ([S20]).
+          if (document.frozen && document.openRoots.size === 0 && !this.readOnly) this.setReadOnly('approved')
           if (this.readOnly) {
             if (this.readOnlyReason === 'approved') this.onRejected?.(update)
             return
@@ -164,7 +167,14 @@ export class Connection {
           if (syncType === syncProtocol.messageYjsSyncStep2) this.resyncAsked = false
           // Decode fully before applying, so a truncated or garbled update throws here and never half-applies.
           const decoded = Y.decodeUpdate(update)
-          if (!touchesOnlyClientRoots(document.doc, decoded)) throw new ProtocolError('an update outside the sheet')
+          const roots = rootsTouched(document.doc, decoded)
+          if (!roots) throw new ProtocolError('an update outside the sheet')
+          // A change to what is frozen now (the approved plan while its evaluation is open, an approved
+          // evaluation, an evaluation of a plan reopened for revision) is kept aside as a late change.
+          if (!document.accepts(roots, PLAN_ROOTS)) {
+            this.onRejected?.(update)
+            return
+          }
           // A sheet is tens of KiB; one that grows past the cap stops taking changes (the client keeps them).
           if (document.approxBytes + update.byteLength > this.limits.sheetBytes) {
             this.setReadOnly('full')

@@ -2,6 +2,7 @@ import { CloseCode, type HoshinMessage } from '@hoshin/protocol'
 import type { Logger } from 'pino'
 import * as Y from 'yjs'
 import { applyStored, type DocumentStore } from '../persistence/document-store.js'
+import { errors } from '../http/errors.js'
 import { Connection } from './connection.js'
 import { nowIso } from '../persistence/ids.js'
 import { ServerEdit, SharedDocument } from './shared-document.js'
@@ -20,6 +21,8 @@ export class DocumentRegistry {
   /** A compaction queued and not yet started covers any asked for meanwhile. */
   private readonly compactionQueued = new Map<string, Promise<void>>()
   private readonly frozen = new Set<string>()
+  /** Per approved sheet, the root types of its open evaluations ([S20]); set by the evaluation workflow. */
+  private readonly openRoots = new Map<string, ReadonlySet<string>>()
   readonly updateLog: UpdateLog
   /** Compactions done, for tests and the benchmark. */
   compactions = 0
@@ -63,7 +66,45 @@ export class DocumentRegistry {
       this.onEdit?.(id, userId)
     })
     document.frozen = this.frozen.has(sheetId)
+    document.openRoots = this.openRoots.get(sheetId) ?? new Set()
+    const { layout } = document
+    if (!layout.ok) this.log.error({ sheetId, layout: layout.layout, reason: layout.reason }, 'document of an unknown or malformed layout: served read-only, never rewritten')
+    else if (layout.changed) this.log.info({ sheetId, from: layout.from }, 'document layout migrated')
     return document
+  }
+
+  /**
+   * What the database says of a sheet, told at each upgrade before the connection joins: approved (the
+   * freeze holds after a restart too) and which evaluations are open. Only ever adds a freeze; the open
+   * evaluations are taken from the database once per process, after that the workflow keeps them.
+   */
+  async prepare(sheetId: string, state: { approved: boolean; openRoots: () => Promise<string[]> }): Promise<void> {
+    if (state.approved && !this.frozen.has(sheetId)) await this.freeze(sheetId, { silent: true })
+    if (!this.openRoots.has(sheetId)) {
+      const roots = await state.openRoots()
+      if (!this.openRoots.has(sheetId)) await this.setOpenRoots(sheetId, roots, () => false)
+    }
+  }
+
+  /**
+   * The root types of an approved sheet that still take changes (its open evaluations, [S20]). Connections
+   * of people who may edit (`mayEdit`) turn writable when one opens; all turn read-only when none is left.
+   */
+  async setOpenRoots(sheetId: string, roots: readonly string[], mayEdit: (connection: Connection) => boolean): Promise<void> {
+    const set = new Set(roots)
+    this.openRoots.set(sheetId, set)
+    const document = await this.live(sheetId)
+    if (!document) return
+    document.openRoots = set
+    if (!document.frozen) return
+    for (const connection of document.connections) {
+      if (set.size && connection.readOnlyBecause === 'approved' && mayEdit(connection)) connection.setReadOnly(null)
+      else if (!set.size && connection.readOnlyBecause === null) connection.setReadOnly('approved')
+    }
+  }
+
+  openRootsOf(sheetId: string): ReadonlySet<string> {
+    return this.openRoots.get(sheetId) ?? new Set()
   }
 
   /** Joins a connection to its sheet; the connection may have closed while the sheet loaded. */
@@ -82,7 +123,9 @@ export class DocumentRegistry {
     }
     document.add(connection)
     // Rights were decided at the upgrade; an approval may have frozen the sheet while it loaded.
-    if (this.frozen.has(sheetId) && !connection.readOnly) connection.setReadOnly('approved', { silent: true })
+    if (this.frozen.has(sheetId) && document.openRoots.size === 0 && !connection.readOnly) connection.setReadOnly('approved', { silent: true })
+    // A stored layout this server cannot write: everyone reads ([S19]).
+    if (document.unwritable && connection.readOnlyBecause !== 'permission') connection.setReadOnly('layout', { silent: true })
     connection.attach(document)
   }
 
@@ -128,6 +171,7 @@ export class DocumentRegistry {
   async change<T>(sheetId: string, work: (doc: Y.Doc) => T, editorId: string | null = null): Promise<T> {
     const document = await this.open(sheetId)
     try {
+      if (document.unwritable) throw errors.invalidTransition('このシートは、このサーバーが読めない形式で保存されているため変更できません。')
       let result: T | undefined
       document.doc.transact(() => {
         result = work(document.doc)
@@ -170,12 +214,15 @@ export class DocumentRegistry {
    * The approval freeze: from now on every connection of the sheet may only read, and says so to its
    * client at once. Set before the approved state is captured, so no update can slip in between.
    */
-  async freeze(sheetId: string): Promise<void> {
+  async freeze(sheetId: string, { silent = false } = {}): Promise<void> {
     this.frozen.add(sheetId)
     const document = await this.live(sheetId)
     if (document) document.frozen = true
+    if (silent) return
     for (const connection of document?.connections ?? []) {
-      if (connection.readOnlyBecause !== 'permission') connection.setReadOnly('approved')
+      // A reader stays a reader, an old or unreadable layout stays that; a full sheet's late edits are kept too.
+      const reason = connection.readOnlyBecause
+      if (reason === null || reason === 'full') connection.setReadOnly('approved')
     }
   }
 
@@ -221,6 +268,8 @@ export class DocumentRegistry {
       const document = await this.live(sheetId)
       if (!document) return
       await this.updateLog.flush()
+      // Stored bytes of a layout this server cannot write are never rewritten ([S19]); nothing was accepted.
+      if (document.unwritable) return
       // Encode and hand to the store in one synchronous step: the store runs statements in call
       // order, so no later append can slip between this state and the log deletion.
       const compacted = this.store.compact(sheetId, document.encodeState())

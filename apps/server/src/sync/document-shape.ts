@@ -1,20 +1,28 @@
+import { evaluationRootNames } from '@hoshin/sheet'
 import * as Y from 'yjs'
 
-/** The root types of a sheet document ([S4] in packages/sheet/SPEC.md); `meta` is written by the server only. */
-const CLIENT_ROOTS: ReadonlySet<string> = new Set(['situation', 'issues', 'annualPolicies', 'longTermPolicies', 'measures', 'projects'])
+/** The plan's root types ([S4] in packages/sheet/SPEC.md), editable while the sheet is not approved. */
+export const PLAN_ROOTS: ReadonlySet<string> = new Set(['situation', 'issues', 'annualPolicies', 'longTermPolicies', 'measures', 'projects'])
+/** Every root type a client may ever write: the plan's and the two evaluations' ([S20]); `meta` is the server's. */
+const CLIENT_ROOTS: ReadonlySet<string> = new Set([...PLAN_ROOTS, ...evaluationRootNames])
 
 type Decoded = ReturnType<typeof Y.decodeUpdate>
 type DecodedItem = { parent: string | Y.ID | null; origin: Y.ID | null; rightOrigin: Y.ID | null; id: Y.ID; length: number }
 
 /**
- * Whether an update a client sent only touches what a sheet has: content under the six editable root
+ * (What follows is why an update is refused.) An update a client sends may only touch what a sheet has: content under the six editable root
  * types, and no change to `meta` (the department and year a sheet belongs to). An invented root type
  * (`probe`) would be stored and synced to every reader; a changed `meta` would move the sheet. Items are
  * followed to their root through their parent, or through the neighbour they were inserted next to (the
  * encoding names a parent only when an item has no neighbours), in the document or in the update itself.
  * What cannot be resolved yet is left alone: Yjs holds it back as pending and the server drops it.
  */
-export function touchesOnlyClientRoots(doc: Y.Doc, decoded: Decoded): boolean {
+/**
+ * The root types an update a client sent changes, or null when it touches anything a sheet does not have
+ * (an invented root, `meta`). What cannot be resolved yet is not counted (see below).
+ */
+export function rootsTouched(doc: Y.Doc, decoded: Decoded): Set<string> | null {
+  const touched = new Set<string>()
   // The update's items per client, in clock order (as the encoding keeps them): an id is found by a
   // binary search over ranges. One entry per clock would make a 2 MiB string two million map entries.
   const items = decoded.structs.filter((struct) => struct instanceof Y.Item) as unknown as DecodedItem[]
@@ -69,14 +77,17 @@ export function touchesOnlyClientRoots(doc: Y.Doc, decoded: Decoded): boolean {
   for (const item of items) {
     const root = rootOf(item)
     if (root === undefined) continue
-    if (root === null || !CLIENT_ROOTS.has(root)) return false
+    if (root === null || !CLIENT_ROOTS.has(root)) return null
+    touched.add(root)
   }
   // Deletions: nothing of `meta` may go.
   for (const [client, ranges] of decoded.ds.clients) {
     for (const range of ranges) {
       const root = rootOfStored({ client, clock: range.clock } as Y.ID, { live: true })
-      if (root !== undefined && root !== null && !CLIENT_ROOTS.has(root)) return false
+      if (root === undefined || root === null) continue
+      if (!CLIENT_ROOTS.has(root)) return null
+      touched.add(root)
     }
   }
-  return true
+  return touched
 }

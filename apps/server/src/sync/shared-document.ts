@@ -1,4 +1,4 @@
-import { type FieldRef, touchedFields } from '@hoshin/sheet'
+import { type FieldRef, type LayoutCheck, migrateLayout, touchedFields } from '@hoshin/sheet'
 import { Awareness, removeAwarenessStates } from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import { applyStored, type StoredDocument } from '../persistence/document-store.js'
@@ -7,6 +7,12 @@ import { awarenessUpdate, syncUpdate } from './messages.js'
 
 /** Transaction origin of the stored state being applied at load: not a change, not broadcast, not logged. */
 const LOAD = Symbol('load')
+
+/**
+ * Transaction origin of the layout migration at load ([S19]): the server's own change, nobody's edit,
+ * stored through the update log like any change so it happens once.
+ */
+export const MIGRATION = Symbol('layout migration')
 
 /**
  * Transaction origin of a change the server makes itself on someone's behalf (an import, a late change
@@ -27,6 +33,13 @@ export class SharedDocument {
   readonly connections = new Set<Connection>()
   /** Approved: no connection's change may be applied any more (checked on every change, not only at upgrade). */
   frozen = false
+  /**
+   * While frozen, the root types that still take changes: those of an evaluation that is open ([S20]).
+   * Empty: the whole document is frozen.
+   */
+  openRoots: ReadonlySet<string> = new Set()
+  /** What the layout migration at load found ([S19]); not ok: served read-only as stored, never rewritten. */
+  readonly layout: LayoutCheck
   /** About how large the document is: its stored form plus every update since (exact again after a compaction). */
   approxBytes: number
 
@@ -41,6 +54,24 @@ export class SharedDocument {
     applyStored(this.doc, stored, LOAD)
     this.doc.on('update', this.handleUpdate)
     this.awareness.on('update', this.handleAwareness)
+    let layout: LayoutCheck | undefined
+    this.doc.transact(() => {
+      layout = migrateLayout(this.doc)
+    }, MIGRATION)
+    this.layout = layout!
+  }
+
+  /** The document's stored layout is one this server cannot write ([S19]). */
+  get unwritable(): boolean {
+    return !this.layout.ok
+  }
+
+  /** Whether a change to these root types may be applied now (plan roots while not approved; open evaluations while approved). */
+  accepts(roots: ReadonlySet<string>, planRoots: ReadonlySet<string>): boolean {
+    for (const root of roots) {
+      if (this.frozen ? !this.openRoots.has(root) : !planRoots.has(root)) return false
+    }
+    return true
   }
 
   private readonly handleUpdate = (update: Uint8Array, origin: unknown, _doc: Y.Doc, transaction: Y.Transaction): void => {
