@@ -10,8 +10,8 @@ import { useEffect, useRef } from 'react'
 import type * as Y from 'yjs'
 import { CommentHighlights } from '../comments/CommentHighlights'
 import type { SheetSession } from '../sync/useSheetSession'
-import type { RowListName } from '@hoshin/sheet'
-import { type Direction, useFieldNav } from './fieldNav'
+import { rowLists } from '@hoshin/sheet'
+import { type Cell, type Direction, useFieldNav } from './fieldNav'
 import { ImeSafeCollaboration } from './ImeSafeCollaboration'
 
 export interface FieldRef {
@@ -37,6 +37,8 @@ interface Props {
   /** Backspace at the start of an empty item: the item goes, the cursor to the end of the one before. */
   onRemoveEmpty?: () => void
   className?: string
+  /** Read-only whatever the session allows (the approved plan while its evaluation is written). */
+  readOnly?: boolean
 }
 
 /** The cursor sits at the field's edge in `direction`, so an arrow key there leaves the field. */
@@ -101,7 +103,7 @@ const ReadSelectionFirst = Extension.create({
  */
 export function CollabText(props: Props) {
   const { session, fragment, label, field, className } = props
-  const readOnly = session.readOnly !== null
+  const readOnly = props.readOnly === true || session.readOnly !== null
   const nav = useFieldNav()
   // The shortcuts are made once per editor; they read the latest props through this.
   const latest = useRef({ props, nav, readOnly })
@@ -125,7 +127,7 @@ export function CollabText(props: Props) {
             const cell = () => {
               const { props: p, nav: n } = latest.current
               return n && p.field.rowId && p.field.list !== 'situation'
-                ? { nav: n, cell: { list: p.field.list as RowListName, rowId: p.field.rowId, field: p.field.field } }
+                ? { nav: n, cell: { list: p.field.list as Cell['list'], rowId: p.field.rowId, field: p.field.field } }
                 : undefined
             }
             const arrow = (direction: Direction) => () => {
@@ -182,7 +184,9 @@ export function CollabText(props: Props) {
       onFocus: () => session.provider.awareness.setLocalStateField('editing', field),
       onSelectionUpdate: ({ editor: e }) => {
         const { from, to } = e.state.selection
-        if (from === to || !field.rowId && field.list !== 'situation') return
+        // Comments are on the sheet's own fields (not an indicator's or an evaluation's).
+        const commentable = field.list === 'situation' || (!!field.rowId && (rowLists as readonly string[]).includes(field.list))
+        if (from === to || !commentable) return
         // Offsets in the field's plain text: paragraphs joined by "\n", as the comment API counts.
         const start = e.state.doc.textBetween(0, from, '\n').length
         const end = e.state.doc.textBetween(0, to, '\n').length
@@ -214,7 +218,7 @@ export function CollabText(props: Props) {
   const { list, rowId, field: name } = field
   useEffect(() => {
     if (!editor || !nav || !rowId || list === 'situation') return
-    return nav.register({ list: list as RowListName, rowId, field: name }, (at) => {
+    return nav.register({ list: list as Cell['list'], rowId, field: name }, (at) => {
       editor.commands.focus(at, { scrollIntoView: true })
     })
   }, [editor, nav, list, rowId, name])

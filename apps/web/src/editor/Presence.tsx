@@ -1,10 +1,13 @@
-import { orderedRowIds, type RowListName } from '@hoshin/sheet'
+import { evaluationKindLabels, evaluationRoots, orderedIndicatorIds, orderedRowIds, type RowListName, rowLists, rowMap } from '@hoshin/sheet'
 import { useEffect, useState } from 'react'
 import type { MessageKey } from '../i18n/catalog'
 import { useI18n } from '../i18n/I18nProvider'
 import type { SheetSession } from '../sync/useSheetSession'
 import type { FieldRef } from './CollabText'
-import { fieldLabel } from './rows'
+import { indicatorRow } from './fieldNav'
+import { fieldLabel, findRowList, indicatorFieldLabel, listNames } from './rows'
+
+const evaluationFieldNames: Record<string, string> = { status: '評価', done: '実績', next: '課題・改善' }
 
 interface Person {
   clientId: number
@@ -18,7 +21,24 @@ interface Person {
 function describe(session: SheetSession, editing: FieldRef | null | undefined): string | null {
   if (!editing) return null
   if (editing.list === 'situation') return '現状'
-  const rank = orderedRowIds(session.doc, editing.list as RowListName).indexOf(editing.rowId ?? '') + 1
+  const { doc } = session
+  const rankOf = (list: RowListName, id: string) => orderedRowIds(doc, list).indexOf(id) + 1
+  if (editing.list === 'indicators') {
+    const parent = indicatorRow(doc, editing.rowId ?? '')
+    if (!parent) return null
+    const number = orderedIndicatorIds(rowMap(doc, parent.list).get(parent.rowId)).indexOf(editing.rowId ?? '') + 1
+    return indicatorFieldLabel(parent.list, rankOf(parent.list, parent.rowId), number, editing.field)
+  }
+  const evaluation = (Object.keys(evaluationRoots) as (keyof typeof evaluationRoots)[]).find((k) => evaluationRoots[k] === editing.list)
+  if (evaluation) {
+    const list = findRowList(doc, editing.rowId ?? '')
+    if (!list) return null
+    const field = evaluationFieldNames[editing.field] ?? '実績値'
+    return `${evaluationKindLabels[evaluation]} ${listNames[list]} ${rankOf(list, editing.rowId ?? '')} ${field}`
+  }
+  // Never doc.getMap of a name this code does not know: that would make a root type.
+  if (!(rowLists as readonly string[]).includes(editing.list)) return null
+  const rank = rankOf(editing.list as RowListName, editing.rowId ?? '')
   return rank > 0 ? fieldLabel(editing.list as RowListName, rank, editing.field) : null
 }
 

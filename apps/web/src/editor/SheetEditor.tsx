@@ -1,9 +1,10 @@
 import type { CommentTarget, DepartmentsResponse, Me } from '@hoshin/protocol'
-import { fiscalYearLabel, formatBudget, type RowListName, rowMap, SPECIAL_PARTNERS, situationFragment } from '@hoshin/sheet'
+import { evaluationKindLabels, fiscalYearLabel, formatBudget, type RowListName, rowMap, SPECIAL_PARTNERS, situationFragment } from '@hoshin/sheet'
 import { type CSSProperties, useEffect, useMemo, useState } from 'react'
 import type * as Y from 'yjs'
 import { CommentsPanel } from '../comments/CommentsPanel'
 import { useCommentsPanel } from '../comments/useCommentsPanel'
+import { type ActiveEvaluation, EvaluationFields, evaluationActualsColumns } from '../features/evaluations/EvaluationFields'
 import { PartnerAckNote } from '../features/years/PartnerAcks'
 import { PreviousYearNote } from '../features/years/PreviousYear'
 import { useI18n } from '../i18n/I18nProvider'
@@ -16,6 +17,7 @@ import { useDepartmentNames } from './useDepartmentNames'
 import { FieldNavContext, FieldNavigator, useFieldNav } from './fieldNav'
 import { ConnectionBadge, Presence } from './Presence'
 import { dropTarget, RowControls } from './RowControls'
+import { IndicatorTable, useIndicatorIds } from './Indicators'
 import { fieldLabel, listNames, rowOps } from './rows'
 import { useBudgetTotal, useRowIds, useYValue } from './useY'
 
@@ -23,7 +25,11 @@ type Departments = DepartmentsResponse['departments']
 
 interface EditorContext {
   session: SheetSession
+  /** The plan's fields may not change: the session only reads, or the plan is approved (its evaluation may be written). */
   readOnly: boolean
+  fiscalYear: number | undefined
+  /** The evaluation shown with the plan, if one is. */
+  evaluation: ActiveEvaluation | null
   onDeleted: (label: string) => void
   /** Open threads per row id, and starting a new one. */
   threadCount: (rowId: string) => number
@@ -94,6 +100,7 @@ function ItemList({ ctx, list, withOutcome = false }: { ctx: EditorContext; list
                   label={label}
                   field={{ list, rowId: id, field: 'text' }}
                   enter="item"
+                  readOnly={ctx.readOnly}
                   onSplit={(rest) => add({ text: rest }, { after: id })}
                   onRemoveEmpty={() => removeEmpty(index)}
                 />
@@ -107,6 +114,7 @@ function ItemList({ ctx, list, withOutcome = false }: { ctx: EditorContext; list
                       fragment={outcome}
                       label={fieldLabel(list, index + 1, 'outcome')}
                       field={{ list, rowId: id, field: 'outcome' }}
+                      readOnly={ctx.readOnly}
                     />
                   </>
                 )}
@@ -185,7 +193,7 @@ function RankedTable({ ctx, list, sections, partners, partnerLabel }: TableProps
         </thead>
         <tbody>
           {ids.map((id, index) => (
-            <TableRow key={id} ctx={ctx} list={list} ids={ids} index={index} sections={sections} partners={partners} partnerLabel={partnerLabel} />
+            <RowWithIndicators key={id} ctx={ctx} list={list} ids={ids} index={index} sections={sections} partners={partners} partnerLabel={partnerLabel} />
           ))}
         </tbody>
         {isProjects && (
@@ -202,7 +210,7 @@ function RankedTable({ ctx, list, sections, partners, partnerLabel }: TableProps
         )}
       </table>
       </div>
-      {!ctx.readOnly && (
+      {!ctx.readOnly && !ctx.evaluation && (
         <button
           type="button"
           className="add"
@@ -213,6 +221,43 @@ function RankedTable({ ctx, list, sections, partners, partnerLabel }: TableProps
         >
           ＋ {t('editor.addRow')}（{noun}）
         </button>
+      )}
+    </>
+  )
+}
+
+/**
+ * A row, and under it (when it has any, or when an evaluation is shown) its 成果指標 and the
+ * evaluation's fields, across the table's width.
+ */
+function RowWithIndicators(props: TableProps & { ids: string[]; index: number }) {
+  const { ctx, list, ids, index } = props
+  const id = ids[index]!
+  const row = rowMap(ctx.session.doc, list).get(id)
+  const indicators = useIndicatorIds(row)
+  const rank = index + 1
+  const evaluation = ctx.evaluation
+  const span = list === 'projects' ? 5 : 4
+  return (
+    <>
+      <TableRow {...props} />
+      {(indicators.length > 0 || evaluation) && (
+        <tr className={`indicator-row ${evaluation ? 'evaluating' : ''}`} data-row-of={id}>
+          <td className="rank" />
+          <td colSpan={span}>
+            <IndicatorTable
+              session={ctx.session}
+              list={list}
+              rowId={id}
+              rank={rank}
+              readOnly={ctx.readOnly}
+              onDeleted={ctx.onDeleted}
+              fiscalYear={ctx.fiscalYear}
+              extra={evaluation ? evaluationActualsColumns(ctx.session, evaluation, id, list, rank, ctx.fiscalYear) : undefined}
+            />
+            {evaluation && <EvaluationFields session={ctx.session} evaluation={evaluation} list={list} rowId={id} rank={rank} />}
+          </td>
+        </tr>
       )}
     </>
   )
@@ -236,7 +281,15 @@ function TableRow({ ctx, list, ids, index, sections, partners, partnerLabel }: T
         </RowControls>
       </td>
       <td>
-        <CollabText session={ctx.session} fragment={name} label={fieldLabel(list, rank, 'name')} field={{ list, rowId: id, field: 'name' }} enter="down" />
+        <CollabText
+          session={ctx.session}
+          fragment={name}
+          label={fieldLabel(list, rank, 'name')}
+          field={{ list, rowId: id, field: 'name' }}
+          enter="down"
+          readOnly={ctx.readOnly}
+        />
+        {!ctx.readOnly && !ctx.evaluation && <AddIndicator ctx={ctx} list={list} rowId={id} rank={rank} />}
       </td>
       <td>
         <CollabText
@@ -245,6 +298,7 @@ function TableRow({ ctx, list, ids, index, sections, partners, partnerLabel }: T
           label={fieldLabel(list, rank, 'content')}
           field={{ list, rowId: id, field: 'content' }}
           enter="down"
+          readOnly={ctx.readOnly}
         />
         <PreviousYearNote rowId={id} />
       </td>
@@ -279,6 +333,25 @@ function TableRow({ ctx, list, ids, index, sections, partners, partnerLabel }: T
   )
 }
 
+/** 「＋ 指標を追加」 under a row's name: the cursor goes to the new indicator's name, as 行を追加 does. */
+function AddIndicator({ ctx, list, rowId, rank }: { ctx: EditorContext; list: 'measures' | 'projects'; rowId: string; rank: number }) {
+  const { t } = useI18n()
+  const nav = useFieldNav()
+  return (
+    <button
+      type="button"
+      className="add add-indicator"
+      onClick={() => {
+        const id = rowOps.insertIndicator(ctx.session.doc, list, rowId)
+        nav?.focus({ list: 'indicators', rowId: id, field: 'name' }, 'start')
+      }}
+    >
+      ＋ {t('indicator.add')}
+      <span className="visually-hidden">（{listNames[list]} {rank}）</span>
+    </button>
+  )
+}
+
 /**
  * The live sheet, laid out like the printed 課等の方針: every text a collaborative field, rows added,
  * deleted (with undo) and reordered, pickers for 担当係 / 連携課, 事業費 with its total, presence and the
@@ -289,11 +362,17 @@ export function SheetEditor({
   departments,
   sheetId,
   me,
+  planLocked = false,
+  evaluation = null,
 }: {
   session: SheetSession
   departments: Departments
   sheetId: string
   me: Me
+  /** The plan is approved: its fields stay read-only even while the socket takes an evaluation's changes. */
+  planLocked?: boolean
+  /** Shown with its fields beside each measure and project instead of the plan alone. */
+  evaluation?: ActiveEvaluation | null
 }) {
   const { t } = useI18n()
   const { doc } = session
@@ -301,7 +380,7 @@ export function SheetEditor({
   const fiscalYear = useYValue<number>(meta, 'fiscalYear')
   const departmentName = useYValue<string>(meta, 'departmentName') ?? ''
   const departmentId = useYValue<string>(meta, 'departmentId')
-  const readOnly = session.readOnly !== null
+  const readOnly = session.readOnly !== null || planLocked
   const [deleted, setDeleted] = useState<string | null>(null)
   const [canUndo, setCanUndo] = useState(false)
   const [canRedo, setCanRedo] = useState(false)
@@ -332,7 +411,7 @@ export function SheetEditor({
   const openCounts = new Map<string, number>()
   for (const th of threads) if (th.state === 'open') openCounts.set(th.target.id, (openCounts.get(th.target.id) ?? 0) + 1)
   const comment = comments.startDraft
-  const ctx: EditorContext = { session, readOnly, onDeleted: setDeleted, threadCount: (id) => openCounts.get(id) ?? 0, comment }
+  const ctx: EditorContext = { session, readOnly, fiscalYear, evaluation, onDeleted: setDeleted, threadCount: (id) => openCounts.get(id) ?? 0, comment }
   const commentOnSelection = () => {
     const selection = session.selection.current
     if (!selection) return
@@ -353,7 +432,7 @@ export function SheetEditor({
             {t('comments.onSelection')}
           </button>
         </div>
-        {!readOnly && (
+        {!readOnly && !evaluation && (
           <div className="row-undo">
             <button type="button" disabled={!canUndo} onClick={() => session.rowUndo.undo()}>
               {t('editor.undoRows')}
@@ -370,8 +449,17 @@ export function SheetEditor({
         <p className="notice ended-notice" role="alert">
           {t(`editor.ended.${session.ended}`)}
         </p>
+      ) : session.readOnly ? (
+        <p className="notice read-only-notice">
+          {t(`editor.readOnly.${session.readOnly}`)}
+          {session.readOnly === 'outdated' && (
+            <button type="button" className="reload" onClick={() => location.reload()}>
+              {t('editor.reload')}
+            </button>
+          )}
+        </p>
       ) : (
-        session.readOnly && <p className="notice read-only-notice">{t(`editor.readOnly.${session.readOnly}`)}</p>
+        planLocked && <p className="notice read-only-notice">{t(evaluation?.editable ? 'editor.planLockedEvaluating' : 'editor.planLocked')}</p>
       )}
       {deleted && (
         <div className="toast" role="status">
@@ -405,10 +493,13 @@ export function SheetEditor({
       )}
       <header className="sheet-title">
         <h1>
-          {fiscalYear ? fiscalYearLabel(fiscalYear) : ''} 課等の方針
+          {fiscalYear ? fiscalYearLabel(fiscalYear) : ''} {evaluation ? `課等の方針 ${evaluationKindLabels[evaluation.kind]}` : '課等の方針'}
           <span className="sheet-department">{departmentName}</span>
         </h1>
       </header>
+
+      {!evaluation && (
+        <>
 
       <section aria-labelledby="part-situation">
         <h2 id="part-situation">■課等の所管する行政課題等を取り巻く現状（国・県の動向や町民意識等）</h2>
@@ -418,6 +509,7 @@ export function SheetEditor({
           label="現状"
           field={{ list: 'situation', rowId: null, field: 'text' }}
           className="situation"
+          readOnly={readOnly}
         />
       </section>
 
@@ -439,6 +531,8 @@ export function SheetEditor({
           </div>
         </div>
       </section>
+        </>
+      )}
 
       <section aria-labelledby="part-measures">
         <h2 id="part-measures">■今年度の課における施策（重要度順）</h2>

@@ -1,4 +1,4 @@
-import { orderedRowIds, type RowListName } from '@hoshin/sheet'
+import { indicatorLists, indicatorMap, orderedIndicatorIds, orderedRowIds, type RowListName, rowMap } from '@hoshin/sheet'
 import { createContext, useContext } from 'react'
 import type * as Y from 'yjs'
 
@@ -12,9 +12,21 @@ export type Edge = 'start' | 'end'
 export type Direction = 'up' | 'down' | 'left' | 'right' | 'next' | 'prev'
 
 export interface Cell {
-  list: RowListName
+  /** A row list, or 'indicators': then `rowId` is an indicator's id ([S18]), its row found by the navigator. */
+  list: RowListName | 'indicators'
   rowId: string
   field: string
+}
+
+/** An indicator's fields, left to right, as its sub-table lays them out. */
+export const indicatorColumns = ['name', 'unit', 'kind', 'baseline', 'baselineYear', 'target', 'longTermTarget', 'source'] as const
+
+/** The measure or project that holds an indicator. */
+export function indicatorRow(doc: Y.Doc, indicatorId: string): { list: 'measures' | 'projects'; rowId: string } | undefined {
+  for (const list of indicatorLists) {
+    for (const [rowId, row] of rowMap(doc, list)) if (indicatorMap(row)?.has(indicatorId)) return { list, rowId }
+  }
+  return undefined
 }
 
 /** The fields of each list's rows, left to right, as the editor lays them out. */
@@ -65,13 +77,24 @@ export class FieldNavigator {
 
   /** The cell next to `from` in `direction`, or undefined at the edge of its list. */
   neighbour(from: Cell, direction: Direction): Cell | undefined {
-    const ids = orderedRowIds(this.doc, from.list)
-    const cols = columns[from.list]
+    let ids: string[]
+    let cols: readonly string[] | undefined
+    if (from.list === 'indicators') {
+      const parent = indicatorRow(this.doc, from.rowId)
+      ids = parent ? orderedIndicatorIds(rowMap(this.doc, parent.list).get(parent.rowId)) : []
+      cols = indicatorColumns
+    } else {
+      // Only the sheet's own lists: a field elsewhere (an evaluation's) moves with Tab alone.
+      cols = (columns as Record<string, readonly string[] | undefined>)[from.list]
+      ids = cols ? orderedRowIds(this.doc, from.list) : []
+    }
+    if (!cols) return undefined
+    const here = cols
     const row = ids.indexOf(from.rowId)
-    const col = cols.indexOf(from.field)
+    const col = here.indexOf(from.field)
     if (row < 0 || col < 0) return undefined
     const at = (r: number, c: number): Cell | undefined =>
-      r >= 0 && r < ids.length && c >= 0 && c < cols.length ? { list: from.list, rowId: ids[r]!, field: cols[c]! } : undefined
+      r >= 0 && r < ids.length && c >= 0 && c < here.length ? { list: from.list, rowId: ids[r]!, field: here[c]! } : undefined
     switch (direction) {
       case 'up':
         return at(row - 1, col)
@@ -82,9 +105,9 @@ export class FieldNavigator {
       case 'right':
         return at(row, col + 1)
       case 'next':
-        return col + 1 < cols.length ? at(row, col + 1) : at(row + 1, 0)
+        return col + 1 < here.length ? at(row, col + 1) : at(row + 1, 0)
       case 'prev':
-        return col > 0 ? at(row, col - 1) : at(row - 1, cols.length - 1)
+        return col > 0 ? at(row, col - 1) : at(row - 1, here.length - 1)
     }
   }
 

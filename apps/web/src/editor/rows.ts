@@ -1,4 +1,17 @@
-import { deleteRow, insertRow, moveRow, type RowInit, type RowListName, rowLists, rowMap } from '@hoshin/sheet'
+import {
+  deleteIndicator,
+  deleteRow,
+  type IndicatorListName,
+  type IndicatorValueField,
+  insertIndicator,
+  insertRow,
+  moveRow,
+  type RowInit,
+  type RowListName,
+  rowLists,
+  rowMap,
+  setIndicatorValue,
+} from '@hoshin/sheet'
 import type * as Y from 'yjs'
 import { ROW_ORIGIN } from '../sync/useSheetSession'
 
@@ -19,6 +32,21 @@ export const rowOps = {
   },
   setBudget(doc: Y.Doc, id: string, budget: number | null): void {
     doc.transact(() => rowMap(doc, 'projects').get(id)?.set('budget', budget), ROW_ORIGIN)
+  },
+  /** A new indicator at the end of a row's list ([S18]); returns its id. */
+  insertIndicator(doc: Y.Doc, list: IndicatorListName, rowId: string): string {
+    let id = ''
+    doc.transact(() => {
+      id = insertIndicator(doc, list, rowId)
+    }, ROW_ORIGIN)
+    return id
+  },
+  removeIndicator(doc: Y.Doc, list: IndicatorListName, rowId: string, id: string): void {
+    doc.transact(() => deleteIndicator(doc, list, rowId, id), ROW_ORIGIN)
+  },
+  /** One plain field of an indicator, set as a whole (as 事業費). */
+  setIndicator(doc: Y.Doc, list: IndicatorListName, rowId: string, id: string, field: IndicatorValueField, value: string | number | null): void {
+    doc.transact(() => setIndicatorValue(doc, list, rowId, id, field, value), ROW_ORIGIN)
   },
   setNames(doc: Y.Doc, array: Y.Array<string>, names: string[]): void {
     doc.transact(() => {
@@ -65,4 +93,26 @@ export function fieldLabel(list: RowListName, rank: number, field: string): stri
 /** The list a row id lives in (ids are unique across the sheet). */
 export function findRowList(doc: Y.Doc, id: string): RowListName | undefined {
   return rowLists.find((list) => rowMap(doc, list).has(id))
+}
+
+/** The sheet's words for an indicator's fields ([S18]): its sub-table's column heads. */
+export const indicatorFieldNames: Record<string, string> = {
+  name: '指標名',
+  unit: '単位',
+  kind: '種別',
+  baseline: '基準値',
+  baselineYear: '基準年度',
+  target: '目標値',
+  longTermTarget: '長期目標値',
+  source: '出典',
+}
+
+/** "施策 2 指標 1", the indicator's name in labels. */
+export function indicatorLabel(list: RowListName, rank: number, number: number): string {
+  return `${listNames[list]} ${rank} 指標 ${number}`
+}
+
+/** "施策 2 指標 1 目標値". */
+export function indicatorFieldLabel(list: RowListName, rank: number, number: number, field: string): string {
+  return `${indicatorLabel(list, rank, number)} ${indicatorFieldNames[field] ?? field}`
 }

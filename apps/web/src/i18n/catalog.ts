@@ -475,6 +475,30 @@ export const ja = {
   'error.duplicate_username': 'そのユーザー名はすでに使われています。',
   'error.invalid_csv': 'CSV に誤りがあるため、何も変更しませんでした。',
   // ── end of admin area ──
+  // Issue 16 editor
+  'editor.reload': '再読み込み',
+  'editor.planLocked': 'この方針は承認済みのため、計画の内容は変更できません。',
+  'editor.planLockedEvaluating': 'この方針は承認済みのため、計画の内容は変更できません。評価の欄だけ入力できます。',
+  'indicator.add': '指標を追加',
+  'indicator.error.not_a_number': '数値で入力してください（例: 1,200 / 45.5 / △3）。',
+  'indicator.error.bad_grouping': '桁区切りのカンマの位置が正しくありません（例: 1,200）。',
+  'indicator.error.too_large': '数値が大きすぎます。',
+  'indicator.error.too_precise': '小数は3桁までです。',
+  'indicator.error.unitTooLong': '単位は20文字までです。',
+  'evaluation.title': '評価',
+  'evaluation.views': '表示する内容',
+  'evaluation.view.plan': '計画',
+  'evaluation.start.midyear': '中間評価を始める',
+  'evaluation.start.yearend': '年度末評価を始める',
+  'evaluation.print': '{kind}を印刷',
+  'evaluation.confirmApproveTitle': '{kind}の承認の確認',
+  'evaluation.confirmApprove': '承認済みの方針（版 {version}）の{kind}を承認し、確定します。承認すると、この評価は誰も編集できません。',
+  'evaluation.approvedBanner': '{kind}は承認済です（課長 {name}、{when}）',
+  'evaluation.readOnly': 'この{kind}は閲覧のみです。',
+  'evaluation.noStatus': '（未評価）',
+  'evaluation.rowMissing': 'この行は評価の対象にありません。',
+  'evaluation.error.dateOutside': '日付は年度内（{first}〜{last}）で入力してください。',
+  // end of Issue 16 editor
 } as const
 
 export type MessageKey = keyof typeof ja
@@ -953,6 +977,30 @@ export const en: Catalog = {
   'error.duplicate_username': 'That user name is taken.',
   'error.invalid_csv': 'The CSV has errors; nothing was changed.',
   // ── end of admin area ──
+  // Issue 16 editor
+  'editor.reload': 'Reload',
+  'editor.planLocked': 'This plan is approved; its contents can no longer change.',
+  'editor.planLockedEvaluating': 'This plan is approved; its contents can no longer change. Only the evaluation fields can be filled in.',
+  'indicator.add': 'Add indicator',
+  'indicator.error.not_a_number': 'Enter a number (e.g. 1,200 / 45.5 / △3).',
+  'indicator.error.bad_grouping': 'The thousands separators are misplaced (e.g. 1,200).',
+  'indicator.error.too_large': 'The number is too large.',
+  'indicator.error.too_precise': 'At most 3 decimal places.',
+  'indicator.error.unitTooLong': 'A unit has at most 20 characters.',
+  'evaluation.title': 'Evaluation',
+  'evaluation.views': 'Show',
+  'evaluation.view.plan': 'Plan',
+  'evaluation.start.midyear': 'Start the mid-year evaluation',
+  'evaluation.start.yearend': 'Start the year-end evaluation',
+  'evaluation.print': 'Print the {kind}',
+  'evaluation.confirmApproveTitle': 'Confirm approval of the {kind}',
+  'evaluation.confirmApprove': 'Approve and fix the {kind} of the approved plan (version {version}). Once approved, nobody can edit this evaluation.',
+  'evaluation.approvedBanner': 'The {kind} is approved (head {name}, {when})',
+  'evaluation.readOnly': 'You may read this {kind}.',
+  'evaluation.noStatus': '(not evaluated)',
+  'evaluation.rowMissing': 'This row is not part of the evaluation.',
+  'evaluation.error.dateOutside': 'Enter a date within the fiscal year ({first} to {last}).',
+  // end of Issue 16 editor
 }
 
 export const catalogs = { ja, en } as const

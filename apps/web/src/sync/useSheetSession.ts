@@ -1,4 +1,4 @@
-import { LAYOUT, rowLists, rowMap } from '@hoshin/sheet'
+import { LAYOUT, layoutOf, rowLists, rowMap } from '@hoshin/sheet'
 import { CloseCode, type HoshinMessage, isHoshinMessage, LAYOUT_PARAM, MessageType, type ReadOnlyReason } from '@hoshin/protocol'
 import * as decoding from 'lib0/decoding'
 import { useEffect, useState } from 'react'
@@ -15,6 +15,8 @@ export const ROW_ORIGIN = 'hoshin-rows'
 export const COMMENTS_EVENT = 'hoshin:comments'
 /** Dispatched on window when the open sheet's workflow state changed (approved, returned…). */
 export const WORKFLOW_EVENT = 'hoshin:workflow'
+/** Dispatched on window when an evaluation of the open sheet moved (opened, submitted, returned, approved). */
+export const EVALUATION_EVENT = 'hoshin:evaluation'
 /** Dispatched on window when the server kept this person's late (after approval) changes aside. */
 export const LATE_EVENT = 'hoshin:late-kept'
 
@@ -100,6 +102,17 @@ export function useSheetSession(sheetId: string, userId: string, { name, section
       setSession(state)
     }
     const hasContent = () => doc.getMap('meta').has('format')
+    // A document of a later layout than this code's is not this tab's to write ([S19]): it only reads,
+    // whatever the server says, until it is reloaded.
+    let futureLayout = false
+    const checkLayout = () => {
+      const layout = layoutOf(doc)
+      if (futureLayout || typeof layout !== 'number' || layout <= LAYOUT) return
+      futureLayout = true
+      update({ readOnly: 'outdated' })
+    }
+    const meta = doc.getMap('meta')
+    meta.observe(checkLayout)
     // 保存済み needs the server's word that the changes are stored; a read-only view has none of its own.
     // On a read-only or approved sheet nothing of this page is meant to be stored: the server's copy is all
     // there is. A sheet that is full keeps this page's changes unsent (and says so).
@@ -119,7 +132,7 @@ export function useSheetSession(sheetId: string, userId: string, { name, section
     }
     const applyHoshin = (message: HoshinMessage) => {
       if (message.kind === 'session') {
-        const readOnly = message.readOnly ? (message.reason ?? 'permission') : null
+        const readOnly = futureLayout ? 'outdated' : message.readOnly ? (message.reason ?? 'permission') : null
         // Rights that changed while this page was away (approved, reopened): the page fetches the state again.
         if (readOnly !== state.readOnly) window.dispatchEvent(new CustomEvent(WORKFLOW_EVENT))
         update({ readOnly })
@@ -127,6 +140,7 @@ export function useSheetSession(sheetId: string, userId: string, { name, section
       } else if (message.kind === 'stored') tracker.acknowledge(message.seq)
       else if (message.kind === 'comments') window.dispatchEvent(new CustomEvent(COMMENTS_EVENT, { detail: message.threadId }))
       else if (message.kind === 'workflow') window.dispatchEvent(new CustomEvent(WORKFLOW_EVENT, { detail: message.status }))
+      else if (message.kind === 'evaluation') window.dispatchEvent(new CustomEvent(EVALUATION_EVENT, { detail: message }))
       else if (message.kind === 'late-kept') {
         // The server holds the late change now; this copy must not send it again, nor show it as the sheet.
         alive = false
@@ -157,10 +171,12 @@ export function useSheetSession(sheetId: string, userId: string, { name, section
       else if (code === CloseCode.Forbidden || code === CloseCode.NotFound) update({ ended: 'forbidden', readOnly: 'permission', status: 'ended' })
     })
     provider.on('sync', (synced: boolean) => {
+      checkLayout()
       if (synced) update({ ready: true })
       settle()
     })
     local.whenSynced.then(() => {
+      checkLayout()
       if (hasContent()) update({ ready: true })
     })
     // When the browser says the network is gone, the socket is let go at once (y-websocket would notice
@@ -182,6 +198,7 @@ export function useSheetSession(sheetId: string, userId: string, { name, section
 
     return () => {
       alive = false
+      meta.unobserve(checkLayout)
       window.removeEventListener('offline', goOffline)
       window.removeEventListener('online', goOnline)
       window.removeEventListener('pagehide', onPageHide)

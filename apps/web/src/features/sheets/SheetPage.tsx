@@ -1,5 +1,5 @@
 import type { DepartmentsResponse, Me, SheetSummary } from '@hoshin/protocol'
-import { useEffect, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import { Link, useParams } from 'react-router'
 import { api } from '../../api/client'
 import { useErrorMessage } from '../../app/useErrorMessage'
@@ -8,13 +8,27 @@ import { SheetEditor } from '../../editor/SheetEditor'
 import { useI18n } from '../../i18n/I18nProvider'
 import { useSheetSession, WORKFLOW_EVENT } from '../../sync/useSheetSession'
 import { useAuth } from '../auth/AuthProvider'
+import type { ActiveEvaluation } from '../evaluations/EvaluationFields'
+import { EvaluationBar, openEvaluation, type SheetViewKind, useEvaluations } from '../evaluations/EvaluationBar'
 import { PartnerAcksProvider } from '../years/PartnerAcks'
 import { PreviousYearProvider, PreviousYearToggle, usePreviousYear } from '../years/PreviousYear'
 import { useRowFromLink } from '../years/useRowFromLink'
 import { OutputActions } from './OutputActions'
 import { History, RejectedNotice, WorkflowBar } from './Workflow'
 
-function LiveSheet({ sheetId, user, departments }: { sheetId: string; user: Me; departments: DepartmentsResponse['departments'] }) {
+function LiveSheet({
+  sheetId,
+  user,
+  departments,
+  planLocked,
+  evaluation,
+}: {
+  sheetId: string
+  user: Me
+  departments: DepartmentsResponse['departments']
+  planLocked: boolean
+  evaluation: ActiveEvaluation | null
+}) {
   const { t } = useI18n()
   const session = useSheetSession(sheetId, user.id, {
     name: user.displayName,
@@ -22,7 +36,7 @@ function LiveSheet({ sheetId, user, departments }: { sheetId: string; user: Me; 
     color: sectionColor(user.section?.id, departments),
   })
   if (!session?.ready) return <p>{t('editor.loading')}</p>
-  return <SheetEditor session={session} departments={departments} sheetId={sheetId} me={user} />
+  return <SheetEditor session={session} departments={departments} sheetId={sheetId} me={user} planLocked={planLocked} evaluation={evaluation} />
 }
 
 export function SheetPage() {
@@ -36,6 +50,16 @@ export function SheetPage() {
   const [showPrevious, setShowPrevious] = useState(false)
   const previous = usePreviousYear(id, showPrevious)
   useRowFromLink()
+  const { evaluations, reload: reloadEvaluations } = useEvaluations(id)
+  const [view, setView] = useState<SheetViewKind>('plan')
+  // Until the person picks a view, the page opens on the evaluation being written, if there is one.
+  const chosen = useRef(false)
+  const firstOpen = openEvaluation(evaluations)
+  useEffect(() => {
+    if (!chosen.current && firstOpen) setView(firstOpen)
+  }, [firstOpen])
+  const shown = view === 'plan' ? undefined : evaluations?.find((e) => e.kind === view)
+  const evaluation: ActiveEvaluation | null = shown ? { kind: shown.kind, status: shown.status, editable: shown.canEdit && shown.status !== 'approved' } : null
 
   useEffect(() => {
     // Approved, sent back, reopened by someone else: the banner and the buttons follow live.
@@ -77,7 +101,22 @@ export function SheetPage() {
         <p>{t('loading')}</p>
       ) : (
         <>
-          <WorkflowBar summary={data.summary} onChanged={(summary) => setData({ ...data, summary })} />
+          <WorkflowBar
+            summary={data.summary}
+            onChanged={(summary) => setData({ ...data, summary })}
+            evaluationOpen={openEvaluation(evaluations) !== null}
+          />
+          <EvaluationBar
+            summary={data.summary}
+            me={state.user}
+            evaluations={evaluations}
+            view={shown ? view : 'plan'}
+            onView={(next) => {
+              chosen.current = true
+              setView(next)
+            }}
+            reload={reloadEvaluations}
+          />
           <RejectedNotice sheetId={data.summary.id} />
           <OutputActions summary={data.summary} />
           <p>
@@ -95,7 +134,13 @@ export function SheetPage() {
           )}
           <PreviousYearProvider value={showPrevious ? previous : null}>
             <PartnerAcksProvider sheetId={data.summary.id}>
-              <LiveSheet sheetId={data.summary.id} user={state.user} departments={data.departments} />
+              <LiveSheet
+                sheetId={data.summary.id}
+                user={state.user}
+                departments={data.departments}
+                planLocked={data.summary.status === 'approved'}
+                evaluation={evaluation}
+              />
             </PartnerAcksProvider>
           </PreviousYearProvider>
         </>

@@ -130,7 +130,16 @@ function SinceSubmit({ sheetId }: { sheetId: string }) {
 
 
 /** Status, the 承認済 banner, and the steps this person may take (the server checks them again). */
-export function WorkflowBar({ summary, onChanged }: { summary: SheetSummary; onChanged: (s: SheetSummary) => void }) {
+export function WorkflowBar({
+  summary,
+  onChanged,
+  evaluationOpen = false,
+}: {
+  summary: SheetSummary
+  onChanged: (s: SheetSummary) => void
+  /** An evaluation is being written: a revision waits until it is approved ([S20]), so 改訂する is not offered. */
+  evaluationOpen?: boolean
+}) {
   const { t, locale } = useI18n()
   const errorMessage = useErrorMessage()
   const [error, setError] = useState<string | null>(null)
@@ -184,7 +193,7 @@ export function WorkflowBar({ summary, onChanged }: { summary: SheetSummary; onC
             {t('workflow.approve')}
           </button>
         )}
-        {summary.actions.includes('reopen') && (
+        {summary.actions.includes('reopen') && !evaluationOpen && (
           <button type="button" onClick={() => setConfirming('reopen')}>
             {t('workflow.reopen')}
           </button>
