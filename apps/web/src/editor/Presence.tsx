@@ -33,7 +33,7 @@ function describe(session: SheetSession, editing: FieldRef | null | undefined): 
   if (evaluation) {
     const list = findRowList(doc, editing.rowId ?? '')
     if (!list) return null
-    const field = evaluationFieldNames[editing.field] ?? '実績値'
+    const field = evaluationFieldNames[editing.field] ?? (editing.field.startsWith('date:') ? '実績値の時点' : '実績値')
     return `${evaluationKindLabels[evaluation]} ${listNames[list]} ${rankOf(list, editing.rowId ?? '')} ${field}`
   }
   // Never doc.getMap of a name this code does not know: that would make a root type.
