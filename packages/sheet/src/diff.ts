@@ -17,7 +17,7 @@ export interface SheetChange {
   rowId?: string
   fromRank?: number
   toRank?: number
-  field?: 'text' | 'outcome' | 'name' | 'content' | 'sections' | 'partners' | 'budget'
+  field?: 'text' | 'outcome' | 'name' | 'content' | 'sections' | 'partners' | 'budget' | 'indicators'
   from?: string
   to?: string
   /** Word-level changes inside a text field. */
@@ -46,6 +46,7 @@ const fieldNames = {
   sections: '担当係名',
   partners: '連携課名',
   budget: '事業費',
+  indicators: '成果指標',
 } as const
 
 /** A field's name as the sheet's column heads say it: 施策名, 事務事業の内容, 担当係名, 事業費. */
