@@ -21,6 +21,17 @@ export function rerank(raw: unknown): unknown {
       if (ranked) fixed.rank = i + 1
       // A row added by hand to a v2 file without the (empty) indicators list: it has none ([S18]).
       if (ranked && raw.format === SHEET_FORMAT && !('indicators' in row)) fixed.indicators = []
+      // An indicator added by hand without an id (or copied with its id) gets a new one, as rows do.
+      if (ranked && Array.isArray(row.indicators)) {
+        const own = new Set<string>()
+        fixed.indicators = row.indicators.map((indicator) => {
+          if (!isObject(indicator)) return indicator
+          const written = typeof indicator.id === 'string' ? indicator.id.trim() : ''
+          const id = written && !own.has(written) ? written : newRowId()
+          own.add(id)
+          return { ...indicator, id }
+        })
+      }
       return fixed
     })
   }
@@ -95,12 +106,67 @@ export function placeOf(sheet: unknown, path: readonly (string | number)[]): str
   if (!list || typeof index !== 'number') return topLevel[String(first)] ?? String(path.join('.') || '本文')
   const row = Array.isArray(rows) ? rows[index] : undefined
   const name = rowName(row)
+  const place = `${parts[list]} 行 ${index + 1}${name ? `「${name}」` : ''}`
+  if (field === 'indicators' && (list === 'measures' || list === 'projects')) {
+    // 施策 行 3「子育て支援」の 成果指標 1「出生数」の 目標値 ([S18]).
+    const [, , , n, column] = path
+    if (typeof n !== 'number') return `${place}の 成果指標`
+    const indicators = isObject(row) && Array.isArray(row.indicators) ? row.indicators : []
+    const indicatorName = rowName(indicators[n])
+    const head = typeof column === 'string' ? (indicatorColumns[column] ?? column) : ''
+    return `${place}の 成果指標 ${n + 1}${indicatorName ? `「${indicatorName}」` : ''}${head ? `の ${head}` : ''}`
+  }
   const column = typeof field === 'string' ? (columns[list]?.[field] ?? field) : ''
-  return `${parts[list]} 行 ${index + 1}${name ? `「${name}」` : ''}${column ? `の ${column}` : ''}`
+  return `${place}${column ? `の ${column}` : ''}`
+}
+
+/** The columns of an indicator ([S18]), as the 成果指標 worksheet heads them. */
+export const indicatorColumns: Record<string, string> = {
+  name: '指標名',
+  unit: '単位',
+  kind: '種別',
+  baseline: '基準値',
+  baselineYear: '基準年度',
+  target: '目標値',
+  longTermTarget: '長期目標値',
+  source: '出典',
+  id: '指標の識別子',
+}
+
+const indicatorNumbers = new Set(['baseline', 'target', 'longTermTarget'])
+
+/** A problem with one indicator's field, when the path is one ([S18]). */
+function indicatorProblem(issue: { code: string; path?: readonly PropertyKey[]; message?: string }): string | undefined {
+  const path = issue.path ?? []
+  if (path[2] !== 'indicators' || typeof path[3] !== 'number') return undefined
+  const field = path[4]
+  if (typeof field !== 'string') return issue.code === 'unrecognized_keys' ? '成果指標に知らない項目が含まれています。' : '成果指標の形式が正しくありません。'
+  const column = indicatorColumns[field] ?? field
+  if (indicatorNumbers.has(field)) {
+    return issue.code === 'invalid_type' ? `${column}は数値で入力してください（例: 1,200 / 45.5 / △3）。` : `${column}が大きすぎるか、小さすぎます。`
+  }
+  switch (field) {
+    case 'name':
+      return issue.code === 'too_big' ? '指標名は200文字までです。' : '指標名を入力してください。'
+    case 'unit':
+      return issue.code === 'too_big' ? '単位は20文字までです。' : '単位は文字で入力してください。'
+    case 'kind':
+      return '種別は「成果」（outcome）か「活動」（activity）です。'
+    case 'baselineYear':
+      return '基準年度は西暦の年（例: 2024）で入力してください。'
+    case 'source':
+      return issue.code === 'too_big' ? '出典は1,000文字までです。' : '出典は文字で入力してください。'
+    case 'id':
+      return issue.code === 'custom' ? '同じ行に同じ識別子の成果指標が二つあります。' : '指標の識別子が正しくありません。'
+    default:
+      return undefined
+  }
 }
 
 /** A schema problem in words staff understand (zod's own messages are English and technical). */
-export function problemOf(issue: { code: string; path?: readonly PropertyKey[]; expected?: unknown } | undefined): string {
+export function problemOf(issue: { code: string; path?: readonly PropertyKey[]; expected?: unknown; message?: string } | undefined): string {
+  const indicator = issue && indicatorProblem(issue)
+  if (indicator) return indicator
   if (issue?.path?.at(-1) === 'budget') {
     // zod says invalid_type both for text and for a fraction (expected "int").
     return issue.code === 'invalid_type' && issue.expected !== 'int'

@@ -1,13 +1,18 @@
-import { ErrorCode } from '@hoshin/protocol'
+import { ErrorCode, type EvaluationResponse } from '@hoshin/protocol'
 import {
   applySheetToDoc,
   canonicalJson,
+  diffIndicators,
   diffSheets,
   docToSheet,
+  evaluationKindLabels,
   partnerEntry,
   type Sheet,
   type SheetChange,
+  SHEET_FORMAT_V1,
+  type SheetV1,
   parseSheetJson,
+  upgradeSheetV1,
   townDateJa,
   townDateStamp,
   withPartnerNames,
@@ -21,8 +26,17 @@ import type { SheetService } from '../sheets/sheet-service.js'
 import type { WorkflowService } from '../sheets/workflow-service.js'
 import type { DocumentRegistry } from '../sync/document-registry.js'
 import { placeOf, problemOf, rerank } from './import-rows.js'
-import { ImportError, workbookFor } from './xlsx.js'
+import { evaluationWorkbook, ImportError, workbookFor } from './xlsx.js'
 import { parseWorkbook } from './xlsx-parse.js'
+
+/** 作成中 / 確認依頼中 / 承認済, as the evaluation's steps say them. */
+const evaluationStateNames = { draft: '作成中', submitted: '確認依頼中', approved: '承認済' } as const
+
+/** A sheet in today's format: an approved version is served as stored, maybe as v1 ([S19]). */
+const upgraded = (sheet: Sheet | SheetV1): Sheet => (sheet.format === SHEET_FORMAT_V1 ? upgradeSheetV1(sheet as SheetV1) : (sheet as Sheet))
+
+/** Field-by-field changes, the indicators' included ([S18]). */
+const changesBetween = (a: Sheet, b: Sheet) => [...diffSheets(a, b), ...diffIndicators(a, b)]
 
 /** The last import into a sheet, kept so that it can be undone as one step while nothing changed after it. */
 interface LastImport {
@@ -97,7 +111,7 @@ export class OutputService {
   async xlsx(actor: Actor, sheetId: string, version: string | undefined): Promise<{ record: SheetRecord; data: Buffer; stamp: string }> {
     const { record, sheet, footer, stamp } = await this.content(actor, sheetId, version)
     const departments = await this.departments()
-    return { record, stamp, data: await workbookFor([{ sheet: withPartnerNames(sheet, departments), footer }]) }
+    return { record, stamp, data: await workbookFor([{ sheet: withPartnerNames(upgraded(sheet), departments), footer }]) }
   }
 
   /** Every sheet of a fiscal year this person may read, one worksheet per department (for 企画). */
@@ -110,9 +124,24 @@ export class OutputService {
       const v = s.latestVersion
       const useVersion = s.status === 'approved' && v ? String(v.number) : undefined
       const { sheet, footer } = await this.content(actor, s.id, useVersion)
-      entries.push({ sheet: withPartnerNames(sheet, departments), footer })
+      entries.push({ sheet: withPartnerNames(upgraded(sheet), departments), footer })
     }
-    return workbookFor(entries)
+    return workbookFor(entries, { indicators: 'whenAny' })
+  }
+
+  /**
+   * 「方針（年度評価）」 as .xlsx: the approved plan version the evaluation is of, with the evaluation's rows
+   * (read by the caller through the evaluation service, which checks who may read it). The footer names
+   * the department, the kind and the state; the stamp is the approval's day, or today.
+   */
+  async evaluationXlsx(actor: Actor, sheetId: string, evaluation: EvaluationResponse): Promise<{ record: SheetRecord; data: Buffer; stamp: string; state: string }> {
+    const { record, sheet } = await this.content(actor, sheetId, String(evaluation.planVersion))
+    const approved = evaluation.status === 'approved' && evaluation.version ? evaluation.version.approvedAt : undefined
+    const now = new Date()
+    const state = approved ? `承認済（${townDateJa(approved, this.timeZone)}）` : `${evaluationStateNames[evaluation.status]}（${townDateJa(now, this.timeZone)} 時点）`
+    const footer = `${sheet.department.name}　${evaluationKindLabels[evaluation.kind]}　${state}`
+    const data = await evaluationWorkbook(upgraded(sheet), evaluation.kind, evaluation.rows, footer)
+    return { record, data, stamp: townDateStamp(approved ?? now, this.timeZone), state: approved ? '承認済' : evaluationStateNames[evaluation.status] }
   }
 
   private async parse(record: SheetRecord, data: Uint8Array, contentType: string): Promise<Sheet> {
@@ -173,7 +202,7 @@ export class OutputService {
   async preview(actor: Actor, sheetId: string, data: Uint8Array, contentType: string): Promise<SheetChange[]> {
     const record = await this.editable(actor, sheetId)
     const imported = await this.parse(record, data, contentType)
-    return diffSheets(await this.sheets.content(record.id), imported)
+    return changesBetween(await this.sheets.content(record.id), imported)
   }
 
   /**
@@ -186,7 +215,7 @@ export class OutputService {
     return this.documents.change(record.id, (doc) => {
       if (this.documents.isFrozen(record.id)) throw errors.sheetFrozen()
       const before = docToSheet(doc)
-      const changes = diffSheets(before, imported)
+      const changes = changesBetween(before, imported)
       if (!changes.length) return changes
       applySheetToDoc(doc, imported)
       this.lastImports.set(record.id, { before, after: canonicalJson(docToSheet(doc)) })
@@ -210,7 +239,7 @@ export class OutputService {
         this.lastImports.delete(record.id)
         throw errors.invalidTransition('取り込みの後にシートが編集されたため、取り込みを元に戻せません。')
       }
-      const changes = diffSheets(now, last.before)
+      const changes = changesBetween(now, last.before)
       applySheetToDoc(doc, last.before)
       this.lastImports.delete(record.id)
       return changes

@@ -1,4 +1,5 @@
-import type { Sheet } from '@hoshin/sheet'
+import { evaluationKindValues, type EvaluationKindValue } from '@hoshin/protocol'
+import { evaluationKindLabels, type Sheet } from '@hoshin/sheet'
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { requireActor } from '../auth/middleware.js'
@@ -15,7 +16,7 @@ function attachment(name: string): string {
 }
 
 /** Exports (JSON, Excel) and imports into a draft, with a preview. */
-export function outputRoutes({ output, stores }: Services) {
+export function outputRoutes({ output, stores, evaluations }: Services) {
   const limit = bodyLimit({
     maxSize: MAX_IMPORT_BYTES,
     onError: () => {
@@ -43,6 +44,21 @@ export function outputRoutes({ output, stores }: Services) {
       await stores.audit.append({ userId: actor.id, username: actor.username, action: 'sheet.export', target: record.id, detail: `xlsx${version ? ` v${version}` : ''}` })
       c.header('Content-Type', XLSX)
       c.header('Content-Disposition', attachment(fileName(department?.name ?? record.departmentId, record.fiscalYear, version, stamp, 'xlsx')))
+      return c.body(new Uint8Array(data))
+    })
+    // 「方針（年度評価）」: the evaluated plan with the 中間評価 or 年度末評価 beside each row ([S20]).
+    .get('/sheets/:id/evaluations/:kind/export.xlsx', async (c) => {
+      const actor = requireActor(c)
+      const kind = c.req.param('kind')
+      if (!(evaluationKindValues as readonly string[]).includes(kind)) throw errors.notFound()
+      // Who may read the sheet may read its evaluation (403/404 as the other exports); frozen rows once approved.
+      const evaluation = await evaluations.get(actor, c.req.param('id'), kind as EvaluationKindValue)
+      const { record, data, stamp, state } = await output.evaluationXlsx(actor, c.req.param('id'), evaluation)
+      const department = await stores.org.getDepartment(record.departmentId)
+      await stores.audit.append({ userId: actor.id, username: actor.username, action: 'evaluation.export', target: record.id, detail: `xlsx ${kind}` })
+      const name = `${record.fiscalYear}_${department?.name ?? record.departmentId}_課等の方針（年度評価）_${evaluationKindLabels[evaluation.kind]}_${state}_${stamp}.xlsx`
+      c.header('Content-Type', XLSX)
+      c.header('Content-Disposition', attachment(name))
       return c.body(new Uint8Array(data))
     })
     .get('/fiscal-years/:year/export.xlsx', async (c) => {
