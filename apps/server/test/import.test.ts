@@ -2,7 +2,8 @@
 process.env.TZ = 'America/Los_Angeles'
 
 import type { ApiErrorBody, MeResponse, OverviewResponse } from '@hoshin/protocol'
-import type { Sheet, SheetChange } from '@hoshin/sheet'
+import { readFileSync } from 'node:fs'
+import { type Indicator, type Sheet, type SheetChange, type SheetV1, upgradeSheetV1 } from '@hoshin/sheet'
 import ExcelJS from 'exceljs'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { loadConfig } from '../src/env.js'
@@ -142,6 +143,221 @@ describe('rows removed, added or without ranks are re-ranked, not refused', () =
     expect(after.projects[0]!.id).toBe(before.projects[0]!.id)
     expect(after.projects.map((p) => p.name)).toContain('複写した行')
     await upload(`/api/sheets/${sheetId}/import`, JSON.stringify(before), 'application/json')
+    expect(await live()).toEqual(before)
+  })
+})
+
+/** The line of the 成果指標 worksheet holding the indicator named `name`. */
+function indicatorLine(ws: ExcelJS.Worksheet, name: string): ExcelJS.Row {
+  let found: ExcelJS.Row | undefined
+  ws.eachRow((row) => {
+    if (row.getCell(5).text === name && !found) found = row
+  })
+  return found!
+}
+
+const indicator = (over: Partial<Indicator> & { id: string; name: string }): Indicator => ({
+  unit: '',
+  kind: 'outcome',
+  baseline: null,
+  baselineYear: null,
+  target: null,
+  longTermTarget: null,
+  source: '',
+  ...over,
+})
+
+/** The seed with 成果指標 on the first measure and the fifth project, as staff would set them. */
+function withIndicators(sheet: Sheet): Sheet {
+  const out = structuredClone(sheet)
+  out.measures[0]!.indicators = [
+    indicator({ id: 'ind-m1', name: '移住者数', unit: '人', baseline: 45, baselineYear: 2024, target: 60, longTermTarget: 100, source: '住民基本台帳' }),
+    indicator({ id: 'ind-m2', name: '関係人口の登録者', unit: '人', kind: 'activity', baseline: -3, target: 12.5 }),
+  ]
+  out.projects[4]!.indicators = [indicator({ id: 'ind-p1', name: '電子申請の利用率', unit: '%', baseline: 12.25, baselineYear: 2019, target: 30, longTermTarget: 80.5 })]
+  return out
+}
+
+describe('成果指標 in Excel and JSON ([S18])', () => {
+  it('round-trips: JSON with indicators → Excel → imported back changes nothing; the 成果指標 worksheet reads as staff expect', async () => {
+    const seed = await live()
+    const json = withIndicators(seed)
+    const res = await upload(`/api/sheets/${sheetId}/import`, JSON.stringify(json), 'application/json')
+    expect(res.status).toBe(200)
+    expect(res.body.changes.map((c) => c.summary)).toContain(`施策 1 ${seed.measures[0]!.name} ／ 成果指標「移住者数」: 追加`)
+    expect(await live()).toEqual(json)
+    const { wb } = await exported()
+    const ws = wb.getWorksheet('成果指標')!
+    expect(ws).toBeDefined()
+    const line = indicatorLine(ws, '移住者数')
+    expect([1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12].map((c) => line.getCell(c).text)).toEqual([
+      '企画財政課',
+      '施策',
+      '1',
+      seed.measures[0]!.name,
+      '人',
+      '成果',
+      '45',
+      '令和6年度',
+      '60',
+      '100',
+      '住民基本台帳',
+    ])
+    expect(line.getCell(8).value).toBe(45)
+    expect(indicatorLine(ws, '関係人口の登録者').getCell(8).numFmt).toContain('"△"')
+    expect(indicatorLine(ws, '電子申請の利用率').getCell(9).text).toBe('令和元年度')
+    // A row without indicators has one empty line to fill in.
+    let slots = 0
+    ws.eachRow((row) => {
+      if (row.getCell(4).text === seed.projects[0]!.name && row.getCell(5).text === '') slots++
+    })
+    expect(slots).toBe(1)
+    const again = await upload(`/api/sheets/${sheetId}/import/preview`, await bytes(wb), XLSX)
+    expect(again.status).toBe(200)
+    expect(again.body.changes).toEqual([])
+    expect((await upload(`/api/sheets/${sheetId}/import`, await bytes(wb), XLSX)).body.changes).toEqual([])
+    expect(await live()).toEqual(json)
+  })
+
+  it('takes numbers as the editor does (△, full-width, commas, decimals), 和暦 years, a line added to a row’s empty line or copied', async () => {
+    const before = await live()
+    const { wb } = await exported()
+    const ws = wb.getWorksheet('成果指標')!
+    const line = indicatorLine(ws, '移住者数')
+    line.getCell(8).value = '△１，２００'
+    line.getCell(10).value = '１２．５'
+    line.getCell(11).value = 1234.567
+    line.getCell(9).value = 'Ｒ５'
+    // A copy of the line (hidden ids and all), renamed: a second indicator of the same row.
+    const copy = ws.addRow(line.values as ExcelJS.CellValue[])
+    copy.getCell(5).value = '転入者数'
+    copy.getCell(9).value = '平成30年度'
+    copy.getCell(7).value = '活動'
+    // The empty line of a project without indicators, filled in.
+    let slot: ExcelJS.Row | undefined
+    ws.eachRow((row) => {
+      if (row.getCell(4).text === before.projects[0]!.name && row.getCell(5).text === '') slot = row
+    })
+    slot!.getCell(5).value = '協議会の開催回数'
+    slot!.getCell(6).value = '回'
+    slot!.getCell(10).value = '4'
+    // A line typed by hand, without ids: found by its 区分 and the row's name.
+    ws.addRow(['', '事務事業', '', before.projects[1]!.name, '視察の受入件数', '件', '', '', '2024', '３'])
+    const preview = await upload(`/api/sheets/${sheetId}/import/preview`, await bytes(wb), XLSX)
+    expect(preview.status).toBe(200)
+    expect(preview.body.changes.map((c) => c.summary)).toContain(`施策 1 ${before.measures[0]!.name} ／ 成果指標「移住者数」の 基準値: 45 → △1,200`)
+    expect((await upload(`/api/sheets/${sheetId}/import`, await bytes(wb), XLSX)).status).toBe(200)
+    const after = await live()
+    const [moved, copied] = after.measures[0]!.indicators.filter((i) => i.name !== '関係人口の登録者')
+    expect(moved).toMatchObject({ id: 'ind-m1', baseline: -1200, target: 12.5, longTermTarget: 1234.567, baselineYear: 2023 })
+    expect(copied).toMatchObject({ name: '転入者数', kind: 'activity', baselineYear: 2018, baseline: -1200 })
+    expect(copied!.id).not.toBe('ind-m1')
+    expect(after.projects[0]!.indicators).toMatchObject([{ name: '協議会の開催回数', unit: '回', target: 4, kind: 'outcome' }])
+    expect(after.projects[1]!.indicators).toMatchObject([{ name: '視察の受入件数', unit: '件', baselineYear: 2024, target: 3 }])
+    expect((await upload(`/api/sheets/${sheetId}/import`, JSON.stringify(before), 'application/json')).status).toBe(200)
+    expect(await live()).toEqual(before)
+  })
+
+  it('refuses junk naming the row as staff count it (1-based, its name), the indicator and the column in Japanese', async () => {
+    const before = await live()
+    const m = before.measures[0]!.name
+    const refused = async (edit: (ws: ExcelJS.Worksheet) => ExcelJS.Row) => {
+      const { wb } = await exported()
+      const row = edit(wb.getWorksheet('成果指標')!)
+      const res = await upload(`/api/sheets/${sheetId}/import/preview`, await bytes(wb), XLSX)
+      expect(res.status).toBe(400)
+      expect(res.body.error.code).toBe('validation_failed')
+      return { message: res.body.error.message, path: res.body.error.path, row: row.number }
+    }
+    const target = await refused((ws) => {
+      const line = indicatorLine(ws, '関係人口の登録者')
+      line.getCell(10).value = 'abc'
+      return line
+    })
+    expect(target.message).toContain(`施策 行 1「${m}」の 成果指標 2「関係人口の登録者」の 目標値`)
+    expect(target.message).toContain(`「成果指標」シートの ${target.row} 行目`)
+    expect(target.message).toContain('数値で入力してください')
+    expect(target.path).toBe('measures.0.indicators.1.target')
+    const grouping = await refused((ws) => {
+      const line = indicatorLine(ws, '電子申請の利用率')
+      line.getCell(8).value = '12,34'
+      return line
+    })
+    expect(grouping.message).toContain(`事務事業 行 5「${before.projects[4]!.name}」の 成果指標 1「電子申請の利用率」の 基準値`)
+    expect(grouping.message).toContain('桁区切り')
+    const precise = await refused((ws) => {
+      const line = indicatorLine(ws, '電子申請の利用率')
+      line.getCell(10).value = { formula: '100/3', result: 100 / 3 }
+      return line
+    })
+    expect(precise.message).toContain('の 目標値')
+    expect(precise.message).toContain('小数は3桁まで')
+    const year = await refused((ws) => {
+      const line = indicatorLine(ws, '移住者数')
+      line.getCell(9).value = '昨年度'
+      return line
+    })
+    expect(year.message).toContain(`成果指標 1「移住者数」の 基準年度`)
+    const kind = await refused((ws) => {
+      const line = indicatorLine(ws, '移住者数')
+      line.getCell(7).value = 'KPI'
+      return line
+    })
+    expect(kind.message).toContain('成果指標 1「移住者数」の 種別（Excel の「成果指標」シートの')
+    expect(kind.message).toContain('：種別は「成果」か「活動」で入力してください。')
+    const nameless = await refused((ws) => {
+      const line = indicatorLine(ws, '移住者数')
+      line.getCell(5).value = null
+      return line
+    })
+    expect(nameless.message).toContain(`施策 行 1「${m}」の 成果指標 1 の 指標名`)
+    expect(nameless.message).toContain('指標名を入力してください')
+    const orphan = await refused((ws) => ws.addRow(['', '施策', '', 'ない施策', '迷子の指標', '', '', '', '', '5']))
+    expect(orphan.message).toContain(`「成果指標」シートの ${orphan.row} 行目`)
+    expect(orphan.message).toContain('「ない施策」が、方針にありません')
+    expect(await live()).toEqual(before)
+  })
+
+  it('JSON: an indicator without a name or with a target of "abc" is refused in Japanese, named by its row', async () => {
+    const before = await live()
+    const m = before.measures[0]!.name
+    const json = structuredClone(before) as unknown as { measures: { indicators: Record<string, unknown>[] }[] }
+    json.measures[0]!.indicators[1]!.target = 'abc'
+    const abc = await upload(`/api/sheets/${sheetId}/import/preview`, JSON.stringify(json), 'application/json')
+    expect(abc.status).toBe(400)
+    expect(abc.body.error).toMatchObject({ code: 'validation_failed', path: 'measures.0.indicators.1.target' })
+    expect(abc.body.error.message).toBe(`施策 行 1「${m}」の 成果指標 2「関係人口の登録者」の 目標値：目標値は数値で入力してください（例: 1,200 / 45.5 / △3）。`)
+    json.measures[0]!.indicators[1]!.target = 3
+    json.measures[0]!.indicators[0]!.name = '  '
+    const nameless = await upload(`/api/sheets/${sheetId}/import/preview`, JSON.stringify(json), 'application/json')
+    expect(nameless.body.error).toMatchObject({ code: 'validation_failed', path: 'measures.0.indicators.0.name' })
+    expect(nameless.body.error.message).toBe(`施策 行 1「${m}」の 成果指標 1 の 指標名：指標名を入力してください。`)
+    // An indicator added by hand without an id gets one, as rows do.
+    json.measures[0]!.indicators[0]!.name = '移住者数'
+    json.measures[0]!.indicators.push({ name: '手で足した指標', unit: '', kind: 'outcome', baseline: null, baselineYear: null, target: 1, longTermTarget: null, source: '' })
+    const added = await upload(`/api/sheets/${sheetId}/import/preview`, JSON.stringify(json), 'application/json')
+    expect(added.status).toBe(200)
+    expect(added.body.changes.map((c) => c.summary)).toEqual([`施策 1 ${m} ／ 成果指標「関係人口の登録者」の 目標値: 12.5 → 3`, `施策 1 ${m} ／ 成果指標「手で足した指標」: 追加`])
+    expect(await live()).toEqual(before)
+  })
+
+  it('a workbook exported before indicators (hoshin.sheet/v1, no 成果指標 worksheet) imports as rows without indicators', async () => {
+    const before = await live()
+    const old = readFileSync(new URL('./fixtures/kikaku-zaisei-2025.before-indicators.xlsx', import.meta.url))
+    const v1 = upgradeSheetV1(JSON.parse(readFileSync(new URL('../../../packages/sheet/src/fixtures/kikaku-zaisei-2025.v1.json', import.meta.url), 'utf8')) as SheetV1)
+    const preview = await upload(`/api/sheets/${sheetId}/import/preview`, old, XLSX)
+    expect(preview.status).toBe(200)
+    expect(preview.body.changes.map((c) => c.summary)).toEqual([
+      `施策 1 ${before.measures[0]!.name} ／ 成果指標「移住者数」: 削除`,
+      `施策 1 ${before.measures[0]!.name} ／ 成果指標「関係人口の登録者」: 削除`,
+      `事務事業 5 ${before.projects[4]!.name} ／ 成果指標「電子申請の利用率」: 削除`,
+    ])
+    expect((await upload(`/api/sheets/${sheetId}/import`, old, XLSX)).status).toBe(200)
+    const after = await live()
+    expect([...after.measures, ...after.projects].every((r) => r.indicators.length === 0)).toBe(true)
+    expect(after).toEqual(v1)
+    // Put the indicators back for the tests after (undo of the import).
+    expect((await kikaku.post(`/api/sheets/${sheetId}/import/undo`)).status).toBe(200)
     expect(await live()).toEqual(before)
   })
 })

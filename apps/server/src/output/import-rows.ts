@@ -114,7 +114,7 @@ export function placeOf(sheet: unknown, path: readonly (string | number)[]): str
     const indicators = isObject(row) && Array.isArray(row.indicators) ? row.indicators : []
     const indicatorName = rowName(indicators[n])
     const head = typeof column === 'string' ? (indicatorColumns[column] ?? column) : ''
-    return `${place}の 成果指標 ${n + 1}${indicatorName ? `「${indicatorName}」` : ''}${head ? `の ${head}` : ''}`
+    return `${place}の 成果指標 ${n + 1}${indicatorName ? `「${indicatorName}」` : ' '}${head ? `の ${head}` : ''}`.trimEnd()
   }
   const column = typeof field === 'string' ? (columns[list]?.[field] ?? field) : ''
   return `${place}${column ? `の ${column}` : ''}`
