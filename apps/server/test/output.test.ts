@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto'
-import type { ApiErrorBody } from '@hoshin/protocol'
+import type { ApiErrorBody, EvaluationResponse } from '@hoshin/protocol'
 import { canonicalJson, docToSheet, type Sheet, type SheetChange } from '@hoshin/sheet'
 import { kikakuZaisei2025 } from '@hoshin/sheet/demo'
 import ExcelJS from 'exceljs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { RunningServer } from '../src/server.js'
-import { startTestServer, TestClient } from './harness.js'
+import { addUninvolvedDepartment, startTestServer, TestClient } from './harness.js'
 
 let server: RunningServer
 let sheetId: string
@@ -156,5 +156,92 @@ describe('import into a draft', () => {
     const v1 = await kikaku.get<Sheet>(`/api/sheets/${sheetId}/export.json?version=1`)
     expect(v1.body.projects[4]!.budget).toBe(230000)
     await download(`/api/sheets/${sheetId}/export.xlsx?version=1`)
+  })
+})
+
+describe('「方針（年度評価）」 as Excel ([S20])', () => {
+  it('shows the approved plan with each row’s evaluation: status in Japanese, 実績値 with its day, 実績, 課題・改善; footer and file name name the kind and state', async () => {
+    const kacho = await new TestClient(server.url).login('kacho')
+    // The plan gets indicators in a revision, approved again (v2): the evaluation is of v2.
+    expect((await kacho.post(`/api/sheets/${sheetId}/reopen`)).status).toBe(200)
+    const plan = (await kikaku.get<Sheet>(`/api/sheets/${sheetId}/export.json`)).body
+    plan.measures[0]!.indicators = [
+      { id: 'ev-m1', name: '移住者数', unit: '人', kind: 'outcome', baseline: 45, baselineYear: 2024, target: 60, longTermTarget: 100, source: '' },
+      { id: 'ev-m2', name: '相談件数', unit: '件', kind: 'activity', baseline: null, baselineYear: null, target: 12.5, longTermTarget: null, source: '' },
+    ]
+    expect((await upload(`/api/sheets/${sheetId}/import`, JSON.stringify(plan), 'application/json')).status).toBe(200)
+    expect((await kikaku.post(`/api/sheets/${sheetId}/submit`)).status).toBe(200)
+    expect((await kacho.post(`/api/sheets/${sheetId}/approve`)).status).toBe(201)
+    expect((await kikaku.post(`/api/sheets/${sheetId}/evaluations`, { kind: 'midyear' })).status).toBe(201)
+    const evaluation = (await kikaku.get<EvaluationResponse>(`/api/sheets/${sheetId}/evaluations/midyear`)).body
+    expect(evaluation.planVersion).toBe(2)
+    const rows = evaluation.rows.map((r) => ({ ...r }))
+    rows[0] = {
+      ...rows[0]!,
+      status: 'below',
+      actuals: [
+        { indicatorId: 'ev-m1', value: -3, date: '2025-09-30' },
+        { indicatorId: 'ev-m2', value: 7.25, date: null },
+      ],
+      done: '移住相談会を2回開催した。',
+      next: '相談から移住までの支援を強める。',
+    }
+    rows[1] = { ...rows[1]!, status: 'onTrack' }
+    const last = rows.length - 1
+    rows[last] = { ...rows[last]!, status: 'unknown' }
+    expect((await kikaku.request('PUT', `/api/sheets/${sheetId}/evaluations/midyear`, { json: { rows } })).status).toBe(200)
+
+    const res = await fetch(new URL(`/api/sheets/${sheetId}/evaluations/midyear/export.xlsx`, server.url), { headers: { cookie: kikaku.cookieHeader()! } })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe(XLSX)
+    expect(decodeURIComponent(res.headers.get('content-disposition') ?? '')).toMatch(/2025_企画財政課_課等の方針（年度評価）_中間評価_作成中_\d{8}\.xlsx/)
+    const wb = await workbook(Buffer.from(await res.arrayBuffer()))
+    const ws = wb.getWorksheet('中間評価')!
+    expect(ws.pageSetup).toMatchObject({ paperSize: 9, orientation: 'landscape' })
+    expect(ws.headerFooter.oddFooter).toContain('企画財政課　中間評価　作成中（')
+    const text = allText(ws)
+    expect(text).toContain('令和7年度 課等の方針（年度評価）　中間評価　企画財政課')
+    for (const label of ['計画未満', '計画どおり', '評価不能']) expect(text).toContain(label)
+    expect(text).toContain('移住相談会を2回開催した。')
+    expect(text).toContain('相談から移住までの支援を強める。')
+    let first: ExcelJS.Row | undefined
+    let second: ExcelJS.Row | undefined
+    ws.eachRow((row) => {
+      if (row.getCell(6).text === '移住者数') first = row
+      if (row.getCell(6).text === '相談件数') second = row
+    })
+    expect(first!.getCell(3).text).toBe(plan.measures[0]!.name)
+    expect(first!.getCell(9).value).toBe(-3)
+    expect(first!.getCell(9).text).toBe('-3')
+    expect(first!.getCell(9).numFmt).toContain('"△"')
+    expect(first!.getCell(10).text).toBe('2025年9月30日')
+    expect(first!.getCell(11).text).toBe('計画未満')
+    expect(second!.number).toBe(first!.number + 1)
+    expect(second!.getCell(9).value).toBe(7.25)
+    expect(second!.getCell(8).value).toBe(12.5)
+    // The row's own cells span its indicators' lines.
+    expect(ws.getCell(`K${second!.number}`).isMerged).toBe(true)
+    // Projects carry their 事業費.
+    let budget: ExcelJS.Cell | undefined
+    ws.eachRow((row) => {
+      if (row.getCell(3).text === 'デジタル推進業務') budget = row.getCell(5)
+    })
+    expect(budget!.value).toBe(230000)
+    const audit = await server.db.all<{ detail: string }>("SELECT detail FROM audit_log WHERE target = ? AND action = 'evaluation.export'", [sheetId])
+    expect(audit.map((a) => a.detail)).toEqual(['xlsx midyear'])
+  })
+
+  it('is refused as the other exports are: 401 signed out, 403 to who may not read the sheet, 404 for an evaluation not opened or an unknown kind', async () => {
+    const gikaiSheet = await addUninvolvedDepartment(server)
+    const status = async (path: string, client?: TestClient) =>
+      (await fetch(new URL(path, server.url), { headers: client ? { cookie: client.cookieHeader()! } : {} })).status
+    expect(await status(`/api/sheets/${sheetId}/evaluations/midyear/export.xlsx`)).toBe(401)
+    expect(await status(`/api/sheets/${gikaiSheet}/evaluations/midyear/export.xlsx`, kikaku)).toBe(403)
+    expect(await status(`/api/sheets/${sheetId}/evaluations/yearend/export.xlsx`, kikaku)).toBe(404)
+    expect(await status(`/api/sheets/${sheetId}/evaluations/quarterly/export.xlsx`, kikaku)).toBe(404)
+    expect(await status(`/api/sheets/no-such-sheet/evaluations/midyear/export.xlsx`, kikaku)).toBe(404)
+    // Another department reads a sheet naming 全課, and its evaluation with it.
+    const somu = await new TestClient(server.url).login('somu')
+    expect(await status(`/api/sheets/${sheetId}/evaluations/midyear/export.xlsx`, somu)).toBe(200)
   })
 })

@@ -4,7 +4,6 @@ import {
   evaluationKindLabels,
   evaluationStatusLabels,
   fiscalYearLabel,
-  formatIndicatorNumber,
   type Indicator,
   indicatorKindNames,
   newRowId,
@@ -566,7 +565,8 @@ export async function evaluationWorkbook(sheet: Sheet, kind: EvaluationKind, row
                 row.rank,
                 row.name,
                 row.content,
-                budget,
+                // Never null in a cell that spans lines (a merged cell's empty master trips some readers).
+                budget ?? '',
                 indicator?.name ?? '',
                 indicator?.unit ?? '',
                 null,
