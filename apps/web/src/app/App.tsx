@@ -3,6 +3,7 @@ import { adminRoute } from '../features/admin/routes'
 import { AuthProvider } from '../features/auth/AuthProvider'
 import { LoginPage } from '../features/auth/LoginPage'
 import { SheetListPage } from '../features/sheets/SheetListPage'
+import { EvaluationPrintPage } from '../features/sheets/EvaluationPrintPage'
 import { PrintPage } from '../features/sheets/PrintPage'
 import { SheetPage } from '../features/sheets/SheetPage'
 import { BoardPage, YearsIndex } from '../features/years/BoardPage'
@@ -26,6 +27,7 @@ const routes: RouteObject[] = [
     ),
   },
   { path: '/sheets/:id/print', element: <PrintPage /> },
+  { path: '/sheets/:id/evaluations/:kind/print', element: <EvaluationPrintPage /> },
   { path: '/years/:year/print', element: <BoardPrintPage /> },
   {
     element: <Layout />,

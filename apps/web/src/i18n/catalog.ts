@@ -499,6 +499,10 @@ export const ja = {
   'evaluation.rowMissing': 'この行は評価の対象にありません。',
   'evaluation.error.dateOutside': '日付は年度内（{first}〜{last}）で入力してください。',
   // end of Issue 16 editor
+  // Issue 16 output
+  'print.evaluationXlsx': 'Excel で保存',
+  'print.evaluationUnknown': 'この評価はありません（中間評価か年度末評価を選んでください）。',
+  // end of Issue 16 output
 } as const
 
 export type MessageKey = keyof typeof ja
@@ -1001,6 +1005,10 @@ export const en: Catalog = {
   'evaluation.rowMissing': 'This row is not part of the evaluation.',
   'evaluation.error.dateOutside': 'Enter a date within the fiscal year ({first} to {last}).',
   // end of Issue 16 editor
+  // Issue 16 output
+  'print.evaluationXlsx': 'Save as Excel',
+  'print.evaluationUnknown': 'There is no such evaluation (choose the mid-year or the year-end evaluation).',
+  // end of Issue 16 output
 }
 
 export const catalogs = { ja, en } as const

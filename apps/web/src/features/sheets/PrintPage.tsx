@@ -1,13 +1,27 @@
-import type { SheetSummary, VersionResponse } from '@hoshin/protocol'
-import { type Sheet, townDateJa } from '@hoshin/sheet'
-import { useEffect, useState } from 'react'
+import type { EvaluationRowView, SheetSummary, VersionResponse } from '@hoshin/protocol'
+import {
+  budgetTotal,
+  type EvaluationKind,
+  evaluationKindLabels,
+  evaluationStatusLabels,
+  fiscalYearLabel,
+  formatBudget,
+  formatIndicatorNumber,
+  type Indicator,
+  type Sheet,
+  SHEET_FORMAT_V1,
+  type SheetV1,
+  townDateJa,
+  upgradeSheetV1,
+} from '@hoshin/sheet'
+import { type ReactNode, useEffect, useId, useState } from 'react'
 import { Navigate, useLocation, useParams, useSearchParams } from 'react-router'
 import { api } from '../../api/client'
 import { townTimeZone } from '../../app/town-zone'
 import { useErrorMessage } from '../../app/useErrorMessage'
+import { useDepartmentNames } from '../../editor/useDepartmentNames'
 import { useI18n } from '../../i18n/I18nProvider'
 import { useAuth } from '../auth/AuthProvider'
-import { SheetView } from './SheetView'
 
 /** The day in the town's time zone, whatever this PC's clock zone is. */
 function day(iso: string): string {
@@ -33,6 +47,323 @@ export function PrintStyle({ footer }: { footer: string }) {
   )
 }
 
+/** A sheet in today's format: an approved version is served as stored, maybe as v1 without indicators ([S19]). */
+export function currentSheet(sheet: Sheet | SheetV1): Sheet {
+  return sheet.format === SHEET_FORMAT_V1 ? upgradeSheetV1(sheet as SheetV1) : (sheet as Sheet)
+}
+
+/** Multi-line text as lines (the model joins paragraphs with "\n"). */
+function Lines({ text }: { text: string }) {
+  return (
+    <>
+      {text.split('\n').map((line, i) => (
+        <span key={i} className="line">
+          {line}
+        </span>
+      ))}
+    </>
+  )
+}
+
+function Names({ names }: { names: readonly string[] }) {
+  return (
+    <>
+      {names.map((name) => (
+        <span key={name} className="line">
+          {name}
+        </span>
+      ))}
+    </>
+  )
+}
+
+/** 2025-09-30 → 2025年9月30日: an actual's day, a calendar date (no time zone). */
+export function dayOf(date: string | null): string {
+  if (!date) return ''
+  const [y, m, d] = date.split('-').map(Number)
+  return `${y}年${m}月${d}日`
+}
+
+/** 45（令和6年度）: the baseline with its year, as Tottori's 工程表 prints it. */
+function baselineText(indicator: Indicator): string {
+  const value = formatIndicatorNumber(indicator.baseline)
+  if (indicator.baselineYear === null) return value
+  return `${value}（${fiscalYearLabel(indicator.baselineYear)}）`
+}
+
+/** What the print shows of an evaluation: its kind and one row per measure and project ([S20]). */
+export interface PrintedEvaluation {
+  kind: EvaluationKind
+  rows: readonly EvaluationRowView[]
+}
+
+/**
+ * A row's 成果指標 as a small table under the row (指標名, 単位, 基準値（年度）, 目標値, 長期目標), with the
+ * 実績値 and its day beside each when an evaluation is printed.
+ */
+function IndicatorTable({ rowName, indicators, evaluation }: { rowName: string; indicators: readonly Indicator[]; evaluation?: EvaluationRowView | null }) {
+  const actuals = new Map((evaluation?.actuals ?? []).map((a) => [a.indicatorId, a]))
+  return (
+    <table className="print-indicators">
+      <caption className="visually-hidden">「{rowName}」の成果指標</caption>
+      <thead>
+        <tr>
+          <th scope="col">成果指標</th>
+          <th scope="col" className="unit-col">
+            単位
+          </th>
+          <th scope="col" className="number">
+            基準値（年度）
+          </th>
+          <th scope="col" className="number">
+            目標値
+          </th>
+          <th scope="col" className="number">
+            長期目標
+          </th>
+          {evaluation !== undefined && (
+            <>
+              <th scope="col" className="number">
+                実績値
+              </th>
+              <th scope="col" className="date">
+                時点
+              </th>
+            </>
+          )}
+        </tr>
+      </thead>
+      <tbody>
+        {indicators.map((indicator) => {
+          const actual = actuals.get(indicator.id)
+          return (
+            <tr key={indicator.id}>
+              <th scope="row">
+                <Lines text={indicator.name} />
+                {indicator.kind === 'activity' && <span className="indicator-kind">（活動）</span>}
+              </th>
+              <td className="unit-col">{indicator.unit}</td>
+              <td className="number">{baselineText(indicator)}</td>
+              <td className="number">{formatIndicatorNumber(indicator.target)}</td>
+              <td className="number">{formatIndicatorNumber(indicator.longTermTarget)}</td>
+              {evaluation !== undefined && (
+                <>
+                  <td className="number actual">{formatIndicatorNumber(actual?.value ?? null)}</td>
+                  <td className="date">{dayOf(actual?.date ?? null)}</td>
+                </>
+              )}
+            </tr>
+          )
+        })}
+      </tbody>
+    </table>
+  )
+}
+
+/** 評価, 実績, 課題・改善 of one row: cells beside the row's own. */
+function EvaluationCells({ row }: { row: EvaluationRowView | null }) {
+  return (
+    <>
+      <td className={`evaluation-status${row?.status ? ` status-${row.status}` : ''}`}>{row?.status ? evaluationStatusLabels[row.status] : '（未評価）'}</td>
+      <td>
+        <Lines text={row?.done ?? ''} />
+      </td>
+      <td>
+        <Lines text={row?.next ?? ''} />
+      </td>
+    </>
+  )
+}
+
+/**
+ * The sheet as it prints: SheetView's five parts in the printed order with each measure's and project's
+ * 成果指標 in a small table under its row ([S18]); given an evaluation, its 評価, 実績 and 課題・改善 beside
+ * each row and the 実績値 beside each indicator (「方針（年度評価）」, [S20]). The document's words stay
+ * Japanese in every language, as SheetView's do.
+ */
+export function PrintedSheet({ sheet, evaluation }: { sheet: Sheet; evaluation?: PrintedEvaluation }) {
+  const { t } = useI18n()
+  const partnerName = useDepartmentNames()
+  const ids = { situation: useId(), issues: useId(), policies: useId(), measures: useId(), projects: useId() }
+  const total = budgetTotal(sheet.projects)
+  const rows = new Map((evaluation?.rows ?? []).map((r) => [r.rowId, r]))
+  const evaluated = (rowId: string) => (evaluation ? (rows.get(rowId) ?? null) : undefined)
+  const extra = evaluation ? 3 : 0
+  const indicatorsRow = (rowId: string, name: string, indicators: readonly Indicator[] | undefined, span: number): ReactNode =>
+    indicators?.length ? (
+      <tr className="print-indicator-row">
+        <td className="rank" />
+        <td colSpan={span}>
+          <IndicatorTable rowName={name} indicators={indicators} evaluation={evaluated(rowId)} />
+        </td>
+      </tr>
+    ) : null
+  const evaluationHeads = evaluation ? (
+    <>
+      <th scope="col" className="evaluation-status">
+        評価
+      </th>
+      <th scope="col">実績</th>
+      <th scope="col">課題・改善</th>
+    </>
+  ) : null
+
+  return (
+    <article className={`sheet printed-sheet${evaluation ? ' printed-evaluation' : ''}`} lang="ja">
+      <header className="sheet-title">
+        <h1>
+          <span>
+            {fiscalYearLabel(sheet.fiscalYear)} 課等の方針{evaluation ? `（年度評価）　${evaluationKindLabels[evaluation.kind]}` : ''}
+          </span>
+          <span className="sheet-department">{sheet.department.name}</span>
+        </h1>
+      </header>
+
+      <section aria-labelledby={ids.situation}>
+        <h2 id={ids.situation}>■課等の所管する行政課題等を取り巻く現状（国・県の動向や町民意識等）</h2>
+        <div className="situation">
+          {sheet.situation.split('\n').map((paragraph, i) => (
+            <p key={i}>{paragraph}</p>
+          ))}
+        </div>
+      </section>
+
+      <section aria-labelledby={ids.issues}>
+        <h2 id={ids.issues}>■解決すべき行政課題（現状の問題等点）</h2>
+        <ol className="numbered">
+          {sheet.issues.map((issue) => (
+            <li key={issue.id}>
+              <Lines text={issue.text} />
+            </li>
+          ))}
+        </ol>
+      </section>
+
+      <section aria-labelledby={ids.policies}>
+        <h2 id={ids.policies}>■課題解決のための課等の方針（単年度方針と中長期方針）</h2>
+        <div className="policies">
+          <div>
+            <h3>【単年度方針】</h3>
+            <ol className="numbered">
+              {sheet.policies.annual.map((policy) => (
+                <li key={policy.id}>
+                  <Lines text={policy.text} />
+                </li>
+              ))}
+            </ol>
+          </div>
+          <div>
+            <h3>【中長期方針】</h3>
+            <ol className="numbered">
+              {sheet.policies.longTerm.map((policy) => (
+                <li key={policy.id}>
+                  {policy.text}
+                  <span aria-hidden="true">→</span>
+                  <span className="visually-hidden">（成果）</span>
+                  {policy.outcome}
+                </li>
+              ))}
+            </ol>
+          </div>
+        </div>
+      </section>
+
+      <section aria-labelledby={ids.measures}>
+        <h2 id={ids.measures}>■今年度の課における施策（重要度順）</h2>
+        <table className="ranked">
+          <caption className="visually-hidden">施策（重要度順）</caption>
+          <thead>
+            <tr>
+              <th scope="col" className="rank">
+                重要度順位
+              </th>
+              <th scope="col">施策名</th>
+              <th scope="col">施策の内容</th>
+              <th scope="col">担当係名</th>
+              <th scope="col">連携課名</th>
+              {evaluationHeads}
+            </tr>
+          </thead>
+          {sheet.measures.map((m) => (
+            <tbody key={m.id} className="print-row">
+              <tr>
+                <td className="rank">{m.rank}</td>
+                <th scope="row">
+                  <Lines text={m.name} />
+                </th>
+                <td>
+                  <Lines text={m.content} />
+                </td>
+                <td>
+                  <Names names={m.sections} />
+                </td>
+                <td>
+                  <Names names={m.partners.map(partnerName)} />
+                </td>
+                {evaluation && <EvaluationCells row={rows.get(m.id) ?? null} />}
+              </tr>
+              {indicatorsRow(m.id, m.name, m.indicators, 4 + extra)}
+            </tbody>
+          ))}
+        </table>
+      </section>
+
+      <section aria-labelledby={ids.projects}>
+        <h2 id={ids.projects}>
+          ■今年度の課における事務事業（重要度順）<span className="unit">（単位：千円）</span>
+        </h2>
+        <table className="ranked projects">
+          <caption className="visually-hidden">事務事業（重要度順）（単位：千円）</caption>
+          <thead>
+            <tr>
+              <th scope="col" className="rank">
+                重要度順位
+              </th>
+              <th scope="col">事務事業名</th>
+              <th scope="col">事務事業の内容</th>
+              <th scope="col">担当係名</th>
+              <th scope="col" className="budget">
+                事業費
+              </th>
+              {evaluationHeads}
+            </tr>
+          </thead>
+          {sheet.projects.map((p) => (
+            <tbody key={p.id} className="print-row">
+              <tr>
+                <td className="rank">{p.rank}</td>
+                <th scope="row">
+                  <Lines text={p.name} />
+                </th>
+                <td>
+                  <Lines text={p.content} />
+                </td>
+                <td>
+                  <Names names={[...p.sections, ...p.partners.map(partnerName)]} />
+                </td>
+                <td className="budget">{p.budget === null ? '' : formatBudget(p.budget)}</td>
+                {evaluation && <EvaluationCells row={rows.get(p.id) ?? null} />}
+              </tr>
+              {indicatorsRow(p.id, p.name, p.indicators, 4 + extra)}
+            </tbody>
+          ))}
+          <tfoot>
+            <tr>
+              <th scope="row" colSpan={4} className="total-label">
+                {t('sheet.total')}
+              </th>
+              <td className="budget total" data-testid="budget-total">
+                {formatBudget(total)}
+              </td>
+              {evaluation && <td colSpan={3} />}
+            </tr>
+          </tfoot>
+        </table>
+      </section>
+    </article>
+  )
+}
+
 /**
  * The official print layout on A4 landscape: the sheet as the town publishes it, with the version (or
  * 作成中 and the date) and page numbers in the footer. "PDF" prints it with the browser's own
@@ -55,11 +386,11 @@ export function PrintPage() {
     const base = `/api/sheets/${encodeURIComponent(id)}`
     const load = version
       ? api<VersionResponse>(`${base}/versions/${encodeURIComponent(version)}`).then((v) => ({
-          sheet: v.sheet as Sheet,
+          sheet: currentSheet(v.sheet as Sheet | SheetV1),
           footer: versionFooter(v),
         }))
       : Promise.all([api<SheetSummary>(base), api<Sheet>(`${base}/export.json`)]).then(([summary, sheet]) => ({
-          sheet,
+          sheet: currentSheet(sheet),
           footer:
             summary.status === 'approved' && summary.latestVersion
               ? versionFooter(summary.latestVersion)
@@ -87,7 +418,7 @@ export function PrintPage() {
         </button>
         <span className="muted">{t('print.hint')}</span>
       </p>
-      <SheetView sheet={data.sheet} />
+      <PrintedSheet sheet={data.sheet} />
     </main>
   )
 }
