@@ -2,8 +2,10 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { EvaluationResponse } from '@hoshin/protocol'
+import type { Sheet } from '@hoshin/sheet'
 import { kikakuZaisei2025 } from '@hoshin/sheet/demo'
-import type { Browser } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { type E2eServer, launchBrowser, login, newUser, startServer } from './harness.js'
 
@@ -54,5 +56,82 @@ describe('the print view and its PDF', () => {
     execFileSync('pdftoppm', ['-png', '-r', '60', '-f', '1', '-l', '1', '-singlefile', file, path.join(output, 'print-page1')])
     // LGWAN: printing fetched nothing from elsewhere.
     expect(requests.filter((url) => !url.startsWith(server.url) && !url.startsWith('data:'))).toEqual([])
+  })
+
+  it('prints each row’s 成果指標 under it, and the 中間評価 beside the plan (「方針（年度評価）」), at an office PC’s 1366×768', async () => {
+    const { page } = await newUser(browser, server)
+    await page.setViewportSize({ width: 1366, height: 768 })
+    await login(page, server, 'kikaku')
+    const sheetPath = await page.getByRole('link', { name: '企画財政課' }).getAttribute('href')
+    const id = sheetPath!.split('/').pop()!
+    const call = async (p: Page, method: 'GET' | 'POST' | 'PUT', url: string, data?: unknown) => {
+      const res = await p.request.fetch(`${server.url}${url}`, { method, headers: { origin: server.url, 'content-type': 'application/json' }, ...(data === undefined ? {} : { data: JSON.stringify(data) }) })
+      expect(res.status(), `${method} ${url}: ${await res.text()}`).toBeLessThan(300)
+      return res.json() as Promise<unknown>
+    }
+    const sheet = (await call(page, 'GET', `/api/sheets/${id}/export.json`)) as Sheet
+    sheet.measures[0]!.indicators = [
+      { id: 'pi-1', name: '移住者数', unit: '人', kind: 'outcome', baseline: 45, baselineYear: 2024, target: 60, longTermTarget: 100, source: '' },
+      { id: 'pi-2', name: '電子申請の利用率', unit: '%', kind: 'activity', baseline: 12.5, baselineYear: 2019, target: 30, longTermTarget: 80.5, source: '' },
+    ]
+    sheet.projects[0]!.indicators = [{ id: 'pi-3', name: '収支の差', unit: '千円', kind: 'outcome', baseline: -1200, baselineYear: null, target: 0, longTermTarget: null, source: '' }]
+    await call(page, 'POST', `/api/sheets/${id}/import`, sheet)
+
+    await page.goto(`${server.url}${sheetPath}/print`)
+    const table = page.getByRole('table', { name: `「${sheet.measures[0]!.name}」の成果指標` })
+    await table.waitFor()
+    await page.evaluate(() => document.fonts.ready)
+    expect(squash(await table.innerText())).toContain(squash('電子申請の利用率（活動）'))
+    expect(squash(await table.innerText())).toContain(squash('45（令和6年度）'))
+    expect(squash(await table.innerText())).toContain(squash('12.5（令和元年度）'))
+    expect(squash(await page.getByRole('table', { name: `「${sheet.projects[0]!.name}」の成果指標` }).innerText())).toContain('△1,200')
+    await table.scrollIntoViewIfNeeded()
+    await page.screenshot({ path: path.join(output, 'print-indicators-1366.png') })
+    const planPdf = path.join(output, 'print-indicators.pdf')
+    writeFileSync(planPdf, await page.pdf({ preferCSSPageSize: true, printBackground: true }))
+    const planText = squash(execFileSync('pdftotext', ['-raw', planPdf, '-'], { encoding: 'utf8' }))
+    for (const head of ['成果指標', '基準値（年度）', '目標値', '長期目標', '45（令和6年度）']) expect(planText).toContain(squash(head))
+
+    // Approved, then the 中間評価 written through the API as the sections would.
+    await call(page, 'POST', `/api/sheets/${id}/submit`)
+    const { page: kacho } = await newUser(browser, server)
+    await login(kacho, server, 'kacho')
+    await kacho.getByRole('link', { name: '企画財政課' }).waitFor()
+    await call(kacho, 'POST', `/api/sheets/${id}/approve`)
+    await call(page, 'POST', `/api/sheets/${id}/evaluations`, { kind: 'midyear' })
+    const evaluation = (await call(page, 'GET', `/api/sheets/${id}/evaluations/midyear`)) as EvaluationResponse
+    const rows = evaluation.rows.map((r) => ({ ...r }))
+    rows[0] = {
+      ...rows[0]!,
+      status: 'below',
+      actuals: [
+        { indicatorId: 'pi-1', value: 38, date: '2025-09-30' },
+        { indicatorId: 'pi-2', value: 21.5, date: '2025-08-31' },
+      ],
+      done: '移住相談会を2回開催した。',
+      next: '相談から移住までの伴走支援を強める。',
+    }
+    rows[1] = { ...rows[1]!, status: 'onTrack', done: '予定どおり進んでいる。' }
+    await call(page, 'PUT', `/api/sheets/${id}/evaluations/midyear`, { rows })
+
+    await page.goto(`${server.url}${sheetPath}/evaluations/midyear/print`)
+    const evaluated = page.getByRole('table', { name: `「${sheet.measures[0]!.name}」の成果指標` })
+    await evaluated.waitFor()
+    await page.evaluate(() => document.fonts.ready)
+    expect(await page.getByRole('heading', { level: 1 }).innerText()).toContain('課等の方針（年度評価）　中間評価')
+    const measures = page.getByRole('table', { name: '施策（重要度順）' })
+    const measuresText = squash(await measures.innerText())
+    for (const words of ['評価', '実績', '課題・改善', '計画未満', '計画どおり', '移住相談会を2回開催した。', '2025年9月30日', '38', '21.5', '（未評価）']) expect(measuresText).toContain(squash(words))
+    expect(await page.getByRole('link', { name: 'Excel で保存' }).getAttribute('href')).toBe(`/api/sheets/${id}/evaluations/midyear/export.xlsx`)
+    await measures.scrollIntoViewIfNeeded()
+    await page.screenshot({ path: path.join(output, 'print-evaluation-1366.png') })
+    const evalPdf = path.join(output, 'print-evaluation.pdf')
+    writeFileSync(evalPdf, await page.pdf({ preferCSSPageSize: true, printBackground: true }))
+    const info = execFileSync('pdfinfo', [evalPdf], { encoding: 'utf8' })
+    expect(Math.round(Number(/Page size:\s+([\d.]+)/.exec(info)![1]))).toBe(842)
+    const evalText = squash(execFileSync('pdftotext', ['-raw', evalPdf, '-'], { encoding: 'utf8' }))
+    expect(evalText).toContain(squash('企画財政課　中間評価　作成中'))
+    expect(evalText).toContain('計画未満')
+    execFileSync('pdftoppm', ['-png', '-r', '60', '-f', '1', '-l', '2', evalPdf, path.join(output, 'print-evaluation-page')])
   })
 })

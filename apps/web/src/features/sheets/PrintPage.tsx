@@ -164,7 +164,7 @@ function IndicatorTable({ rowName, indicators, evaluation }: { rowName: string; 
 function EvaluationCells({ row }: { row: EvaluationRowView | null }) {
   return (
     <>
-      <td className={`evaluation-status${row?.status ? ` status-${row.status}` : ''}`}>{row?.status ? evaluationStatusLabels[row.status] : '（未評価）'}</td>
+      <td className={`evaluation-status ${row?.status ? `status-${row.status}` : 'status-none'}`}>{row?.status ? evaluationStatusLabels[row.status] : '（未評価）'}</td>
       <td>
         <Lines text={row?.done ?? ''} />
       </td>
@@ -203,8 +203,12 @@ export function PrintedSheet({ sheet, evaluation }: { sheet: Sheet; evaluation?:
       <th scope="col" className="evaluation-status">
         評価
       </th>
-      <th scope="col">実績</th>
-      <th scope="col">課題・改善</th>
+      <th scope="col" className="evaluation-text">
+        実績
+      </th>
+      <th scope="col" className="evaluation-text">
+        課題・改善
+      </th>
     </>
   ) : null
 
