@@ -20,6 +20,7 @@ beforeAll(async () => {
 })
 
 const squash = (text: string) => text.replace(/\s+/g, '')
+const textOf = async (locator: { textContent(): Promise<string | null> }) => squash((await locator.textContent()) ?? '')
 
 describe('the print view and its PDF', () => {
   it('prints the seed sheet on A4 landscape with every 事務事業, the total and page numbers', async () => {
@@ -81,10 +82,10 @@ describe('the print view and its PDF', () => {
     const table = page.getByRole('table', { name: `「${sheet.measures[0]!.name}」の成果指標` })
     await table.waitFor()
     await page.evaluate(() => document.fonts.ready)
-    expect(squash(await table.innerText())).toContain(squash('電子申請の利用率（活動）'))
-    expect(squash(await table.innerText())).toContain(squash('45（令和6年度）'))
-    expect(squash(await table.innerText())).toContain(squash('12.5（令和元年度）'))
-    expect(squash(await page.getByRole('table', { name: `「${sheet.projects[0]!.name}」の成果指標` }).innerText())).toContain('△1,200')
+    expect(await textOf(table)).toContain(squash('電子申請の利用率（活動）'))
+    expect(await textOf(table)).toContain(squash('45（令和6年度）'))
+    expect(await textOf(table)).toContain(squash('12.5（令和元年度）'))
+    expect(await textOf(page.getByRole('table', { name: `「${sheet.projects[0]!.name}」の成果指標` }))).toContain('△1,200')
     await table.scrollIntoViewIfNeeded()
     await page.screenshot({ path: path.join(output, 'print-indicators-1366.png') })
     const planPdf = path.join(output, 'print-indicators.pdf')
@@ -118,9 +119,9 @@ describe('the print view and its PDF', () => {
     const evaluated = page.getByRole('table', { name: `「${sheet.measures[0]!.name}」の成果指標` })
     await evaluated.waitFor()
     await page.evaluate(() => document.fonts.ready)
-    expect(await page.getByRole('heading', { level: 1 }).innerText()).toContain('課等の方針（年度評価）　中間評価')
+    expect(await textOf(page.getByRole('heading', { level: 1 }))).toContain(squash('課等の方針（年度評価）　中間評価'))
     const measures = page.getByRole('table', { name: '施策（重要度順）' })
-    const measuresText = squash(await measures.innerText())
+    const measuresText = await textOf(measures)
     for (const words of ['評価', '実績', '課題・改善', '計画未満', '計画どおり', '移住相談会を2回開催した。', '2025年9月30日', '38', '21.5', '（未評価）']) expect(measuresText).toContain(squash(words))
     expect(await page.getByRole('link', { name: 'Excel で保存' }).getAttribute('href')).toBe(`/api/sheets/${id}/evaluations/midyear/export.xlsx`)
     await measures.scrollIntoViewIfNeeded()
