@@ -91,6 +91,13 @@ describe('成果指標 in the editor', () => {
     await a.getByRole('status').getByRole('button', { name: '元に戻す' }).click()
     await expect.poll(() => fieldText(b, '施策 2 指標 1 指標名')).toBe('移住相談件数')
     await expect.poll(() => textbox(b, '施策 2 指標 1 基準値').inputValue()).toBe('1,200')
+
+    // From the keyboard, 指標を追加 is one of the row's tools (one Tab stop, ← → within).
+    await a.getByRole('button', { name: '施策 3 指標を追加', exact: true }).focus()
+    await a.keyboard.press('Enter')
+    await expect.poll(() => a.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('施策 3 指標 1 指標名')
+    await a.keyboard.type('協働事業数')
+    await expect.poll(() => fieldText(b, '施策 3 指標 1 指標名')).toBe('協働事業数')
   })
 })
 

@@ -16,6 +16,7 @@ import { NamesPicker } from './NamesPicker'
 import { useDepartmentNames } from './useDepartmentNames'
 import { FieldNavContext, FieldNavigator, useFieldNav } from './fieldNav'
 import { ConnectionBadge, Presence } from './Presence'
+import { AddIndicatorIcon } from './icons'
 import { dropTarget, RowControls } from './RowControls'
 import { IndicatorTable, useIndicatorIds } from './Indicators'
 import { fieldLabel, listNames, rowOps } from './rows'
@@ -277,6 +278,7 @@ function TableRow({ ctx, list, ids, index, sections, partners, partnerLabel }: T
       <td className="rank">
         <span className="rank-number">{rank}</span>
         <RowControls doc={doc} list={list} ids={ids} index={index} label={rowLabel} onDeleted={ctx.onDeleted} readOnly={ctx.readOnly}>
+          {!ctx.readOnly && !ctx.evaluation && <AddIndicator ctx={ctx} list={list} rowId={id} rank={rank} tool />}
           <CommentButton ctx={ctx} list={list} id={id} label={rowLabel} />
         </RowControls>
       </td>
@@ -333,19 +335,27 @@ function TableRow({ ctx, list, ids, index, sections, partners, partnerLabel }: T
   )
 }
 
-/** 「＋ 指標を追加」 under a row's name: the cursor goes to the new indicator's name, as 行を追加 does. */
-function AddIndicator({ ctx, list, rowId, rank }: { ctx: EditorContext; list: 'measures' | 'projects'; rowId: string; rank: number }) {
+/**
+ * 「＋ 指標を追加」: the cursor goes to the new indicator's name, as 行を追加 does. Shown under the row's
+ * name for the mouse; from the keyboard it is one of the row's tools (`tool`), so that Tab keeps going
+ * through the table's cells and a row's tools stay one Tab stop.
+ */
+function AddIndicator({ ctx, list, rowId, rank, tool = false }: { ctx: EditorContext; list: 'measures' | 'projects'; rowId: string; rank: number; tool?: boolean }) {
   const { t } = useI18n()
   const nav = useFieldNav()
+  const add = () => {
+    const id = rowOps.insertIndicator(ctx.session.doc, list, rowId)
+    nav?.focus({ list: 'indicators', rowId: id, field: 'name' }, 'start')
+  }
+  if (tool) {
+    return (
+      <button type="button" className="icon row-tool" aria-label={`${listNames[list]} ${rank} ${t('indicator.add')}`} title={t('indicator.add')} onClick={add}>
+        <AddIndicatorIcon />
+      </button>
+    )
+  }
   return (
-    <button
-      type="button"
-      className="add add-indicator"
-      onClick={() => {
-        const id = rowOps.insertIndicator(ctx.session.doc, list, rowId)
-        nav?.focus({ list: 'indicators', rowId: id, field: 'name' }, 'start')
-      }}
-    >
+    <button type="button" className="add add-indicator" tabIndex={-1} onClick={add}>
       ＋ {t('indicator.add')}
       <span className="visually-hidden">（{listNames[list]} {rank}）</span>
     </button>

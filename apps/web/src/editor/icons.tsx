@@ -45,3 +45,12 @@ export function CloseIcon() {
     </Svg>
   )
 }
+
+/** 指標を追加: a plus beside three bars (a measure's figures). */
+export function AddIndicatorIcon() {
+  return (
+    <Svg>
+      <path d="M2 14V10M5.5 14V7M9 14V9M11.5 4.5h4M13.5 2.5v4" {...stroke} />
+    </Svg>
+  )
+}
