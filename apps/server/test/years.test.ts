@@ -162,7 +162,7 @@ describe('opening a fiscal year', () => {
     expect(diff.body.changes.length).toBeGreaterThan(0)
     // A sheet started empty has no previous year.
     expect((await (await as('somu')).get(`/api/sheets/${somu2026}/diff?from=previous&to=current`)).status).toBe(404)
-    expect((await (await as('somu')).get<PreviousYearResponse>(`/api/sheets/${somu2026}/previous`)).body).toEqual({ sheetId: null, version: null, sheet: null, continued: [] })
+    expect((await (await as('somu')).get<PreviousYearResponse>(`/api/sheets/${somu2026}/previous`)).body).toEqual({ sheetId: null, version: null, sheet: null, continued: [], yearend: null })
   })
 })
 

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { Named, SheetStatus, SheetSummary } from './api.js'
+import type { EvaluationKindValue, EvaluationState } from './evaluations.js'
 
 /** `POST /api/fiscal-years` (planning, admin). */
 export const openYearSchema = z.object({
@@ -86,3 +87,45 @@ export interface PreviousYearResponse {
   /** Row ids still unchanged since carried forward (継続); other rows with a previous id were edited. */
   continued: string[]
 }
+
+// Issue 16: the check half of the year on the board and in the carried-forward draft. The fields below
+// merge into OverviewSheet, OverviewResponse and PreviousYearResponse above (interfaces of one module merge).
+
+/** 計画以上 / 計画どおり / 計画未満 / 評価不能. */
+export type EvaluationStatusValue = 'above' | 'onTrack' | 'below' | 'unknown'
+export const evaluationStatusValues = ['above', 'onTrack', 'below', 'unknown'] as const satisfies readonly EvaluationStatusValue[]
+/** Rows by status; `none` is 未評価 (no status yet, or no evaluation started). */
+export type EvaluationStatusCounts = Record<EvaluationStatusValue | 'none', number>
+
+/** One department's 中間評価 or 年度末評価 as the board shows it. */
+export interface BoardEvaluation {
+  /** null: not started yet. */
+  state: EvaluationState | null
+  /** Its measures and projects by status: the approved evaluation's stored JSON, or the live document. */
+  measures: EvaluationStatusCounts
+  projects: EvaluationStatusCounts
+}
+export interface BoardEvaluationTotals {
+  measures: EvaluationStatusCounts
+  projects: EvaluationStatusCounts
+}
+
+export interface OverviewSheet {
+  evaluations: Record<EvaluationKindValue, BoardEvaluation>
+}
+export interface OverviewResponse {
+  /** The town's measures and projects by status, also for a 課長 who sees only their own line. */
+  evaluationTotals: Record<EvaluationKindValue, BoardEvaluationTotals>
+}
+
+/** Last year's 年度末評価 of one row: its status and 課題・改善. */
+export interface PreviousEvaluationRow {
+  rowId: string
+  status: EvaluationStatusValue | null
+  next: string
+}
+export interface PreviousYearResponse {
+  /** Last year's sheet's 年度末評価: the approved one, or an open one (作成中 / 確認依頼中); null when none. */
+  yearend: { state: EvaluationState; rows: PreviousEvaluationRow[] } | null
+}
+// end of Issue 16 board

@@ -36,6 +36,14 @@ const isHead = (actor: Actor, sheet: SheetRecord) => actor.role === 'head' && ac
 const stateNames = { draft: '作成中', submitted: '確認依頼中', approved: '承認済' } as const
 const fromState: Record<EvaluationAction, EvaluationRecord['status']> = { submit: 'draft', return: 'submitted', approve: 'submitted' }
 
+/** One evaluation of a sheet and its rows as they stand. */
+export interface EvaluationSnapshot {
+  sheetId: string
+  kind: EvaluationKindValue
+  status: EvaluationRecord['status']
+  rows: EvaluationRow[]
+}
+
 export interface EvaluationEvent {
   sheet: SheetRecord
   kind: EvaluationKindValue
@@ -156,6 +164,25 @@ export class EvaluationService {
   private async rows(sheet: SheetRecord, record: EvaluationRecord): Promise<EvaluationRow[]> {
     if (record.status === 'approved' && record.canonical) return (JSON.parse(record.canonical) as EvaluationDocument).rows
     return this.documents.read(sheet.id, (doc) => docToEvaluation(doc, record.kind))
+  }
+
+  /**
+   * Every evaluation of these sheets with its rows as they stand (the approved one's stored JSON, an open
+   * one's live document), for the board and next year's draft. The caller has checked who may see them.
+   */
+  async snapshots(sheetIds: readonly string[]): Promise<EvaluationSnapshot[]> {
+    const records = await this.store.forSheets(sheetIds)
+    return Promise.all(
+      records.map(async (r) => ({
+        sheetId: r.sheetId,
+        kind: r.kind,
+        status: r.status,
+        rows:
+          r.status === 'approved' && r.canonical
+            ? (JSON.parse(r.canonical) as EvaluationDocument).rows
+            : await this.documents.read(r.sheetId, (doc) => docToEvaluation(doc, r.kind)),
+      })),
+    )
   }
 
   async get(actor: Actor, sheetId: string, kind: EvaluationKindValue): Promise<EvaluationResponse> {

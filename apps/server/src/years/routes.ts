@@ -23,7 +23,7 @@ function yearParam(value: string | undefined): number {
 const ackSchema = z.object({ sheetId: z.string().min(1).max(100), rowId: z.string().min(1).max(100), acknowledged: z.boolean().default(true) })
 
 /** `/api/fiscal-years`: opening a year and its board. */
-export function yearRoutes({ years }: Services) {
+export function yearRoutes({ years, evaluations }: Services) {
   return new Hono<AppEnv>()
     .get('/', async (c) => {
       requireActor(c)
@@ -39,7 +39,7 @@ export function yearRoutes({ years }: Services) {
     })
     .get('/:year/overview', async (c) => {
       const actor = requireActor(c)
-      return c.json<OverviewResponse>(await years.overview(actor, yearParam(c.req.param('year'))))
+      return c.json<OverviewResponse>(await years.overview(actor, yearParam(c.req.param('year')), evaluations))
     })
 }
 
@@ -72,8 +72,8 @@ export function partnerRoutes({ years }: Services) {
 }
 
 /** `/api/sheets/:id/previous` and `/api/sheets/:id/partner-acks`. */
-export function sheetYearRoutes({ years }: Services) {
+export function sheetYearRoutes({ years, evaluations }: Services) {
   return new Hono<AppEnv>()
-    .get('/:id/previous', async (c) => c.json<PreviousYearResponse>(await years.previous(requireActor(c), c.req.param('id'))))
+    .get('/:id/previous', async (c) => c.json<PreviousYearResponse>(await years.previous(requireActor(c), c.req.param('id'), evaluations)))
     .get('/:id/partner-acks', async (c) => c.json<PartnerAcksResponse>({ acks: await years.acks(requireActor(c), c.req.param('id')) }))
 }

@@ -1,4 +1,8 @@
 import type {
+  BoardEvaluation,
+  BoardEvaluationTotals,
+  EvaluationKindValue,
+  EvaluationStatusCounts,
   FiscalYearView,
   OpenYearRequest,
   OverviewResponse,
@@ -15,6 +19,7 @@ import { errors } from '../http/errors.js'
 import { nowIso } from '../persistence/ids.js'
 import type { SqliteDatabase } from '../persistence/sqlite.js'
 import type { Stores } from '../persistence/stores.js'
+import type { EvaluationSnapshot } from '../sheets/evaluation-service.js'
 import type { SheetService } from '../sheets/sheet-service.js'
 import type { ProjectionStore } from './projection-store.js'
 import { project } from './projector.js'
@@ -40,6 +45,34 @@ function rowKey(row: { id: string; rank?: number }): string {
 
 function allRows(sheet: Sheet): { id: string; rank?: number }[] {
   return [...sheet.issues, ...sheet.policies.annual, ...sheet.policies.longTerm, ...sheet.measures, ...sheet.projects]
+}
+
+/** Reads sheets' evaluations as they stand (the EvaluationService). */
+export interface EvaluationReader {
+  snapshots(sheetIds: readonly string[]): Promise<EvaluationSnapshot[]>
+}
+
+const evaluationKinds: readonly EvaluationKindValue[] = ['midyear', 'yearend']
+const noCounts = (): EvaluationStatusCounts => ({ above: 0, onTrack: 0, below: 0, unknown: 0, none: 0 })
+
+/**
+ * A department's evaluation on the board: its rows by status, or, not started, every measure and project
+ * of its sheet as 未評価.
+ */
+function boardEvaluation(snapshot: EvaluationSnapshot | undefined, plan: { measures: number; projects: number }): BoardEvaluation {
+  const measures = noCounts()
+  const projects = noCounts()
+  if (!snapshot) {
+    measures.none = plan.measures
+    projects.none = plan.projects
+    return { state: null, measures, projects }
+  }
+  for (const row of snapshot.rows) (row.kind === 'measure' ? measures : projects)[row.status ?? 'none']++
+  return { state: snapshot.status, measures, projects }
+}
+
+function addCounts(total: EvaluationStatusCounts, counts: EvaluationStatusCounts): void {
+  for (const key of Object.keys(total) as (keyof EvaluationStatusCounts)[]) total[key] += counts[key]
 }
 
 /**
@@ -123,7 +156,7 @@ export class YearService {
     return created
   }
 
-  async overview(actor: Actor, year: number): Promise<OverviewResponse> {
+  async overview(actor: Actor, year: number, evaluations: EvaluationReader): Promise<OverviewResponse> {
     const isHead = actor.role === 'head'
     if (!townWide.has(actor.role) && !isHead) throw errors.forbidden()
     let rows = await this.projections.overview(year)
@@ -134,6 +167,11 @@ export class YearService {
       rows = await this.projections.overview(year)
     }
     const deadline = (await this.db.get<{ deadline: string | null }>('SELECT deadline FROM fiscal_years WHERE year = ?', [year]))?.deadline ?? null
+    const snapshots = await evaluations.snapshots(rows.map((r) => r.id))
+    const evaluationTotals = Object.fromEntries(evaluationKinds.map((k) => [k, { measures: noCounts(), projects: noCounts() }])) as Record<
+      EvaluationKindValue,
+      BoardEvaluationTotals
+    >
     const sheets = rows.map((r) => ({
       id: r.id,
       department: { id: r.departmentId, name: r.departmentName },
@@ -147,10 +185,22 @@ export class YearService {
       editedAt: r.editedAt,
       editedBy: r.editedById ? { id: r.editedById, name: r.editedByName ?? '' } : null,
       approvedAt: r.approvedAt,
+      evaluations: Object.fromEntries(
+        evaluationKinds.map((kind) => {
+          const figures = boardEvaluation(
+            snapshots.find((e) => e.sheetId === r.id && e.kind === kind),
+            { measures: r.measures ?? 0, projects: r.projects ?? 0 },
+          )
+          addCounts(evaluationTotals[kind].measures, figures.measures)
+          addCounts(evaluationTotals[kind].projects, figures.projects)
+          return [kind, figures]
+        }),
+      ) as Record<EvaluationKindValue, BoardEvaluation>,
     }))
     return {
       year,
       deadline,
+      evaluationTotals,
       // The town total, also for a 課長 who sees only their own line.
       budgetTotal: sheets.reduce((sum, s) => sum + s.budgetTotal, 0),
       sheets: isHead ? sheets.filter((s) => s.department.id === actor.department?.id) : sheets,
@@ -171,16 +221,24 @@ export class YearService {
     return written
   }
 
-  async previous(actor: Actor, sheetId: string): Promise<PreviousYearResponse> {
+  async previous(actor: Actor, sheetId: string, evaluations: EvaluationReader): Promise<PreviousYearResponse> {
     const record = await this.sheets.readable(actor, sheetId)
     const before = await this.previousSheet(record)
-    if (!before) return { sheetId: null, version: null, sheet: null, continued: [] }
+    if (!before || !record.previousSheetId) return { sheetId: null, version: null, sheet: null, continued: [], yearend: null }
     const current = await this.sheets.content(record.id)
     const was = new Map(allRows(before).map((r) => [r.id, rowKey(r)]))
     const continued = allRows(current)
       .filter((r) => was.get(r.id) === rowKey(r))
       .map((r) => r.id)
-    return { sheetId: record.previousSheetId, version: record.previousVersion, sheet: before, continued }
+    // Last year's 年度末評価, which opens this year's sheet: approved, or still open (shown as such).
+    const yearend = (await evaluations.snapshots([record.previousSheetId])).find((e) => e.kind === 'yearend')
+    return {
+      sheetId: record.previousSheetId,
+      version: record.previousVersion,
+      sheet: before,
+      continued,
+      yearend: yearend ? { state: yearend.status, rows: yearend.rows.map((r) => ({ rowId: r.rowId, status: r.status, next: r.next })) } : null,
+    }
   }
 
   /** The approved version of last year a draft was carried forward from. */
