@@ -69,3 +69,34 @@ export interface EvaluationResponse extends EvaluationSummary {
 export interface EvaluationVersionResponse extends EvaluationVersionSummary {
   evaluation: unknown
 }
+
+/** One field of an evaluation changed since its submission (@hoshin/sheet's EvaluationChange), with who changed it. */
+export interface EvaluationChangeView {
+  kind: 'measure' | 'project'
+  rowId: string
+  /** The row's rank in the evaluated plan version. */
+  rank: number
+  field: 'status' | 'done' | 'next' | 'actual'
+  indicatorId?: string
+  before: unknown
+  after: unknown
+  /** Each side in words (statuses in Japanese, 実績値 with unit and day, 「（空欄）」 when empty). */
+  from: string
+  to: string
+  parts?: { op: 'same' | 'del' | 'ins'; text: string }[]
+  /** 「施策 2 移住定住… ／ 評価」: part, rank and name of the row in the evaluated plan, then the field. */
+  label: string
+  summary: string
+  editedBy: Named | null
+  editedAt: string | null
+  editors: Named[]
+}
+
+/**
+ * `GET /api/sheets/:id/evaluations/:kind/changes`: what changed since the evaluation was last submitted (up
+ * to its approval once approved), row-named, for the 課長's review and the history. `baseline` null: never submitted.
+ */
+export interface EvaluationChangesResponse {
+  baseline: { at: string; by: Named } | null
+  changes: EvaluationChangeView[]
+}

@@ -52,6 +52,14 @@ export class EvaluationStore {
     return this.db.all(`SELECT ${columns} FROM sheet_evaluations WHERE sheet_id IN (${sheetIds.map(() => '?').join(', ')})`, [...sheetIds])
   }
 
+  /** When the evaluation was last submitted (確認を依頼) and by whom, read from its audit entry. */
+  lastSubmission(sheetId: string, kind: EvaluationKindValue): Promise<{ at: string; userId: string | null } | undefined> {
+    return this.db.get(
+      `SELECT at, user_id AS userId FROM audit_log WHERE target = ? AND action = 'evaluation.submit' AND detail = ? ORDER BY id DESC LIMIT 1`,
+      [sheetId, kind],
+    )
+  }
+
   private audit(tx: SqlExecutor, at: string, sheetId: string, audit: Audit) {
     return tx.run('INSERT INTO audit_log (at, user_id, username, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)', [
       at,
