@@ -55,6 +55,7 @@ export async function openServices(config: Config): Promise<{ services: Services
   workflow.beforeReopen = async (sheetId) => {
     if (await evaluations.anyOpen(sheetId)) throw errors.invalidTransition('評価の途中のため改訂できません。評価の承認後に改訂してください。')
   }
+  workflow.lateEvaluationChanges = (sheetId, set) => evaluations.lateChanges(sheetId, set)
   const lucia = createLucia(stores.sessions, config.sessionHours)
   const events = new LocalEventBus()
   const projections = new ProjectionStore(db)

@@ -45,9 +45,10 @@ export function collabSocketUrl(baseUrl: string, sheetId: string): string {
 }
 
 /** A stock y-websocket provider, as the browser uses it, signed in as `client`'s user. */
-export function collabClient(baseUrl: string, sheetId: string, client: TestClient | undefined, options: { connect?: boolean; layout?: number } = {}): CollabClient {
+export function collabClient(baseUrl: string, sheetId: string, client: TestClient | undefined, options: { connect?: boolean; layout?: number | null } = {}): CollabClient {
   const doc = new Y.Doc()
-  const layout = options.layout ?? LAYOUT
+  // null: a client from before layouts were named, which sends no layout at all.
+  const layout = options.layout === undefined ? LAYOUT : options.layout
   const provider = new WebsocketProvider(`${baseUrl.replace(/^http/, 'ws')}/collab`, sheetId, doc, {
     WebSocketPolyfill: webSocketWithCookie(client?.cookieHeader()) as unknown as typeof globalThis.WebSocket,
     // Two providers in one process would otherwise sync over BroadcastChannel, bypassing the server.
@@ -55,7 +56,7 @@ export function collabClient(baseUrl: string, sheetId: string, client: TestClien
     connect: options.connect ?? true,
     maxBackoffTime: 200,
     // The layout this code writes ([S19]); without it the server lets the socket only read.
-    params: { [LAYOUT_PARAM]: String(layout) },
+    params: layout === null ? {} : { [LAYOUT_PARAM]: String(layout) },
   })
   const result: CollabClient = {
     doc,

@@ -17,8 +17,12 @@ import {
   evaluationInputSchema,
   evaluationKindLabels,
   evaluationRoots,
+  evaluationStatusLabels,
   openEvaluationRows,
+  type SheetChange,
+  storedSheet,
 } from '@hoshin/sheet'
+import * as Y from 'yjs'
 import type { Actor } from '../context.js'
 import { errors, HttpError } from '../http/errors.js'
 import type { AuditStore } from '../persistence/audit-store.js'
@@ -286,6 +290,51 @@ export class EvaluationService {
     return this.summary(actor, sheet, await this.record(sheet.id, kind))
   }
 
+  /**
+   * What a late update (an offline tab's edits arriving after the approval) would change in the sheet's
+   * approved evaluations: kept aside with the plan's late changes, listed to its author, never applied.
+   */
+  async lateChanges(sheetId: string, set: Uint8Array): Promise<SheetChange[]> {
+    const approved = (await this.store.list(sheetId)).filter((r) => r.status === 'approved' && r.canonical)
+    if (!approved.length) return []
+    const doc = new Y.Doc()
+    try {
+      Y.applyUpdate(doc, await this.documents.read(sheetId, (live) => Y.encodeStateAsUpdate(live)))
+      Y.applyUpdate(doc, set)
+      const changes: SheetChange[] = []
+      for (const record of approved) {
+        const frozen = JSON.parse(record.canonical!) as EvaluationDocument
+        const plan = await this.versions.get(sheetId, record.planVersion)
+        const sheet = plan ? storedSheet(plan.canonical) : undefined
+        const after = new Map(docToEvaluation(doc, record.kind).map((r) => [r.rowId, r]))
+        for (const row of frozen.rows) {
+          const now = after.get(row.rowId)
+          if (!now) continue
+          const list = row.kind === 'measure' ? 'measures' : 'projects'
+          const rows = sheet?.[list] ?? []
+          const index = rows.findIndex((r) => r.id === row.rowId)
+          const rowLabel = `${evaluationKindLabels[record.kind]} ／ ${row.kind === 'measure' ? '施策' : '事務事業'} ${index + 1} ${rows[index]?.name ?? ''}`.trim()
+          const fields: [string, string, string][] = [
+            ['評価', row.status ? evaluationStatusLabels[row.status] : '（未評価）', now.status ? evaluationStatusLabels[now.status] : '（未評価）'],
+            ['実績', row.done, now.done],
+            ['課題・改善', row.next, now.next],
+            ['実績値', actualsText(row, sheet, list), actualsText(now, sheet, list)],
+          ]
+          for (const [field, from, to] of fields) {
+            if (from === to) continue
+            const label = `${rowLabel} ／ ${field}`
+            changes.push({ part: list, kind: 'changed', rowId: row.rowId, from, to, label, summary: `${label}: ${from || '（空欄）'} → ${to || '（空欄）'}` })
+          }
+        }
+      }
+      return changes
+    } catch {
+      return []
+    } finally {
+      doc.destroy()
+    }
+  }
+
   /** The approved evaluation's canonical JSON as stored, and its hash. */
   async version(actor: Actor, sheetId: string, kind: EvaluationKindValue): Promise<EvaluationVersionResponse> {
     const sheet = await this.sheets.readable(actor, sheetId)
@@ -314,6 +363,18 @@ export class EvaluationService {
     }
     return { changes }
   }
+}
+
+/** 実績値 of a row as people read them: 「移住相談件数 180件（2025-09-30）」, one indicator after another. */
+function actualsText(row: EvaluationRow, sheet: { measures: { id: string; indicators: { id: string; name: string; unit: string }[] }[]; projects: { id: string; indicators: { id: string; name: string; unit: string }[] }[] } | undefined, list: 'measures' | 'projects'): string {
+  const indicators = sheet?.[list].find((r) => r.id === row.rowId)?.indicators ?? []
+  return row.actuals
+    .filter((a) => a.value !== null || a.date !== null)
+    .map((a) => {
+      const indicator = indicators.find((i) => i.id === a.indicatorId)
+      return `${indicator?.name ?? a.indicatorId} ${a.value ?? ''}${indicator?.unit ?? ''}${a.date ? `（${a.date}）` : ''}`
+    })
+    .join('、')
 }
 
 function audit(actor: Actor, action: string, kind: EvaluationKindValue) {

@@ -56,6 +56,11 @@ export class WorkflowService {
   readonly observers: ((event: TransitionEvent) => Promise<void>)[] = []
   /** Asked before a revision is opened; throws to refuse it (an evaluation still open, [S20]). */
   beforeReopen: ((sheetId: string) => Promise<void>) | undefined
+  /**
+   * What a late set would change in the sheet's approved evaluations ([S20]): their freeze keeps late
+   * offline edits as the plan's does, in the same per-person set.
+   */
+  lateEvaluationChanges: ((sheetId: string, set: Uint8Array) => Promise<SheetChange[]>) | undefined
   constructor(
     private readonly sheetStore: SheetStore,
     private readonly versions: VersionStore,
@@ -299,7 +304,7 @@ export class WorkflowService {
       this.lateBytes.set(key, MAX_LATE_SET_BYTES)
       return existing !== undefined
     }
-    const changes = changesVersion(frozen, merged)
+    const changes = changesVersion(frozen, merged) || ((await this.lateEvaluationChanges?.(sheetId, merged)) ?? []).length > 0
     // Nothing yet that would change the version (an empty step 2, a no-op): kept only as part of a set.
     if (!changes && !existing) return false
     await this.versions.saveLate({ id: existing?.id, sheetId, userId: actor.id, versionNumber: latest.number, data: merged })
@@ -319,7 +324,8 @@ export class WorkflowService {
     for (const set of sets) {
       const frozen = await this.versions.get(sheet.id, set.versionNumber)
       if (!frozen) continue
-      const changes = lateChanges(frozen, new Uint8Array(set.data))
+      const planChanges = lateChanges(frozen, new Uint8Array(set.data))
+      const changes = [...planChanges, ...((await this.lateEvaluationChanges?.(sheet.id, new Uint8Array(set.data))) ?? [])]
       if (!changes.length) continue
       out.push({
         id: set.id,
@@ -327,7 +333,8 @@ export class WorkflowService {
         updatedAt: set.updatedAt ?? set.createdAt,
         version: set.versionNumber,
         carriedAt: set.carriedAt,
-        canCarry: set.carriedAt === null && canCarry(actor, sheet, frozen.revision),
+        // An approved evaluation is never revised: only changes to the plan go into its revision.
+        canCarry: planChanges.length > 0 && set.carriedAt === null && canCarry(actor, sheet, frozen.revision),
         changes,
       })
     }
