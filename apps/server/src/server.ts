@@ -82,6 +82,7 @@ export async function openServices(config: Config): Promise<{ services: Services
       await years.boardChanged(event.sheet.fiscalYear, event.sheet.departmentId)
     },
   )
+  evaluations.observers.push((event) => notifications.onEvaluation(event))
   comments.onMention = (event) => notifications.onMention(event)
   const liveness = { ...defaultLivenessOptions, ...config.liveness }
   const access = new AccessWatch({ stores, documents, log }, db, liveness)

@@ -269,3 +269,44 @@ describe('who may use the bell', () => {
     }
   })
 })
+
+describe('the evaluation steps', () => {
+  let own: RunningServer
+  const user = logins(() => own)
+  const bellOf = async (name: string) => (await (await user(name)).get<NotificationsResponse>('/api/notifications')).body
+
+  it('中間評価 確認依頼 reaches the head, 差し戻し (with its reason) and 承認 the staff, each linking to the evaluation', async () => {
+    own = await startTestServer()
+    const sheetId = (await own.services.stores.sheets.findByDepartmentYear('kikaku-zaisei', 2025))!.id
+    const link = `/sheets/${sheetId}?evaluation=midyear`
+    const title = '「企画財政課 令和7年度 課等の方針」の中間評価'
+    const [kikaku, kacho] = [await user('kikaku'), await user('kacho')]
+    expect((await kikaku.post(`/api/sheets/${sheetId}/submit`)).status).toBe(200)
+    expect((await kacho.post(`/api/sheets/${sheetId}/approve`)).status).toBe(201)
+    expect((await kikaku.post(`/api/sheets/${sheetId}/evaluations`, { kind: 'midyear' })).status).toBe(201)
+    const before = { kacho: (await bellOf('kacho')).unread, chiiki: (await bellOf('chiiki')).unread }
+
+    const headStream = eventStream(kacho)
+    await headStream.ready()
+    expect((await kikaku.post(`/api/sheets/${sheetId}/evaluations/midyear/submit`)).status).toBe(200)
+    await headStream.next(rang(before.kacho))
+    expect((await bellOf('kacho')).notifications[0]).toMatchObject({ kind: 'submitted', link, text: `${title}の確認依頼が届きました（佐藤 美咲）。` })
+
+    const staffStream = eventStream(await user('chiiki'))
+    await staffStream.ready()
+    expect((await kacho.post(`/api/sheets/${sheetId}/evaluations/midyear/return`, { reason: '実績値の日付を入れてください' })).status).toBe(200)
+    await staffStream.next(rang(before.chiiki))
+    for (const member of ['kikaku', 'chiiki', 'joho', 'zero']) {
+      expect((await bellOf(member)).notifications[0], member).toMatchObject({ kind: 'returned', link, text: `${title}が差し戻されました（伊藤 正和）。理由: 実績値の日付を入れてください` })
+    }
+
+    expect((await kikaku.post(`/api/sheets/${sheetId}/evaluations/midyear/submit`)).status).toBe(200)
+    const unread = (await bellOf('chiiki')).unread
+    expect((await kacho.post(`/api/sheets/${sheetId}/evaluations/midyear/approve`)).status).toBe(201)
+    await staffStream.next(rang(unread))
+    expect((await bellOf('chiiki')).notifications[0]).toMatchObject({ kind: 'approved', link, text: `${title}が承認されました（伊藤 正和）。` })
+    // Nobody outside the department heard of it; the head was not told of his own steps.
+    expect((await bellOf('somu')).notifications.filter((n) => n.link === link)).toEqual([])
+    expect((await bellOf('kacho')).notifications.filter((n) => n.link === link).map((n) => n.kind)).toEqual(['submitted', 'submitted'])
+  })
+})

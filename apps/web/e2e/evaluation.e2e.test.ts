@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Browser, Page } from 'playwright-core'
@@ -169,6 +170,20 @@ describe('中間評価 of an approved sheet', () => {
     await a.locator('tr.indicator-row').first().evaluate((row) => row.scrollIntoView({ block: 'start' }))
     await shot(a, 'evaluation-view')
 
+    // The other rows are evaluated too, by the second section (one status per row of the approved plan).
+    const scale = ['計画以上', '計画どおり', '計画未満', '評価不能'] as const
+    const selects = b.getByRole('combobox', { name: /^中間評価 (施策|事務事業) \d+ 評価$/ })
+    const rowCount = await selects.count()
+    expect(rowCount).toBeGreaterThan(10)
+    const chosen: string[] = []
+    for (let i = 0; i < rowCount; i++) {
+      const select = selects.nth(i)
+      const label = i === 0 ? '計画どおり' : i === 1 ? '計画未満' : scale[i % scale.length]!
+      if (i > 1) await select.selectOption({ label })
+      chosen.push(label)
+    }
+    await expect.poll(() => a.getByRole('combobox', { name: /^中間評価 事務事業 \d+ 評価$/ }).last().inputValue()).not.toBe('')
+
     // 確認を依頼, then the 課長 approves after a confirmation.
     await region(a).getByRole('button', { name: '確認を依頼', exact: true }).click()
     await expect.poll(() => region(head).getByText('確認依頼中', { exact: true }).count()).toBe(1)
@@ -190,7 +205,35 @@ describe('中間評価 of an approved sheet', () => {
     expect(await evaluated.textContent()).toContain('計画どおり')
     expect(await evaluated.textContent()).toContain('64件')
     const print = a.getByRole('link', { name: '中間評価を印刷' })
-    expect(await print.getAttribute('href')).toMatch(/^\/sheets\/[^/]+\/evaluations\/midyear\/print$/)
+    const printPath = await print.getAttribute('href')
+    expect(printPath).toMatch(/^\/sheets\/[^/]+\/evaluations\/midyear\/print$/)
     expect(await accessibilityProblems(b)).toEqual([])
+
+    // A link naming the evaluation (as the bell's do) opens the sheet on it.
+    const sheetPath = printPath!.replace(/\/evaluations\/midyear\/print$/, '')
+    await b.getByRole('button', { name: '計画', exact: true }).click()
+    await b.goto(`${server.url}${sheetPath}?evaluation=midyear`)
+    await expect.poll(() => b.getByRole('button', { name: '中間評価', exact: true, pressed: true }).count()).toBe(1)
+    await textbox(b, '中間評価 施策 1 実績').waitFor()
+
+    // 「方針（年度評価）」 prints on A4 landscape with every row's status, as approved.
+    await head.goto(`${server.url}${printPath}`)
+    const statusCells = head.locator('td.evaluation-status')
+    await expect.poll(() => statusCells.count()).toBe(rowCount)
+    expect(await statusCells.allTextContents()).toEqual(chosen)
+    await head.evaluate(() => document.fonts.ready)
+    const pdf = path.join(output, 'evaluation-approved.pdf')
+    writeFileSync(pdf, await head.pdf({ preferCSSPageSize: true, printBackground: true }))
+    const info = execFileSync('pdfinfo', [pdf], { encoding: 'utf8' })
+    const [width, height] = /Page size:\s+([\d.]+) x ([\d.]+)/.exec(info)!.slice(1).map(Number)
+    // A4 landscape: 297 × 210 mm = 841.89 × 595.28 pt.
+    expect([Math.round(width!), Math.round(height!)]).toEqual([842, 595])
+    const printed = execFileSync('pdftotext', ['-raw', pdf, '-'], { encoding: 'utf8' }).replace(/\s+/g, '')
+    expect(printed).toContain('中間評価承認済')
+    expect(printed).not.toContain('（未評価）')
+    for (const label of scale) {
+      const expected = chosen.filter((c) => c === label).length
+      expect(printed.split(label).length - 1, label).toBeGreaterThanOrEqual(expected)
+    }
   })
 })

@@ -1,9 +1,10 @@
-import { fiscalYearLabel, partnerEntry, SPECIAL_PARTNERS, type Sheet } from '@hoshin/sheet'
+import { evaluationKindLabels, fiscalYearLabel, partnerEntry, SPECIAL_PARTNERS, type Sheet } from '@hoshin/sheet'
 import type { Actor } from '../context.js'
 import type { EventBus } from '../events/event-bus.js'
 import type { OrgStore } from '../persistence/org-store.js'
 import type { SheetRecord } from '../persistence/sheet-store.js'
 import type { UserRecord, UserStore } from '../persistence/user-store.js'
+import type { EvaluationEvent } from '../sheets/evaluation-service.js'
 import type { TransitionEvent } from '../sheets/workflow-service.js'
 import type { NewNotification, NotificationStore } from './notification-store.js'
 
@@ -47,6 +48,26 @@ export class NotificationService {
       await this.send(heads, { kind: 'submitted', sheetId: sheet.id, link, text: `${title}の確認依頼が届きました（${actor.displayName}）。` })
     } else if (action === 'return') {
       await this.send(await this.active(inDepartment), { kind: 'returned', sheetId: sheet.id, link, text: `${title}が差し戻されました（${actor.displayName}）。` })
+    } else if (action === 'approve') {
+      await this.send(await this.active(inDepartment), { kind: 'approved', sheetId: sheet.id, link, text: `${title}が承認されました（${actor.displayName}）。` })
+    }
+  }
+
+  /**
+   * The evaluation's steps reach the same people as the plan's: its 確認依頼 the 課長, its 差し戻し (with the
+   * reason) and 承認 the department's staff. The link opens the sheet on that evaluation.
+   */
+  async onEvaluation({ sheet, kind, action, actor, reason }: EvaluationEvent & { reason?: string }): Promise<void> {
+    if (action === 'open') return
+    const title = `${await this.sheetTitle(sheet)}の${evaluationKindLabels[kind]}`
+    const link = `/sheets/${sheet.id}?evaluation=${kind}`
+    const inDepartment = (u: UserRecord) => u.departmentId === sheet.departmentId && u.id !== actor.id
+    if (action === 'submit') {
+      const heads = await this.active((u) => inDepartment(u) && u.role === 'head')
+      await this.send(heads, { kind: 'submitted', sheetId: sheet.id, link, text: `${title}の確認依頼が届きました（${actor.displayName}）。` })
+    } else if (action === 'return') {
+      const why = reason ? `理由: ${reason}` : ''
+      await this.send(await this.active(inDepartment), { kind: 'returned', sheetId: sheet.id, link, text: `${title}が差し戻されました（${actor.displayName}）。${why}` })
     } else if (action === 'approve') {
       await this.send(await this.active(inDepartment), { kind: 'approved', sheetId: sheet.id, link, text: `${title}が承認されました（${actor.displayName}）。` })
     }

@@ -53,6 +53,8 @@ export interface EvaluationEvent {
   kind: EvaluationKindValue
   action: 'open' | EvaluationAction
   actor: Actor
+  /** Why it was sent back (a return only). */
+  reason?: string
 }
 
 /** Japanese words for what the evaluation input schema refuses ([S20]). */
@@ -263,7 +265,7 @@ export class EvaluationService {
       { ...audit(actor, 'evaluation.return', kind), detail: `${kind}: ${reason}` },
     )
     if (!ok) this.raced()
-    await this.followState(sheet, { sheet, kind, action: 'return', actor, status: 'draft' })
+    await this.followState(sheet, { sheet, kind, action: 'return', actor, reason, status: 'draft' })
     return this.summary(actor, sheet, await this.record(sheet.id, kind))
   }
 

@@ -51,9 +51,11 @@ export function SheetPage() {
   const previous = usePreviousYear(id, showPrevious)
   useRowFromLink()
   const { evaluations, reload: reloadEvaluations } = useEvaluations(id)
-  const [view, setView] = useState<SheetViewKind>('plan')
-  // Until the person picks a view, the page opens on the evaluation being written, if there is one.
-  const chosen = useRef(false)
+  // A link may name the view (?evaluation=midyear, from a notification); otherwise, until the person picks
+  // one, the page opens on the evaluation being written, if there is one.
+  const linked = linkedView()
+  const [view, setView] = useState<SheetViewKind>(linked ?? 'plan')
+  const chosen = useRef(linked !== null)
   const firstOpen = openEvaluation(evaluations)
   useEffect(() => {
     if (!chosen.current && firstOpen) setView(firstOpen)
@@ -147,4 +149,10 @@ export function SheetPage() {
       )}
     </main>
   )
+}
+
+/** The view a link names: `?evaluation=midyear|yearend`. */
+function linkedView(): SheetViewKind | null {
+  const named = new URLSearchParams(window.location.search).get('evaluation')
+  return named === 'midyear' || named === 'yearend' ? named : null
 }
