@@ -503,6 +503,32 @@ export const ja = {
   'print.evaluationXlsx': 'Excel で保存',
   'print.evaluationUnknown': 'この評価はありません（中間評価か年度末評価を選んでください）。',
   // end of Issue 16 output
+  // Issue 16 evaluation history
+  'evaluation.history.title': '評価の版（中間評価・年度末評価）',
+  'evaluation.history.kind': '評価',
+  'evaluation.history.planVersion': '評価した方針の版',
+  'evaluation.history.status': '状態',
+  'evaluation.history.frozen': '確定した内容',
+  'evaluation.history.json': '{kind}の確定 JSON を保存',
+  'evaluation.changes.title': '{kind}の確認依頼後の変更',
+  'evaluation.changes.count': '確認依頼後の変更 {count} 件',
+  'evaluation.changes.countShort': '（{count} 件）',
+  'evaluation.changes.since': '確認依頼（{who}、{when}）の後に変更された項目です。',
+  'evaluation.changes.untilApproved': '確認依頼（{who}、{when}）から承認までに変更された項目です。',
+  'evaluation.changes.none': '確認依頼の後の変更はありません。',
+  'evaluation.confirmApproveLoading': '確認依頼後の変更を確認しています…',
+  'history.auditEvaluation': '中間評価・年度末評価',
+  'history.action.evaluation.open': '評価の開始',
+  'history.action.evaluation.submit': '評価の確認依頼',
+  'history.action.evaluation.return': '評価の差し戻し',
+  'history.action.evaluation.approve': '評価の承認',
+  'history.action.evaluation.export': '評価の書き出し',
+  'history.action.sheet.import.undo': '取り込みの取り消し',
+  'history.evaluationKind.midyear': '中間評価',
+  'history.evaluationKind.yearend': '年度末評価',
+  'history.detail.evaluationReason': '{kind}（理由: {reason}）',
+  'history.detail.evaluationExport': '{kind}（{format}）',
+  // end of Issue 16 evaluation history
 } as const
 
 export type MessageKey = keyof typeof ja
@@ -1009,6 +1035,32 @@ export const en: Catalog = {
   'print.evaluationXlsx': 'Save as Excel',
   'print.evaluationUnknown': 'There is no such evaluation (choose the mid-year or the year-end evaluation).',
   // end of Issue 16 output
+  // Issue 16 evaluation history
+  'evaluation.history.title': 'Evaluation versions (mid-year, year-end)',
+  'evaluation.history.kind': 'Evaluation',
+  'evaluation.history.planVersion': 'Plan version evaluated',
+  'evaluation.history.status': 'State',
+  'evaluation.history.frozen': 'Fixed content',
+  'evaluation.history.json': 'Save the fixed JSON of the {kind}',
+  'evaluation.changes.title': 'Changes to the {kind} since it was submitted',
+  'evaluation.changes.count': '{count} changes since submission',
+  'evaluation.changes.countShort': '({count})',
+  'evaluation.changes.since': 'Fields changed after it was submitted ({who}, {when}).',
+  'evaluation.changes.untilApproved': 'Fields changed between its submission ({who}, {when}) and its approval.',
+  'evaluation.changes.none': 'Nothing changed after it was submitted.',
+  'evaluation.confirmApproveLoading': 'Checking the changes since submission…',
+  'history.auditEvaluation': 'Mid-year and year-end evaluations',
+  'history.action.evaluation.open': 'Evaluation started',
+  'history.action.evaluation.submit': 'Evaluation submitted for review',
+  'history.action.evaluation.return': 'Evaluation sent back',
+  'history.action.evaluation.approve': 'Evaluation approved',
+  'history.action.evaluation.export': 'Evaluation exported',
+  'history.action.sheet.import.undo': 'Import undone',
+  'history.evaluationKind.midyear': 'Mid-year evaluation',
+  'history.evaluationKind.yearend': 'Year-end evaluation',
+  'history.detail.evaluationReason': '{kind} (reason: {reason})',
+  'history.detail.evaluationExport': '{kind} ({format})',
+  // end of Issue 16 evaluation history
 }
 
 export const catalogs = { ja, en } as const

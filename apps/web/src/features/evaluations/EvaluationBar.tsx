@@ -3,11 +3,12 @@ import { evaluationKindLabels } from '@hoshin/sheet'
 import { type FormEvent, useCallback, useEffect, useId, useState } from 'react'
 import { Link } from 'react-router'
 import { api } from '../../api/client'
-import { ConfirmModal } from '../../app/Modal'
+import { Modal } from '../../app/Modal'
 import { useErrorMessage } from '../../app/useErrorMessage'
 import { fill } from '../../i18n/fill'
 import { formatDateTime, useI18n } from '../../i18n/I18nProvider'
 import { EVALUATION_EVENT, WORKFLOW_EVENT } from '../../sync/useSheetSession'
+import { EvaluationChangeTable, EvaluationSinceSubmit, sinceText, useEvaluationChanges } from './EvaluationChanges'
 
 export type SheetViewKind = 'plan' | EvaluationKindValue
 const kinds: EvaluationKindValue[] = ['midyear', 'yearend']
@@ -124,6 +125,8 @@ function EvaluationSteps({ sheetId, evaluation, reload }: { sheetId: string; eva
   const { kind } = evaluation
   const name = evaluationKindLabels[kind]
   const path = `/api/sheets/${encodeURIComponent(sheetId)}/evaluations/${kind}`
+  // The count and the rows the 承認 dialog states: changes since the evaluation was submitted.
+  const sinceSubmit = useEvaluationChanges(sheetId, kind, confirming)
 
   async function run(action: 'submit' | 'return' | 'approve', json?: unknown) {
     setError(null)
@@ -166,19 +169,52 @@ function EvaluationSteps({ sheetId, evaluation, reload }: { sheetId: string; eva
         </Link>
       </p>
       {confirming && (
-        <ConfirmModal
+        <Modal
           title={fill(t('evaluation.confirmApproveTitle'), { kind: name })}
-          message={fill(t('evaluation.confirmApprove'), { kind: name, version: evaluation.planVersion })}
-          confirm={t('workflow.confirmApproveAction')}
-          cancelLabel={t('workflow.cancel')}
-          busy={busy}
-          error={error}
-          onConfirm={() => void run('approve')}
+          className="evaluation-approve"
           onClose={() => {
             setConfirming(false)
             setError(null)
           }}
-        />
+        >
+          <p>{fill(t('evaluation.confirmApprove'), { kind: name, version: evaluation.planVersion })}</p>
+          {/* What the 課長 approves beyond what was submitted: row by row, before the final word. */}
+          {sinceSubmit === null ? (
+            <p>{t('evaluation.confirmApproveLoading')}</p>
+          ) : (
+            <>
+              <p className="confirm-count">
+                <strong>{fill(t('evaluation.changes.count'), { count: sinceSubmit.changes.length })}</strong>
+                {sinceSubmit.baseline && <span className="muted"> {sinceText(sinceSubmit, false, t, locale)}</span>}
+              </p>
+              {sinceSubmit.changes.length > 0 && (
+                <div className="modal-scroll">
+                  <EvaluationChangeTable changes={sinceSubmit.changes} caption={fill(t('evaluation.changes.title'), { kind: name })} />
+                </div>
+              )}
+            </>
+          )}
+          {error && (
+            <p role="alert" className="form-error">
+              {error}
+            </p>
+          )}
+          <div className="modal-actions">
+            <button
+              type="button"
+              data-autofocus
+              onClick={() => {
+                setConfirming(false)
+                setError(null)
+              }}
+            >
+              {t('workflow.cancel')}
+            </button>
+            <button type="button" className="primary-action" disabled={busy || sinceSubmit === null} onClick={() => void run('approve')}>
+              {t('workflow.confirmApproveAction')}
+            </button>
+          </div>
+        </Modal>
       )}
       {returning && (
         <form
@@ -194,6 +230,7 @@ function EvaluationSteps({ sheetId, evaluation, reload }: { sheetId: string; eva
         </form>
       )}
       {error && !confirming && <p role="alert">{error}</p>}
+      {evaluation.actions.includes('approve') && <EvaluationSinceSubmit sheetId={sheetId} kind={kind} />}
       {evaluation.status === 'approved' && v && (
         <p className="approved-banner" role="status">
           {fill(t('evaluation.approvedBanner'), { kind: name, name: v.approvedBy.name, when: formatDateTime(v.approvedAt, locale, 'medium') })}

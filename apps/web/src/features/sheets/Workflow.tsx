@@ -15,9 +15,11 @@ import { ConfirmModal } from '../../app/Modal'
 import { relativeTime } from '../../app/time'
 import { useErrorMessage } from '../../app/useErrorMessage'
 import { fill } from '../admin/text'
-import { catalogs, type Locale, type MessageKey } from '../../i18n/catalog'
+import type { Locale } from '../../i18n/catalog'
 import { formatDateTime, useI18n } from '../../i18n/I18nProvider'
 import { LATE_EVENT, WORKFLOW_EVENT } from '../../sync/useSheetSession'
+import { EvaluationHistory } from '../evaluations/EvaluationHistory'
+import { actionLabel, detailLabel } from './auditLabels'
 import { SheetView } from './SheetView'
 
 const when = (iso: string, locale: string) => formatDateTime(iso, locale, 'medium')
@@ -422,34 +424,11 @@ function ViewLog({ sheetId }: { sheetId: string }) {
   )
 }
 
-const isKey = (key: string): key is MessageKey => key in catalogs.ja
-
-/** An audit action in words: 「承認」, 「承認（権限がなく拒否）」; an unknown one as it is stored. */
-function actionLabel(action: string, t: (key: MessageKey) => string): string {
-  const refused = action.endsWith('.refused')
-  const base = refused ? action.slice(0, -'.refused'.length) : action
-  const key = `history.action.${base}`
-  const label = isKey(key) ? t(key) : base
-  return refused ? fill(t('history.action.refused'), { action: label }) : label
-}
-
-/** The stored detail in words where it has a known shape (「改訂 2」, 「3 件の変更」); otherwise as it is. */
-function detailLabel(action: string, detail: string | null, t: (key: MessageKey) => string): string {
-  if (!detail) return ''
-  const revision = /^revision (\d+)$/.exec(detail)
-  if (action === 'sheet.reopen' && revision) return fill(t('history.detail.revision'), { n: revision[1]! })
-  const changes = /^(\d+) changes$/.exec(detail)
-  if (action === 'sheet.import' && changes) return fill(t('history.detail.changes'), { n: changes[1]! })
-  // The whole hash is in the version list; here its head is enough to tell versions apart.
-  const version = /^(v\d+) sha256=([0-9a-f]{12})[0-9a-f]*$/.exec(detail)
-  if (action === 'sheet.version' && version) return `${version[1]}（SHA-256 ${version[2]}…）`
-  return detail
-}
-
 /** The sheet's audit trail (課長 and admins), filtered by kind of event: in words, with people's names. */
 function AuditTrail({ sheetId }: { sheetId: string }) {
   const { t, locale } = useI18n()
-  const [filter, setFilter] = useState('sheet.')
+  // Every entry of the sheet: the plan's steps and its evaluations' (all written with the sheet as target).
+  const [filter, setFilter] = useState('')
   const [entries, setEntries] = useState<AuditEntryView[] | null>(null)
   const filterId = useId()
   useEffect(() => {
@@ -463,7 +442,7 @@ function AuditTrail({ sheetId }: { sheetId: string }) {
       <h3>{t('history.audit')}</h3>
       <label htmlFor={filterId}>{t('history.auditFilter')}</label>
       <select id={filterId} value={filter} onChange={(e) => setFilter(e.currentTarget.value)}>
-        <option value="sheet.">{t('comments.filter.all')}</option>
+        <option value="">{t('comments.filter.all')}</option>
         <option value="sheet.submit">{t('history.action.sheet.submit')}</option>
         <option value="sheet.return">{t('history.action.sheet.return')}</option>
         <option value="sheet.approve">{t('history.action.sheet.approve')}</option>
@@ -472,6 +451,7 @@ function AuditTrail({ sheetId }: { sheetId: string }) {
         <option value="sheet.rejected-update">{t('history.action.sheet.rejected-update')}</option>
         <option value="sheet.export">{t('history.auditExport')}</option>
         <option value="sheet.import">{t('history.auditImport')}</option>
+        <option value="evaluation.">{t('history.auditEvaluation')}</option>
       </select>
       {entries?.length === 0 ? (
         <p className="muted">{t('history.auditEmpty')}</p>
@@ -649,6 +629,7 @@ export function History({ sheetId, canAudit, hasPrevious = false }: { sheetId: s
           {shownChanges && shownChanges.length > 0 && <ChangeTable changes={shownChanges} attributed={isDefault} />}
         </section>
       )}
+      <EvaluationHistory sheetId={sheetId} />
       {canAudit && <AuditTrail sheetId={sheetId} />}
       {canAudit && <ViewLog sheetId={sheetId} />}
       {shown && (
