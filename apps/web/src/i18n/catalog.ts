@@ -529,6 +529,31 @@ export const ja = {
   'history.detail.evaluationReason': '{kind}（理由: {reason}）',
   'history.detail.evaluationExport': '{kind}（{format}）',
   // end of Issue 16 evaluation history
+  // Issue 16 board
+  'boardEval.switch': '表示する評価',
+  'boardEval.kind.midyear': '中間評価',
+  'boardEval.kind.yearend': '年度末評価',
+  'boardEval.chart': '{kind}の状況（町全体）',
+  'boardEval.group.measures': '施策',
+  'boardEval.group.projects': '事務事業',
+  'boardEval.groupTotal': '{name}（{n}件）',
+  'boardEval.status.above': '計画以上',
+  'boardEval.status.onTrack': '計画どおり',
+  'boardEval.status.below': '計画未満',
+  'boardEval.status.unknown': '評価不能',
+  'boardEval.status.none': '未評価',
+  'boardEval.unitRows': '件',
+  'boardEval.state.none': '未着手',
+  'boardEval.state.draft': '作成中',
+  'boardEval.state.submitted': '確認依頼中',
+  'boardEval.state.approved': '承認済',
+  'boardEval.rated': '評価済 施策 {m}/{mt}・事務事業 {p}/{pt}',
+  'boardEval.approvedDepartments': '承認済 {n} / {total}課',
+  'years.previousEvaluation': '前年度の年度末評価',
+  'years.previousEvaluationOpen': '（{state}・未確定）',
+  'years.previousNoStatus': '未評価',
+  'years.previousNext': '課題・改善',
+  // end of Issue 16 board
 } as const
 
 export type MessageKey = keyof typeof ja
@@ -1061,6 +1086,31 @@ export const en: Catalog = {
   'history.detail.evaluationReason': '{kind} (reason: {reason})',
   'history.detail.evaluationExport': '{kind} ({format})',
   // end of Issue 16 evaluation history
+  // Issue 16 board
+  'boardEval.switch': 'Evaluation shown',
+  'boardEval.kind.midyear': 'Mid-year evaluation',
+  'boardEval.kind.yearend': 'Year-end evaluation',
+  'boardEval.chart': '{kind} (whole town)',
+  'boardEval.group.measures': 'Measures',
+  'boardEval.group.projects': 'Projects',
+  'boardEval.groupTotal': '{name} ({n})',
+  'boardEval.status.above': 'Above plan',
+  'boardEval.status.onTrack': 'On plan',
+  'boardEval.status.below': 'Below plan',
+  'boardEval.status.unknown': 'Cannot evaluate',
+  'boardEval.status.none': 'Not evaluated',
+  'boardEval.unitRows': '',
+  'boardEval.state.none': 'Not started',
+  'boardEval.state.draft': 'Draft',
+  'boardEval.state.submitted': 'In review',
+  'boardEval.state.approved': 'Approved',
+  'boardEval.rated': 'Evaluated: measures {m}/{mt}, projects {p}/{pt}',
+  'boardEval.approvedDepartments': 'Approved {n} / {total}',
+  'years.previousEvaluation': 'Last year’s year-end evaluation',
+  'years.previousEvaluationOpen': ' ({state}, not final)',
+  'years.previousNoStatus': 'Not evaluated',
+  'years.previousNext': 'Issues and improvements',
+  // end of Issue 16 board
 }
 
 export const catalogs = { ja, en } as const

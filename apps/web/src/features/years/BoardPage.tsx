@@ -1,4 +1,4 @@
-import type { FiscalYearsResponse, OverviewResponse, OverviewSheet, SheetStatus } from '@hoshin/protocol'
+import type { EvaluationKindValue, FiscalYearsResponse, OverviewResponse, OverviewSheet, SheetStatus } from '@hoshin/protocol'
 import { fiscalYearLabel, formatBudget } from '@hoshin/sheet'
 import { useCallback, useEffect, useRef, useState } from 'react'
 import { Link, Navigate, useNavigate, useParams } from 'react-router'
@@ -9,19 +9,30 @@ import { useErrorMessage } from '../../app/useErrorMessage'
 import type { MessageKey } from '../../i18n/catalog'
 import { formatDateTime, useI18n } from '../../i18n/I18nProvider'
 import { useAuth } from '../auth/AuthProvider'
+import {
+  defaultEvaluationKind,
+  EvaluationChart,
+  EvaluationKindSwitch,
+  EvaluationProgress,
+  EvaluationTotal,
+  emptyEvaluationTotals,
+  evaluationOrder,
+} from './EvaluationBoard'
 import { OpenYearForm } from './OpenYearForm'
 import { StatusChart } from './StatusChart'
 
 export const isFiscalYear = (year: number) => Number.isInteger(year) && year >= 1989 && year <= 2200
 
-type SortKey = 'department' | 'status' | 'deadline' | 'edited' | 'openThreads' | 'measures' | 'projects' | 'budgetTotal'
+type SortKey = 'department' | 'status' | 'deadline' | 'edited' | 'evaluation' | 'openThreads' | 'measures' | 'projects' | 'budgetTotal'
 type Sort = { key: SortKey; dir: 'asc' | 'desc' }
 
 const statusOrder: Record<SheetStatus, number> = { draft: 0, submitted: 1, approved: 2 }
 
 /** What each column sorts by; an approved sheet has nothing left due, so it sorts after every open one. */
-function sortValue(sheet: OverviewSheet, key: SortKey): string | number {
+function sortValue(sheet: OverviewSheet, key: SortKey, kind: EvaluationKindValue): string | number {
   switch (key) {
+    case 'evaluation':
+      return evaluationOrder(sheet.evaluations[kind])
     case 'department':
       return sheet.department.name
     case 'status':
@@ -35,11 +46,11 @@ function sortValue(sheet: OverviewSheet, key: SortKey): string | number {
   }
 }
 
-function sorted(sheets: OverviewSheet[], sort: Sort): OverviewSheet[] {
+function sorted(sheets: OverviewSheet[], sort: Sort, kind: EvaluationKindValue): OverviewSheet[] {
   const factor = sort.dir === 'asc' ? 1 : -1
   return [...sheets].sort((a, b) => {
-    const x = sortValue(a, sort.key)
-    const y = sortValue(b, sort.key)
+    const x = sortValue(a, sort.key, kind)
+    const y = sortValue(b, sort.key, kind)
     const order = typeof x === 'string' && typeof y === 'string' ? x.localeCompare(y, 'ja') : Number(x) - Number(y)
     return order * factor || a.department.name.localeCompare(b.department.name, 'ja')
   })
@@ -71,7 +82,7 @@ function SortHeader({ label, column, sort, onSort }: { label: string; column: So
   )
 }
 
-function BoardTable({ overview, shown, year }: { overview: OverviewResponse; shown: OverviewSheet[]; year: number }) {
+function BoardTable({ overview, shown, year, kind }: { overview: OverviewResponse; shown: OverviewSheet[]; year: number; kind: EvaluationKindValue }) {
   const { t, locale } = useI18n()
   const due = useDueText()
   const [sort, setSort] = useState<Sort>({ key: 'department', dir: 'asc' })
@@ -81,6 +92,8 @@ function BoardTable({ overview, shown, year }: { overview: OverviewResponse; sho
   const yearDue = due(overview.deadline)
   const open = all.filter((s) => s.status !== 'approved').length
   const header = (key: SortKey, label: MessageKey) => <SortHeader label={t(label)} column={key} sort={sort} onSort={onSort} />
+  // The evaluation the switch above shows: its step and rows rated, for each department.
+  const evaluationColumn = `boardEval.kind.${kind}` as const
 
   return (
     <table className="board-table">
@@ -95,10 +108,11 @@ function BoardTable({ overview, shown, year }: { overview: OverviewResponse; sho
           {header('measures', 'board.measures')}
           {header('projects', 'board.projects')}
           {header('budgetTotal', 'board.budget')}
+          {header('evaluation', evaluationColumn)}
         </tr>
       </thead>
       <tbody>
-        {sorted(shown, sort).map((sheet) => {
+        {sorted(shown, sort, kind).map((sheet) => {
           const sheetDue = sheet.status === 'approved' ? null : yearDue
           return (
             <tr key={sheet.id}>
@@ -131,6 +145,9 @@ function BoardTable({ overview, shown, year }: { overview: OverviewResponse; sho
               <td className="number">{sheet.measures}</td>
               <td className="number">{sheet.projects}</td>
               <td className="number budget">{formatBudget(sheet.budgetTotal)}</td>
+              <td className="board-evaluation">
+                <EvaluationProgress evaluation={sheet.evaluations[kind]} />
+              </td>
             </tr>
           )
         })}
@@ -150,6 +167,9 @@ function BoardTable({ overview, shown, year }: { overview: OverviewResponse; sho
           <td className="number">{sum((s) => s.projects)}</td>
           <td className="number budget" data-testid="board-budget-total">
             {formatBudget(overview.budgetTotal)}
+          </td>
+          <td className="board-evaluation">
+            <EvaluationTotal overview={overview} kind={kind} />
           </td>
         </tr>
       </tfoot>
@@ -174,6 +194,8 @@ export function BoardPage() {
   const [error, setError] = useState<unknown>(null)
   // What the last 年度を開始 did: kept here, since the form moves once the year has sheets.
   const [opened, setOpened] = useState<string | null>(null)
+  // 中間評価 or 年度末評価 on the chart and in the table; until chosen, the one under way.
+  const [chosenKind, setKind] = useState<EvaluationKindValue | null>(null)
   const latest = useRef(0)
   const valid = isFiscalYear(year)
 
@@ -189,7 +211,7 @@ export function BoardPage() {
       (e: unknown) => {
         if (request !== latest.current) return
         // A year nobody opened yet is an empty board, not an error: planning opens it from here.
-        if (e instanceof ApiError && e.status === 404) setOverview({ year, deadline: null, budgetTotal: 0, sheets: [] })
+        if (e instanceof ApiError && e.status === 404) setOverview({ year, deadline: null, budgetTotal: 0, sheets: [], evaluationTotals: emptyEvaluationTotals() })
         else setError(e)
       },
     )
@@ -212,6 +234,7 @@ export function BoardPage() {
   const label = fiscalYearLabel(year, locale)
   const yearDue = overview ? due(overview.deadline) : null
   const shown = overview ? (user.role === 'head' ? overview.sheets.filter((s) => s.department.id === user.department?.id) : overview.sheets) : []
+  const kind = chosenKind ?? (overview ? defaultEvaluationKind(overview) : 'midyear')
 
   return (
     <main id="main" className="board">
@@ -245,6 +268,10 @@ export function BoardPage() {
             <>
               <div className="board-summary">
                 <StatusChart statuses={overview.sheets.map((s) => s.status)} />
+                <div className="board-evaluation-summary">
+                  <EvaluationKindSwitch kind={kind} onChange={setKind} />
+                  <EvaluationChart kind={kind} totals={overview.evaluationTotals[kind]} />
+                </div>
                 <ul className="board-links">
                   <li>
                     <a href={`/api/fiscal-years/${year}/export.xlsx`} download>
@@ -261,7 +288,7 @@ export function BoardPage() {
                   )}
                 </ul>
               </div>
-              <BoardTable overview={overview} shown={shown} year={year} />
+              <BoardTable overview={overview} shown={shown} year={year} kind={kind} />
             </>
           )}
           {opened && (

@@ -1,7 +1,8 @@
-import type { PreviousYearResponse } from '@hoshin/protocol'
+import type { EvaluationState, PreviousEvaluationRow, PreviousYearResponse } from '@hoshin/protocol'
 import { fiscalYearLabel, formatBudget, type Measure, type Project, type Sheet } from '@hoshin/sheet'
 import { createContext, type ReactNode, useContext, useEffect, useMemo, useState } from 'react'
 import { api } from '../../api/client'
+import { fill } from '../../i18n/fill'
 import { useI18n } from '../../i18n/I18nProvider'
 
 type PreviousRow = (Measure & { budget?: undefined }) | Project
@@ -11,6 +12,8 @@ export interface PreviousYear {
   version: number | null
   rows: Map<string, PreviousRow>
   continued: Set<string>
+  /** Last year's 年度末評価 by row (approved, or still open), or null when it has none. */
+  yearend: { state: EvaluationState; rows: Map<string, PreviousEvaluationRow> } | null
 }
 
 /**
@@ -35,7 +38,8 @@ export function usePreviousYear(sheetId: string, refresh: unknown): PreviousYear
     if (!data || !sheet) return null
     const rows = new Map<string, PreviousRow>()
     for (const row of [...sheet.measures, ...sheet.projects]) rows.set(row.id, row)
-    return { fiscalYear: sheet.fiscalYear, version: data.version, rows, continued: new Set(data.continued) }
+    const yearend = data.yearend ? { state: data.yearend.state, rows: new Map(data.yearend.rows.map((r) => [r.rowId, r])) } : null
+    return { fiscalYear: sheet.fiscalYear, version: data.version, rows, continued: new Set(data.continued), yearend }
   }, [data])
 }
 
@@ -87,8 +91,41 @@ export function PreviousYearNote({ rowId }: { rowId: string }) {
               {t('years.previousBudget')}: {formatBudget(row.budget)}
             </span>
           )}
+          {previous.yearend && <PreviousEvaluation state={previous.yearend.state} row={previous.yearend.rows.get(rowId)} />}
         </div>
       )}
     </div>
+  )
+}
+
+/**
+ * Last year's 年度末評価 of the row (its status and 課題・改善), which this year's row answers; one still being
+ * written or reviewed is marked so, since it may yet change.
+ */
+function PreviousEvaluation({ state, row }: { state: EvaluationState; row: PreviousEvaluationRow | undefined }) {
+  const { t } = useI18n()
+  if (!row) return null
+  return (
+    <span className="previous-evaluation">
+      <span className="line">
+        <span className="previous-label">{t('years.previousEvaluation')}</span>
+        {row.status ? (
+          <strong className={`previous-status eval-${row.status}`}>{t(`boardEval.status.${row.status}`)}</strong>
+        ) : (
+          <span className="previous-status">{t('years.previousNoStatus')}</span>
+        )}
+        {state !== 'approved' && <span className="previous-open">{fill(t('years.previousEvaluationOpen'), { state: t(`boardEval.state.${state}`) })}</span>}
+      </span>
+      {row.next && (
+        <span className="line previous-next">
+          <span className="previous-label">{t('years.previousNext')}</span>
+          {row.next.split('\n').map((line, i) => (
+            <span key={i} className="line">
+              {line}
+            </span>
+          ))}
+        </span>
+      )}
+    </span>
   )
 }
