@@ -9,6 +9,7 @@ import {
 import {
   applyEvaluationToDoc,
   canonicalJson,
+  diffEvaluations,
   docToEvaluation,
   type EvaluationDocument,
   type EvaluationKind,
@@ -17,7 +18,6 @@ import {
   evaluationInputSchema,
   evaluationKindLabels,
   evaluationRoots,
-  evaluationStatusLabels,
   openEvaluationRows,
   type SheetChange,
   storedSheet,
@@ -307,26 +307,11 @@ export class EvaluationService {
       for (const record of approved) {
         const frozen = JSON.parse(record.canonical!) as EvaluationDocument
         const plan = await this.versions.get(sheetId, record.planVersion)
-        const sheet = plan ? storedSheet(plan.canonical) : undefined
-        const after = new Map(docToEvaluation(doc, record.kind).map((r) => [r.rowId, r]))
-        for (const row of frozen.rows) {
-          const now = after.get(row.rowId)
-          if (!now) continue
-          const list = row.kind === 'measure' ? 'measures' : 'projects'
-          const rows = sheet?.[list] ?? []
-          const index = rows.findIndex((r) => r.id === row.rowId)
-          const rowLabel = `${evaluationKindLabels[record.kind]} ／ ${row.kind === 'measure' ? '施策' : '事務事業'} ${index + 1} ${rows[index]?.name ?? ''}`.trim()
-          const fields: [string, string, string][] = [
-            ['評価', row.status ? evaluationStatusLabels[row.status] : '（未評価）', now.status ? evaluationStatusLabels[now.status] : '（未評価）'],
-            ['実績', row.done, now.done],
-            ['課題・改善', row.next, now.next],
-            ['実績値', actualsText(row, sheet, list), actualsText(now, sheet, list)],
-          ]
-          for (const [field, from, to] of fields) {
-            if (from === to) continue
-            const label = `${rowLabel} ／ ${field}`
-            changes.push({ part: list, kind: 'changed', rowId: row.rowId, from, to, label, summary: `${label}: ${from || '（空欄）'} → ${to || '（空欄）'}` })
-          }
+        if (!plan) continue
+        // Row-named as the 課長's review names them, with the evaluation's kind in front.
+        for (const change of diffEvaluations(storedSheet(plan.canonical), frozen.rows, docToEvaluation(doc, record.kind))) {
+          const label = `${evaluationKindLabels[record.kind]} ／ ${change.label}`
+          changes.push({ part: change.kind === 'measure' ? 'measures' : 'projects', kind: 'changed', rowId: change.rowId, from: change.from, to: change.to, label, summary: `${evaluationKindLabels[record.kind]} ／ ${change.summary}` })
         }
       }
       return changes
@@ -344,39 +329,6 @@ export class EvaluationService {
     if (record.status !== 'approved' || !record.canonical || !record.sha256 || !record.approvedAt) throw errors.notFound()
     return { sha256: record.sha256, approvedBy: await this.named(record.approvedBy), approvedAt: record.approvedAt, evaluation: JSON.parse(record.canonical) }
   }
-
-  /**
-   * What changed since the evaluation was submitted (or, approved, between submission and approval): per
-   * row the fields whose value differs, for the 課長's review.
-   */
-  async changes(actor: Actor, sheetId: string, kind: EvaluationKindValue): Promise<{ changes: { rowId: string; kind: string; field: string; before: unknown; after: unknown }[] }> {
-    const sheet = await this.sheets.readable(actor, sheetId)
-    const record = await this.record(sheet.id, kind)
-    if (!record.submittedCanonical) return { changes: [] }
-    const before = new Map((JSON.parse(record.submittedCanonical) as EvaluationDocument).rows.map((r) => [r.rowId, r]))
-    const changes = []
-    for (const row of await this.rows(sheet, record)) {
-      const old = before.get(row.rowId)
-      for (const field of ['status', 'done', 'next', 'actuals'] as const) {
-        const a = old ? old[field] : null
-        const b = row[field]
-        if (JSON.stringify(a) !== JSON.stringify(b)) changes.push({ rowId: row.rowId, kind: row.kind, field, before: a, after: b })
-      }
-    }
-    return { changes }
-  }
-}
-
-/** 実績値 of a row as people read them: 「移住相談件数 180件（2025-09-30）」, one indicator after another. */
-function actualsText(row: EvaluationRow, sheet: { measures: { id: string; indicators: { id: string; name: string; unit: string }[] }[]; projects: { id: string; indicators: { id: string; name: string; unit: string }[] }[] } | undefined, list: 'measures' | 'projects'): string {
-  const indicators = sheet?.[list].find((r) => r.id === row.rowId)?.indicators ?? []
-  return row.actuals
-    .filter((a) => a.value !== null || a.date !== null)
-    .map((a) => {
-      const indicator = indicators.find((i) => i.id === a.indicatorId)
-      return `${indicator?.name ?? a.indicatorId} ${a.value ?? ''}${indicator?.unit ?? ''}${a.date ? `（${a.date}）` : ''}`
-    })
-    .join('、')
 }
 
 function audit(actor: Actor, action: string, kind: EvaluationKindValue) {
