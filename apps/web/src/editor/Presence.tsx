@@ -83,11 +83,11 @@ export function Presence({ session }: { session: SheetSession }) {
               {p.self ? t('presence.you') : ''}
             </span>
             <span className="presence-section">{p.section}</span>
-            {p.editing && (
-              <span className="presence-editing">
-                {t('presence.editing')}: {p.editing}
-              </span>
-            )}
+            {/* Always there and of one width: someone moving between fields must not reflow the bar (a
+                button below it would move between mouse-down and mouse-up, and the click be lost). */}
+            <span className="presence-editing" title={p.editing ? `${t('presence.editing')}: ${p.editing}` : undefined}>
+              {p.editing && `${t('presence.editing')}: ${p.editing}`}
+            </span>
           </li>
         ))}
       </ul>
