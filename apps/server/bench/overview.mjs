@@ -54,7 +54,7 @@ try {
     const at = (q) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))].toFixed(2)
     return `p50 ${at(0.5)} / p95 ${at(0.95)} / max ${ms.at(-1).toFixed(2)} ms`
   }
-  const serverSide = await time(() => services.years.overview(actor, year))
+  const serverSide = await time(() => services.years.overview(actor, year, services.evaluations))
   const inbox = await time(() => services.years.partnerRows(staff, year))
   const login = await fetch(`${server.url}/api/auth/login`, {
     method: 'POST',
