@@ -8,6 +8,9 @@ export default defineConfig({
     exclude: ['test/abuse.test.ts', '**/node_modules/**'],
     // Real SQLite files and argon2 hashing: give slow CI machines room.
     testTimeout: 20_000,
+    // The PostgreSQL the store contract suite and the server-on-PostgreSQL tests use: the local one, or a
+    // throwaway one started from Debian's packages (never skipped).
+    globalSetup: ['test/postgres-global-setup.ts'],
     hookTimeout: 30_000,
   },
 })

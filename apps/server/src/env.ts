@@ -10,6 +10,11 @@ export interface Config {
   host: string
   dataDir: string
   databaseFile: string
+  /**
+   * HOSHIN_DATABASE_URL (postgres://user@host:5432/db): every store on PostgreSQL instead of the SQLite
+   * file. Unset: SQLite at `databaseFile`, as always.
+   */
+  databaseUrl?: string
   /** The built web app (apps/web/dist), served at /. */
   webDir: string
   /** Seed the demo town on first run (HOSHIN_DEMO=0 turns it off for a real deployment). */
@@ -65,6 +70,21 @@ function origins(value: string | undefined): string[] {
   return list
 }
 
+function databaseUrl(value: string | undefined): string | undefined {
+  const url = value?.trim()
+  if (!url) return undefined
+  let protocol: string
+  try {
+    protocol = new URL(url).protocol
+  } catch {
+    throw new Error('HOSHIN_DATABASE_URL must be a PostgreSQL URL like postgres://hoshin@db.example.lg.jp:5432/hoshin')
+  }
+  if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
+    throw new Error(`HOSHIN_DATABASE_URL must start with postgres:// (PostgreSQL), got ${protocol}//…; unset it to use SQLite`)
+  }
+  return url
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = path.resolve(env.HOSHIN_DATA_DIR || 'data')
   const here = path.dirname(fileURLToPath(import.meta.url))
@@ -73,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST || '0.0.0.0',
     dataDir,
     databaseFile: path.join(dataDir, 'hoshin.sqlite'),
+    databaseUrl: databaseUrl(env.HOSHIN_DATABASE_URL),
     webDir: path.resolve(env.HOSHIN_WEB_DIR || path.join(here, '..', '..', 'web', 'dist')),
     demo: env.HOSHIN_DEMO !== '0' && env.HOSHIN_DEMO !== 'false',
     sessionHours: int('HOSHIN_SESSION_HOURS', env.HOSHIN_SESSION_HOURS, 12) || 12,

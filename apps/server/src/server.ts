@@ -16,8 +16,10 @@ import type { Services } from './context.js'
 import type { Config } from './env.js'
 import { LocalEventBus } from './events/event-bus.js'
 import { migrate } from './persistence/migrations.js'
+import type { Database } from './persistence/database.js'
+import { PostgresDatabase } from './persistence/postgres.js'
 import { SqliteDatabase } from './persistence/sqlite.js'
-import { createSqliteStores } from './persistence/stores.js'
+import { createStores } from './persistence/stores.js'
 import { seedDemo } from './seed/demo.js'
 import { SheetService } from './sheets/sheet-service.js'
 import { errors } from './http/errors.js'
@@ -34,18 +36,24 @@ export interface RunningServer {
   url: string
   port: number
   services: Services
-  db: SqliteDatabase
+  db: Database
   close(): Promise<void>
 }
 
 /** Opens (and migrates) the database and wires every service. Used by the server, the CLI and tests. */
-export async function openServices(config: Config): Promise<{ services: Services; db: SqliteDatabase }> {
+export async function openServices(config: Config): Promise<{ services: Services; db: Database }> {
   mkdirSync(config.dataDir, { recursive: true })
   const log = pino({ level: config.logLevel })
-  const db = await SqliteDatabase.open(config.databaseFile)
-  const applied = await migrate(db)
-  if (applied.length) log.info({ applied }, 'database migrated')
-  const stores = createSqliteStores(db)
+  const db = await openDatabase(config, log)
+  let stores: ReturnType<typeof createStores>
+  try {
+    const applied = await migrate(db)
+    if (applied.length) log.info({ applied, dialect: db.dialect }, 'database migrated')
+    stores = createStores(db)
+  } catch (error) {
+    await db.close().catch(() => undefined)
+    throw error
+  }
   const documents = new DocumentRegistry(stores.documents, log, { ...defaultUpdateLogOptions, ...config.sync })
   const notificationStore = new NotificationStore(db)
   const sheets = new SheetService(stores.sheets, stores.org, documents, stores.versions, stores.users, notificationStore)
@@ -108,6 +116,16 @@ export async function openServices(config: Config): Promise<{ services: Services
     log,
   }
   return { services, db }
+}
+
+/** PostgreSQL when HOSHIN_DATABASE_URL is set, else the SQLite file in the data directory. */
+async function openDatabase(config: Config, log: pino.Logger): Promise<Database> {
+  if (!config.databaseUrl) return SqliteDatabase.open(config.databaseFile)
+  const db = await PostgresDatabase.open(config.databaseUrl, {
+    onError: (err) => log.warn({ err }, 'PostgreSQL connection lost; it is reopened at the next query'),
+  })
+  log.info({ schema: db.schema }, 'storage: PostgreSQL')
+  return db
 }
 
 const VIEW_LOG_KEEP_DAYS = 400

@@ -142,7 +142,7 @@ describe('fuzz', () => {
     })
     // Nothing of the garbage reached the stored document, read through a connection of its own to the file.
     await server.services.documents.updateLog.flush()
-    const db = await SqliteDatabase.open(server.db.file)
+    const db = await SqliteDatabase.open(server.services.config.databaseFile)
     const doc = applyStored(new Y.Doc(), await new SqliteDocumentStore(db).load(sheetId).finally(() => db.close()))
     expect(docToSheet(doc)).toEqual(docToSheet(a.doc))
     expect(docToSheet(doc).measures[1]!.content).not.toContain('偽')

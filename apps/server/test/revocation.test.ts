@@ -72,7 +72,7 @@ describe('access ends for open connections', async () => {
     await person.synced()
     // Another connection to the file (as any other process) shortens the session to end in 700 ms.
     const expiry = Date.now() + 700
-    const other = await SqliteDatabase.open(server.db.file)
+    const other = await SqliteDatabase.open(server.services.config.databaseFile)
     const sessionId = client.cookieHeader()!.split('=')[1]!
     await other.run('UPDATE sessions SET expires_at = ? WHERE id = ?', [expiry, sessionId])
     await other.close()

@@ -62,7 +62,7 @@ describe('保存済み means stored', () => {
       acks.type(char)
       // Each acknowledgement is checked against a second connection to the file at the moment it arrives.
       await eventually(() => expect(acks.state.acked.has(char)).toBe(true))
-      expect((await readFromDisk(server.db.file, sheetId)).sheet.situation).toContain(char)
+      expect((await readFromDisk(server.services.config.databaseFile, sheetId)).sheet.situation).toContain(char)
     }
   })
 

@@ -17,7 +17,7 @@ import type { Actor } from '../context.js'
 import type { EventBus } from '../events/event-bus.js'
 import { errors, HttpError } from '../http/errors.js'
 import { type Department, SqliteOrgStore } from '../persistence/org-store.js'
-import type { SqliteDatabase } from '../persistence/sqlite.js'
+import type { Database } from '../persistence/database.js'
 import type { Stores } from '../persistence/stores.js'
 import { SqliteUserStore, type UserRecord } from '../persistence/user-store.js'
 import type { DocumentRegistry } from '../sync/document-registry.js'
@@ -83,7 +83,7 @@ const cell = (cells: string[], i: number) => (i >= 0 ? (cells[i] ?? '') : '')
 /** The organisation as the admin area and the imports see it. */
 export class OrgService {
   constructor(
-    private readonly db: SqliteDatabase,
+    private readonly db: Database,
     private readonly stores: Stores,
     private readonly lucia: AppLucia,
     private readonly documents: DocumentRegistry,

@@ -1,4 +1,4 @@
-import type { SqliteDatabase } from './sqlite.js'
+import type { Database } from './database.js'
 import { nowIso } from './ids.js'
 
 export interface AuditEntry {
@@ -15,7 +15,7 @@ export interface AuditStore {
 }
 
 export class SqliteAuditStore implements AuditStore {
-  constructor(private readonly db: SqliteDatabase) {}
+  constructor(private readonly db: Database) {}
 
   async append(entry: AuditEntry): Promise<void> {
     await this.db.run('INSERT INTO audit_log (at, user_id, username, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)', [

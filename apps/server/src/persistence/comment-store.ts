@@ -1,4 +1,4 @@
-import type { SqliteDatabase } from './sqlite.js'
+import type { Database } from './database.js'
 import { newId, nowIso } from './ids.js'
 
 export type TargetKind = 'measure' | 'project' | 'issue' | 'policy' | 'text'
@@ -66,7 +66,7 @@ function placeholders(n: number): string {
 }
 
 export class SqliteCommentStore implements CommentStore {
-  constructor(private readonly db: SqliteDatabase) {}
+  constructor(private readonly db: Database) {}
 
   createThread(
     input: Omit<ThreadRecord, 'id' | 'state' | 'stateBy' | 'stateAt' | 'createdAt'>,
@@ -88,7 +88,7 @@ export class SqliteCommentStore implements CommentStore {
         thread.createdAt,
       ])
       for (const m of first.mentions) {
-        await tx.run('INSERT OR IGNORE INTO comment_mentions (comment_id, kind, target_id) VALUES (?, ?, ?)', [commentId, m.kind, m.targetId])
+        await tx.run('INSERT INTO comment_mentions (comment_id, kind, target_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [commentId, m.kind, m.targetId])
       }
       return thread
     })
@@ -113,7 +113,7 @@ export class SqliteCommentStore implements CommentStore {
         record.createdAt,
       ])
       for (const m of comment.mentions) {
-        await tx.run('INSERT OR IGNORE INTO comment_mentions (comment_id, kind, target_id) VALUES (?, ?, ?)', [record.id, m.kind, m.targetId])
+        await tx.run('INSERT INTO comment_mentions (comment_id, kind, target_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [record.id, m.kind, m.targetId])
       }
       return record
     })
@@ -153,7 +153,7 @@ export class SqliteCommentStore implements CommentStore {
       await tx.run('UPDATE comments SET body = ?, edited_at = ? WHERE id = ?', [body, nowIso(), id])
       await tx.run('DELETE FROM comment_mentions WHERE comment_id = ?', [id])
       for (const m of mentions) {
-        await tx.run('INSERT OR IGNORE INTO comment_mentions (comment_id, kind, target_id) VALUES (?, ?, ?)', [id, m.kind, m.targetId])
+        await tx.run('INSERT INTO comment_mentions (comment_id, kind, target_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [id, m.kind, m.targetId])
       }
     })
   }
@@ -172,7 +172,7 @@ export class SqliteCommentStore implements CommentStore {
     if (!ids.length) return
     await this.db.transaction(async (tx) => {
       for (const userId of ids) {
-        await tx.run('INSERT OR IGNORE INTO comment_unread (thread_id, user_id) VALUES (?, ?)', [threadId, userId])
+        await tx.run('INSERT INTO comment_unread (thread_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING', [threadId, userId])
       }
     })
   }

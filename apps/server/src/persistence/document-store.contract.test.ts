@@ -1,10 +1,13 @@
 import path from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { tempDir } from '../../test/harness.js'
+import { createTestDatabase } from '../../test/postgres.js'
+import type { Database } from './database.js'
 import { applyStored, type DocumentStore, MemoryDocumentStore, SqliteDocumentStore, type StoredDocument } from './document-store.js'
 import { newId } from './ids.js'
 import { migrate } from './migrations.js'
+import { PostgresDatabase } from './postgres.js'
 import { SqliteDatabase } from './sqlite.js'
 
 /** The contract every DocumentStore keeps; run against each implementation. */
@@ -114,11 +117,8 @@ function contract(name: string, create: () => Promise<{ store: DocumentStore; sh
   })
 }
 
-contract('SQLite', async () => {
-  const db = await SqliteDatabase.open(path.join(await tempDir(), 'db.sqlite'))
-  await migrate(db)
-  await db.run("INSERT INTO departments (id, name, created_at) VALUES ('d', '課', 'now')")
-  let year = 2000
+let year = 2000
+async function sqlStore(db: Database) {
   return {
     store: new SqliteDocumentStore(db),
     sheet: async () => {
@@ -130,6 +130,28 @@ contract('SQLite', async () => {
       return id
     },
   }
+}
+
+contract('SQLite', async () => {
+  const db = await SqliteDatabase.open(path.join(await tempDir(), 'db.sqlite'))
+  await migrate(db)
+  await db.run("INSERT INTO departments (id, name, created_at) VALUES ('d', '課', 'now')")
+  return sqlStore(db)
+})
+
+// One database of its own for the PostgreSQL run, dropped after the file (test/postgres.ts).
+let postgres: Promise<PostgresDatabase> | undefined
+afterAll(async () => {
+  await (await postgres)?.close()
+})
+contract('PostgreSQL', async () => {
+  postgres ??= (async () => {
+    const db = await PostgresDatabase.open(await createTestDatabase())
+    await migrate(db)
+    await db.run("INSERT INTO departments (id, name, created_at) VALUES ('d', '課', 'now')")
+    return db
+  })()
+  return sqlStore(await postgres)
 })
 
 contract('in-memory', async () => ({ store: new MemoryDocumentStore(), sheet: async () => newId('sh') }))

@@ -1,5 +1,5 @@
 import * as Y from 'yjs'
-import type { SqliteDatabase } from './sqlite.js'
+import type { Database } from './database.js'
 import { nowIso } from './ids.js'
 import { chunks } from '../chunks.js'
 
@@ -53,7 +53,7 @@ export interface DocumentStore {
   logLength(sheetId: string): Promise<number>
 }
 
-/** Rows per multi-row statement: well under SQLite's limit of 32,766 bound parameters. */
+/** Rows per multi-row statement: well under SQLite's limit of 32,766 bound parameters (PostgreSQL's: 65,535). */
 const ROWS_PER_STATEMENT = 500
 
 function bytes(buffer: Buffer): Uint8Array {
@@ -61,7 +61,7 @@ function bytes(buffer: Buffer): Uint8Array {
 }
 
 export class SqliteDocumentStore implements DocumentStore {
-  constructor(private readonly db: SqliteDatabase) {}
+  constructor(private readonly db: Database) {}
 
   /** State and log from one snapshot: read apart, a compaction in between would leave the old state and an empty log. */
   load(sheetId: string): Promise<StoredDocument> {
@@ -88,7 +88,7 @@ export class SqliteDocumentStore implements DocumentStore {
       for (const chunk of chunks(edits, ROWS_PER_STATEMENT)) {
         await tx.run(
           `INSERT INTO field_edits (sheet_id, part, row_id, field, user_id, edited_at) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}
-           ON CONFLICT (sheet_id, part, row_id, field, user_id) DO UPDATE SET edited_at = max(edited_at, excluded.edited_at)`,
+           ON CONFLICT (sheet_id, part, row_id, field, user_id) DO UPDATE SET edited_at = CASE WHEN excluded.edited_at > field_edits.edited_at THEN excluded.edited_at ELSE field_edits.edited_at END`,
           chunk.flatMap((e) => [e.sheetId, e.part, e.rowId, e.field, e.userId, e.editedAt]),
         )
       }

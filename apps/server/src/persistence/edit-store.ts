@@ -1,4 +1,4 @@
-import type { SqliteDatabase } from './sqlite.js'
+import type { Database } from './database.js'
 
 /** One person's latest change to one field, with their name. */
 export interface FieldEditView {
@@ -22,7 +22,7 @@ export interface SubmissionRecord {
  * content each 確認依頼 submitted (written with the step itself, see VersionStore).
  */
 export class EditStore {
-  constructor(private readonly db: SqliteDatabase) {}
+  constructor(private readonly db: Database) {}
 
   /** Every field edit of the sheet after `since` (ISO time), newest first. */
   since(sheetId: string, since: string): Promise<FieldEditView[]> {

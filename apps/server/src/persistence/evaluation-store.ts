@@ -1,6 +1,6 @@
 import type { EvaluationKindValue, EvaluationState } from '@hoshin/protocol'
 import { nowIso } from './ids.js'
-import type { SqliteDatabase, SqlExecutor } from './sqlite.js'
+import type { Database, SqlExecutor } from './database.js'
 
 export interface EvaluationRecord {
   sheetId: string
@@ -36,7 +36,7 @@ class StateChanged extends Error {}
  * expects: when another request moved it first (two 課長 approving at once), nothing is written.
  */
 export class EvaluationStore {
-  constructor(private readonly db: SqliteDatabase) {}
+  constructor(private readonly db: Database) {}
 
   list(sheetId: string): Promise<EvaluationRecord[]> {
     return this.db.all(`SELECT ${columns} FROM sheet_evaluations WHERE sheet_id = ? ORDER BY kind = 'yearend', kind`, [sheetId])

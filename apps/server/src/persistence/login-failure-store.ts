@@ -1,4 +1,4 @@
-import type { SqliteDatabase } from './sqlite.js'
+import type { Database } from './database.js'
 
 /** Failed login attempts per typed user name and client address, for the throttling rule. */
 export interface LoginFailureStore {
@@ -19,10 +19,11 @@ export interface LoginFailureStore {
 }
 
 export class SqliteLoginFailureStore implements LoginFailureStore {
-  constructor(private readonly db: SqliteDatabase) {}
+  constructor(private readonly db: Database) {}
 
   async record(username: string, address: string, at: number): Promise<number> {
-    return (await this.db.run('INSERT INTO login_failures (username, address, at) VALUES (?, ?, ?)', [username, address, at])).lastID
+    const row = await this.db.get<{ id: number }>('INSERT INTO login_failures (username, address, at) VALUES (?, ?, ?) RETURNING id', [username, address, at])
+    return row!.id
   }
 
   async remove(id: number): Promise<void> {

@@ -1,3 +1,6 @@
+import type { Database } from './database.js'
+import type { PostgresDatabase } from './postgres.js'
+import { type PostgresMigration, postgresMigrations } from './postgres-migrations.js'
 import type { SqliteDatabase } from './sqlite.js'
 
 export interface Migration {
@@ -12,7 +15,8 @@ export interface Migration {
 }
 
 /**
- * Versioned schema. Append only: a released migration is never edited, a change is a new entry.
+ * Versioned schema. Append only: a released migration is never edited, a change is a new entry — here
+ * and, with the same version number, in PostgreSQL's list (postgres-migrations.ts).
  * The applied version lives in SQLite's own `PRAGMA user_version`.
  */
 export const migrations: readonly Migration[] = [
@@ -358,20 +362,63 @@ export const migrations: readonly Migration[] = [
 
 export const LATEST_SCHEMA_VERSION = migrations.at(-1)?.version ?? 0
 
-export async function schemaVersion(db: SqliteDatabase): Promise<number> {
+export async function schemaVersion(db: Database): Promise<number> {
+  if (isPostgres(db)) {
+    const table = await db.get<{ t: string | null }>("SELECT to_regclass('schema_version')::text AS t")
+    if (!table?.t) return 0
+    return (await db.get<{ version: number }>('SELECT version FROM schema_version'))?.version ?? 0
+  }
   const row = await db.get<{ user_version: number }>('PRAGMA user_version')
   return row?.user_version ?? 0
 }
 
-/** Applies every migration newer than the database, each in its own transaction. Returns the versions applied. */
-export async function migrate(db: SqliteDatabase, list: readonly Migration[] = migrations): Promise<number[]> {
-  const current = await schemaVersion(db)
-  const known = list.at(-1)?.version ?? 0
+function isPostgres(db: Database): db is PostgresDatabase {
+  return db.dialect === 'postgres'
+}
+
+function refuseNewer(current: number, known: number): void {
   if (current > known) {
     throw new Error(
       `Database schema version ${current} is newer than this server knows (${known}); refusing to start on it. Upgrade Hoshin.`,
     )
   }
+}
+
+/**
+ * Applies every migration newer than the database, each in its own transaction. Returns the versions
+ * applied. `list` is SQLite's (tests pass a prefix of it); on PostgreSQL, its own list up to the same version.
+ */
+export async function migrate(db: Database, list: readonly Migration[] = migrations): Promise<number[]> {
+  if (isPostgres(db)) {
+    const upTo = list.at(-1)?.version ?? 0
+    return migratePostgres(db, postgresMigrations.filter((m) => m.version <= upTo))
+  }
+  return migrateSqlite(db as SqliteDatabase, list)
+}
+
+async function migratePostgres(db: PostgresDatabase, list: readonly PostgresMigration[]): Promise<number[]> {
+  // Two processes starting at once on an empty database: one migrates, the other waits and finds it done.
+  return db.transaction(async (tx) => {
+    await tx.exec("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.hoshin-migrate'))")
+    await tx.exec('CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)')
+    const row = await tx.get<{ version: number }>('SELECT version FROM schema_version')
+    if (!row) await tx.exec('INSERT INTO schema_version (version) VALUES (0)')
+    const current = row?.version ?? 0
+    refuseNewer(current, postgresMigrations.at(-1)?.version ?? 0)
+    const applied: number[] = []
+    for (const migration of list) {
+      if (migration.version <= current) continue
+      await tx.exec(migration.sql)
+      await tx.run('UPDATE schema_version SET version = ?', [migration.version])
+      applied.push(migration.version)
+    }
+    return applied
+  })
+}
+
+async function migrateSqlite(db: SqliteDatabase, list: readonly Migration[]): Promise<number[]> {
+  const current = await schemaVersion(db)
+  refuseNewer(current, list.at(-1)?.version ?? 0)
   const applied: number[] = []
   for (const migration of list) {
     if (migration.version <= current) continue

@@ -1,6 +1,6 @@
 import type { Named } from '@hoshin/protocol'
 import { newId, nowIso } from './ids.js'
-import type { SqlExecutor } from './sqlite.js'
+import type { SqlExecutor } from './database.js'
 
 export interface Section extends Named {
   retired: boolean

@@ -1,5 +1,5 @@
 import type { Adapter, DatabaseSession, DatabaseUser } from 'lucia'
-import type { SqliteDatabase } from './sqlite.js'
+import type { Database } from './database.js'
 
 interface SessionRow {
   id: string
@@ -17,7 +17,7 @@ function toSession(row: SessionRow): DatabaseSession {
  * takes effect at once.
  */
 export class SqliteSessionStore implements Adapter {
-  constructor(private readonly db: SqliteDatabase) {}
+  constructor(private readonly db: Database) {}
 
   async getSessionAndUser(sessionId: string): Promise<[DatabaseSession | null, DatabaseUser | null]> {
     const row = await this.db.get<SessionRow>(

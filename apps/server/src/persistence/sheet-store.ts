@@ -1,5 +1,5 @@
 import type { SheetStatus } from '@hoshin/protocol'
-import type { SqliteDatabase } from './sqlite.js'
+import type { Database } from './database.js'
 import { newId, nowIso } from './ids.js'
 
 export interface SheetRecord {
@@ -46,7 +46,7 @@ const columns = `id, department_id AS departmentId, fiscal_year AS fiscalYear, s
   created_at AS createdAt, updated_at AS updatedAt`
 
 export class SqliteSheetStore implements SheetStore {
-  constructor(private readonly db: SqliteDatabase) {}
+  constructor(private readonly db: Database) {}
 
   async create(input: NewSheet): Promise<SheetRecord> {
     const record = await this.createIfMissing(input)

@@ -1,12 +1,8 @@
 import sqlite3 from 'sqlite3'
 
-export type SqlValue = string | number | bigint | null | Uint8Array
-export type SqlParams = readonly SqlValue[] | Readonly<Record<string, SqlValue>>
+import type { Database, RunResult, SqlExecutor, SqlParams } from './database.js'
 
-export interface RunResult {
-  lastID: number
-  changes: number
-}
+export type { Database, RunResult, SqlExecutor, SqlParams, SqlValue } from './database.js'
 
 /**
  * The one place that touches `sqlite3`'s callback API. One connection per database file; WAL mode so
@@ -17,7 +13,8 @@ export interface RunResult {
  * statement and transaction therefore goes through one promise chain (sqlite3 serialises a single
  * connection anyway, so this costs no parallelism).
  */
-export class SqliteDatabase {
+export class SqliteDatabase implements Database {
+  readonly dialect = 'sqlite' as const
   private queue: Promise<unknown> = Promise.resolve()
 
   private constructor(
@@ -88,6 +85,12 @@ export class SqliteDatabase {
     })
   }
 
+  /** SQLite's own counter of commits by other connections (this connection's writes leave it alone). */
+  async accessEpoch(): Promise<number> {
+    const row = await this.get<{ data_version: number }>('PRAGMA data_version')
+    return row?.data_version ?? 0
+  }
+
   close(): Promise<void> {
     return this.queue.then(
       () => new Promise<void>((resolve, reject) => this.db.close((err) => (err ? reject(err) : resolve()))),
@@ -116,7 +119,7 @@ export class SqliteDatabase {
     return new Promise((resolve, reject) => {
       this.db.run(sql, params, function (this: sqlite3.RunResult, err: Error | null) {
         if (err) reject(err)
-        else resolve({ lastID: this.lastID, changes: this.changes })
+        else resolve({ changes: this.changes })
       })
     })
   }
@@ -132,11 +135,4 @@ export class SqliteDatabase {
       this.db.all(sql, params, (err: Error | null, rows: T[]) => (err ? reject(err) : resolve(rows))),
     )
   }
-}
-
-export interface SqlExecutor {
-  exec(sql: string): Promise<void>
-  run(sql: string, params?: SqlParams): Promise<RunResult>
-  get<T>(sql: string, params?: SqlParams): Promise<T | undefined>
-  all<T>(sql: string, params?: SqlParams): Promise<T[]>
 }

@@ -1,4 +1,5 @@
 import type { Adapter } from 'lucia'
+import type { Database } from './database.js'
 import { type AuditStore, SqliteAuditStore } from './audit-store.js'
 import { type CommentStore, SqliteCommentStore } from './comment-store.js'
 import { type DocumentStore, SqliteDocumentStore } from './document-store.js'
@@ -8,7 +9,6 @@ import { type LoginFailureStore, SqliteLoginFailureStore } from './login-failure
 import { type OrgStore, SqliteOrgStore } from './org-store.js'
 import { SqliteSessionStore } from './session-store.js'
 import { type SheetStore, SqliteSheetStore } from './sheet-store.js'
-import type { SqliteDatabase } from './sqlite.js'
 import { SqliteUserStore, type UserStore } from './user-store.js'
 import { VersionStore } from './version-store.js'
 import { ViewLogStore } from './view-log-store.js'
@@ -29,7 +29,11 @@ export interface Stores {
   evaluations: EvaluationStore
 }
 
-export function createSqliteStores(db: SqliteDatabase): Stores {
+/**
+ * Every store over one database, SQLite or PostgreSQL: the classes keep their historical `Sqlite…` names,
+ * their SQL is written to run on both (see Database).
+ */
+export function createStores(db: Database): Stores {
   return {
     org: new SqliteOrgStore(db),
     users: new SqliteUserStore(db),

@@ -1,5 +1,5 @@
 import type { Role } from '@hoshin/protocol'
-import type { SqlExecutor } from './sqlite.js'
+import type { SqlExecutor } from './database.js'
 import { newId, nowIso } from './ids.js'
 
 export interface UserRecord {

@@ -1,5 +1,5 @@
 import type { SheetStatus } from '@hoshin/protocol'
-import type { SqliteDatabase, SqlExecutor } from './sqlite.js'
+import type { Database, SqlExecutor } from './database.js'
 import { newId, nowIso } from './ids.js'
 
 export interface VersionRecord {
@@ -27,7 +27,7 @@ export interface Transition {
  * and the call answers false.
  */
 export class VersionStore {
-  constructor(private readonly db: SqliteDatabase) {}
+  constructor(private readonly db: Database) {}
 
   private async move(tx: SqlExecutor, t: Transition): Promise<boolean> {
     const now = nowIso()

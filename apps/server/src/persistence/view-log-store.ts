@@ -1,6 +1,6 @@
 import type { SheetViewEntry } from '@hoshin/protocol'
 import { nowIso } from './ids.js'
-import type { SqliteDatabase } from './sqlite.js'
+import type { Database } from './database.js'
 
 /**
  * Who opened which sheet and version. One row per person, sheet and version per `coalesceMs` (a page
@@ -8,7 +8,7 @@ import type { SqliteDatabase } from './sqlite.js'
  */
 export class ViewLogStore {
   constructor(
-    private readonly db: SqliteDatabase,
+    private readonly db: Database,
     private readonly coalesceMs = 10 * 60 * 1000,
   ) {}
 
@@ -16,9 +16,9 @@ export class ViewLogStore {
     const since = new Date(at.getTime() - this.coalesceMs).toISOString()
     await this.db.run(
       `INSERT INTO sheet_views (sheet_id, user_id, version_number, opened_at)
-       SELECT ?, ?, ?, ?
+       SELECT ?, ?, CAST(? AS INTEGER), ?
        WHERE NOT EXISTS (
-         SELECT 1 FROM sheet_views WHERE user_id = ? AND sheet_id = ? AND version_number IS ? AND opened_at >= ? AND opened_at <= ?
+         SELECT 1 FROM sheet_views WHERE user_id = ? AND sheet_id = ? AND version_number IS NOT DISTINCT FROM CAST(? AS INTEGER) AND opened_at >= ? AND opened_at <= ?
        )`,
       [sheetId, userId, version, at.toISOString(), userId, sheetId, version, since, at.toISOString()],
     )

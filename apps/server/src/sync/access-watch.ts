@@ -4,7 +4,7 @@ import type { Adapter } from 'lucia'
 import type { WebSocket } from 'ws'
 import { toActor } from '../auth/middleware.js'
 import type { Services } from '../context.js'
-import type { SqliteDatabase } from '../persistence/sqlite.js'
+import type { Database } from '../persistence/database.js'
 import { canEditSheet, canReadSheet } from '../sheets/permissions.js'
 import type { Connection } from './connection.js'
 import type { SharedDocument } from './shared-document.js'
@@ -25,7 +25,8 @@ type WatchServices = Pick<Services, 'stores' | 'documents' | 'log'>
  * they can end by a change in this process (the admin screens close the person's sockets themselves),
  * by the admin CLI in another process, by time (the session expires), or by the sheet itself (its 連携課
  * no longer name the reader's department). Every `accessCheckMs` this looks for any of those:
- * - another process wrote the database (SQLite's `data_version` moved): every connection is checked;
+ * - another process wrote the database (SQLite's `data_version` moved; on PostgreSQL, a trigger on sessions,
+ *   users or sheets notified — see Database.accessEpoch): every connection is checked;
  * - a connection's session is past its expiry (known from its last check): that connection is checked;
  * - a sheet changed: its readers from other departments are checked against its partners.
  * A check reads the session, the person and the sheet again and applies the rules of the upgrade:
@@ -41,7 +42,7 @@ export class AccessWatch {
 
   constructor(
     private readonly services: WatchServices & { stores: { sessions: Adapter } },
-    private readonly db: SqliteDatabase,
+    private readonly db: Pick<Database, 'accessEpoch'>,
     private readonly options: LivenessOptions = defaultLivenessOptions,
   ) {}
 
@@ -70,9 +71,9 @@ export class AccessWatch {
       // by another process meanwhile is seen at the next round with connections (each new connection is
       // checked then anyway).
       if (!documents.some((d) => d.connections.size > 0)) return
-      const row = await this.db.get<{ data_version: number }>('PRAGMA data_version')
-      const external = this.dataVersion !== undefined && row?.data_version !== this.dataVersion
-      this.dataVersion = row?.data_version
+      const version = await this.db.accessEpoch()
+      const external = this.dataVersion !== undefined && version !== this.dataVersion
+      this.dataVersion = version
       const changed = new Set(this.changedSheets)
       this.changedSheets.clear()
       const now = Date.now()

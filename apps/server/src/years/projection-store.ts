@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '../persistence/sqlite.js'
+import type { SqlExecutor } from '../persistence/database.js'
 import { nowIso } from '../persistence/ids.js'
 
 /** What the board needs of a sheet without decoding its Y.Doc: its canonical JSON and totals. */
@@ -43,7 +43,8 @@ export class ProjectionStore {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (sheet_id) DO UPDATE SET canonical = excluded.canonical, budget_total = excluded.budget_total,
          measures = excluded.measures, projects = excluded.projects,
-         edited_at = COALESCE(excluded.edited_at, edited_at), edited_by = CASE WHEN excluded.edited_at IS NULL THEN edited_by ELSE excluded.edited_by END,
+         edited_at = COALESCE(excluded.edited_at, sheet_projections.edited_at),
+         edited_by = CASE WHEN excluded.edited_at IS NULL THEN sheet_projections.edited_by ELSE excluded.edited_by END,
          updated_at = excluded.updated_at`,
       [sheetId, projection.canonical, projection.budgetTotal, projection.measures, projection.projects, edit?.at ?? null, edit?.by ?? null, nowIso()],
     )

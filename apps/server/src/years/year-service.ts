@@ -17,7 +17,7 @@ import type { Actor } from '../context.js'
 import type { EventBus } from '../events/event-bus.js'
 import { errors } from '../http/errors.js'
 import { nowIso } from '../persistence/ids.js'
-import type { SqliteDatabase } from '../persistence/sqlite.js'
+import type { Database } from '../persistence/database.js'
 import type { Stores } from '../persistence/stores.js'
 import type { EvaluationSnapshot } from '../sheets/evaluation-service.js'
 import type { SheetService } from '../sheets/sheet-service.js'
@@ -82,7 +82,7 @@ function addCounts(total: EvaluationStatusCounts, counts: EvaluationStatusCounts
  */
 export class YearService {
   constructor(
-    private readonly db: SqliteDatabase,
+    private readonly db: Database,
     private readonly stores: Stores,
     private readonly projections: ProjectionStore,
     private readonly sheets: SheetService,
@@ -122,7 +122,7 @@ export class YearService {
     }
     await this.db.run(
       `INSERT INTO fiscal_years (year, deadline, opened_by, opened_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (year) DO UPDATE SET deadline = COALESCE(excluded.deadline, deadline)`,
+       ON CONFLICT (year) DO UPDATE SET deadline = COALESCE(excluded.deadline, fiscal_years.deadline)`,
       [year, request.deadline ?? null, actor.id, nowIso()],
     )
     const created: SheetSummary[] = []
