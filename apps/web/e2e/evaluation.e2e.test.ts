@@ -111,6 +111,12 @@ describe('中間評価 of an approved sheet', () => {
     await enter(a, '施策 1 指標 1 目標値', '120')
     await expect.poll(() => textbox(head, '施策 1 指標 1 目標値').inputValue()).toBe('120')
 
+    // Words selected in the plan while it is a draft (for 選択範囲にコメント, below).
+    await textbox(a, '施策 1 施策の内容').click()
+    await a.keyboard.press('Control+Home')
+    for (let i = 0; i < 4; i++) await a.keyboard.press('Shift+ArrowRight')
+    await expect.poll(() => a.evaluate(() => getSelection()?.toString())).toBe('総合計画')
+
     // Submitted and approved as every year.
     await a.getByRole('button', { name: '確認を依頼', exact: true }).click()
     await head.getByRole('button', { name: '承認', exact: true }).click()
@@ -135,6 +141,15 @@ describe('中間評価 of an approved sheet', () => {
     await textbox(a, '中間評価 施策 1 指標 1 実績値の時点').fill('2025-09-30')
     await focusEnd(a, '中間評価 施策 1 実績')
     await a.keyboard.type('相談会を4回開催した。')
+    // 選択範囲にコメント comments on words of the plan, never on words selected earlier elsewhere.
+    await textbox(a, '中間評価 施策 1 実績').click()
+    await a.keyboard.press('Control+Home')
+    await a.keyboard.press('Shift+End')
+    await expect.poll(() => a.evaluate(() => getSelection()?.toString())).toBe('相談会を4回開催した。')
+    await a.getByRole('button', { name: '選択範囲にコメント' }).click()
+    await a.getByRole('button', { name: 'コメントを閉じる' }).waitFor()
+    expect(await a.locator('.new-thread .quote').count()).toBe(0)
+    await a.getByRole('button', { name: 'コメントを閉じる' }).click()
     await focusEnd(b, '中間評価 施策 2 課題・改善')
     await b.keyboard.type('空き家情報の更新が遅れている。')
 

@@ -186,7 +186,12 @@ export function CollabText(props: Props) {
         const { from, to } = e.state.selection
         // Comments are on the sheet's own fields (not an indicator's or an evaluation's).
         const commentable = field.list === 'situation' || (!!field.rowId && (rowLists as readonly string[]).includes(field.list))
-        if (from === to || !commentable) return
+        if (!commentable) {
+          // 選択範囲にコメント must not comment on words selected earlier in another field.
+          session.selection.current = null
+          return
+        }
+        if (from === to) return
         // Offsets in the field's plain text: paragraphs joined by "\n", as the comment API counts.
         const start = e.state.doc.textBetween(0, from, '\n').length
         const end = e.state.doc.textBetween(0, to, '\n').length

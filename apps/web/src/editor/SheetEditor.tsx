@@ -422,9 +422,14 @@ export function SheetEditor({
   for (const th of threads) if (th.state === 'open') openCounts.set(th.target.id, (openCounts.get(th.target.id) ?? 0) + 1)
   const comment = comments.startDraft
   const ctx: EditorContext = { session, readOnly, fiscalYear, evaluation, onDeleted: setDeleted, threadCount: (id) => openCounts.get(id) ?? 0, comment }
-  const commentOnSelection = () => {
+  const commentOnSelection = (button: HTMLElement) => {
     const selection = session.selection.current
-    if (!selection) return
+    // No words of the sheet selected (or words of an evaluation's or an indicator's field): the panel opens
+    // on the threads, where a row's comment can be written.
+    if (!selection) {
+      if (!comments.open) comments.toggle(button)
+      return
+    }
     comment({ kind: 'text', id: selection.rowId, field: selection.field, start: selection.start, end: selection.end }, `${selection.label}「${selection.quote}」`)
   }
 
@@ -438,7 +443,7 @@ export function SheetEditor({
           <button type="button" aria-expanded={comments.open} onClick={(e) => comments.toggle(e.currentTarget)}>
             <CommentIcon /> {t('comments.open')} ({threads.filter((th) => th.state === 'open').length})
           </button>
-          <button type="button" onMouseDown={(e) => e.preventDefault()} onClick={commentOnSelection}>
+          <button type="button" onMouseDown={(e) => e.preventDefault()} onClick={(e) => commentOnSelection(e.currentTarget)}>
             {t('comments.onSelection')}
           </button>
         </div>
