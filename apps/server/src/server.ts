@@ -90,7 +90,11 @@ export async function openServices(config: Config): Promise<{ services: Services
       await years.boardChanged(event.sheet.fiscalYear, event.sheet.departmentId)
     },
   )
-  evaluations.observers.push((event) => notifications.onEvaluation(event))
+  evaluations.observers.push(
+    (event) => notifications.onEvaluation(event),
+    // The board counts evaluations too: its open pages refetch at each step.
+    (event) => years.boardChanged(event.sheet.fiscalYear, event.sheet.departmentId),
+  )
   comments.onMention = (event) => notifications.onMention(event)
   const liveness = { ...defaultLivenessOptions, ...config.liveness }
   const access = new AccessWatch({ stores, documents, log }, db, liveness)

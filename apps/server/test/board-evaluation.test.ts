@@ -11,6 +11,7 @@ import { docToEvaluation, type EvaluationDocument, insertIndicator, type Sheet, 
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { RunningServer } from '../src/server.js'
 import { collabClient, eventually } from './collab-harness.js'
+import { eventStream } from './event-stream.js'
 import { logins, startTestServer } from './harness.js'
 
 // Issue 16 (plan, do, check): the board counts each department's 中間評価 and 年度末評価, and next year's
@@ -128,7 +129,11 @@ describe('evaluation progress on the board', () => {
   })
 
   it('once approved, the figures are the stored canonical JSON’s, whatever the document says later', async () => {
+    // Each step tells the open boards to refetch (the planner's, and the department's 課長's).
+    const planner = eventStream(await as('planning'))
+    await planner.ready()
     expect((await (await as('kikaku')).post(`/api/sheets/${kikaku2025}/evaluations/midyear/submit`)).status).toBe(200)
+    await planner.next((e) => e.kind === 'board' && e.year === 2025)
     expect(lineOf(await overview(), kikaku2025).evaluations.midyear.state).toBe('submitted')
     expect((await (await as('kacho')).post(`/api/sheets/${kikaku2025}/evaluations/midyear/approve`)).status).toBe(201)
     const version = (await (await as('kacho')).get<EvaluationVersionResponse>(`/api/sheets/${kikaku2025}/evaluations/midyear/version`)).body
