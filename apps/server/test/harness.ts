@@ -9,8 +9,10 @@ import * as Y from 'yjs'
 import { hashPassword } from '../src/auth/passwords.js'
 import { type Config, loadConfig } from '../src/env.js'
 import { applyStored, SqliteDocumentStore } from '../src/persistence/document-store.js'
+import { PostgresDatabase } from '../src/persistence/postgres.js'
 import { SqliteDatabase } from '../src/persistence/sqlite.js'
 import { type RunningServer, startServer } from '../src/server.js'
+import { createTestDatabase } from './postgres.js'
 
 /**
  * What a test file created, removed after it. Registered here, at import, on the file's root suite: a
@@ -47,10 +49,20 @@ export function testConfig(dataDir: string, overrides: Partial<Config> = {}): Co
   }
 }
 
-/** The real server on port 0 over a real SQLite file in a fresh temp dir, closed after the file's tests. */
+const postgresByDir = new Map<string, string>()
+
+/**
+ * The real server on port 0 over a real SQLite file in a fresh temp dir, closed after the file's tests.
+ * HOSHIN_TEST_STORAGE=postgres puts each on a PostgreSQL database of its own instead (test/postgres.ts), to
+ * run the server's suite on PostgreSQL: `HOSHIN_TEST_STORAGE=postgres npx vitest run`.
+ */
 export async function startTestServer(overrides: Partial<Config> = {}): Promise<RunningServer> {
   const dir = overrides.dataDir ?? (await tempDir())
-  const server = await startServer(testConfig(dir, overrides))
+  const postgres = process.env.HOSHIN_TEST_STORAGE === 'postgres' && !('databaseUrl' in overrides)
+  // A restart on the same data dir finds the same database, as it finds the same SQLite file.
+  if (postgres && !postgresByDir.has(dir)) postgresByDir.set(dir, await createTestDatabase())
+  const storage = postgres ? { databaseUrl: postgresByDir.get(dir) } : {}
+  const server = await startServer(testConfig(dir, { ...storage, ...overrides }))
   created.servers.add(server)
   return server
 }
@@ -88,9 +100,11 @@ export function spawnServer(
   })
 }
 
-/** Reads a sheet's content through a second, independent SQLite connection: what a crash would leave. */
+/** Reads a sheet's content through a second, independent connection: what a crash would leave. */
 export async function readFromDisk(file: string, sheetId: string) {
-  const db = await SqliteDatabase.open(file)
+  // HOSHIN_TEST_STORAGE=postgres: the PostgreSQL database of that data dir, through a pool of its own.
+  const url = postgresByDir.get(path.dirname(file))
+  const db = url ? await PostgresDatabase.open(url) : await SqliteDatabase.open(file)
   try {
     const stored = await new SqliteDocumentStore(db).load(sheetId)
     const doc = applyStored(new Y.Doc(), stored)

@@ -126,7 +126,9 @@ export class PostgresDatabase implements Database {
       return new PostgresDatabase(pool, config, row.schema, onError)
     } catch (error) {
       await pool.end().catch(() => undefined)
-      throw error
+      // Where it tried, never the password.
+      const where = new URL(url)
+      throw new Error(`HOSHIN_DATABASE_URL: cannot use PostgreSQL at ${where.host}${where.pathname}: ${(error as Error).message}`, { cause: error })
     }
   }
 

@@ -1,0 +1,72 @@
+import { afterAll, describe, expect, it } from 'vitest'
+import { createTestDatabase } from '../../test/postgres.js'
+import { PostgresDatabase, toPostgresSql } from './postgres.js'
+
+describe('toPostgresSql', () => {
+  it('numbers the placeholders and quotes mixed-case aliases, leaving literals, quoted names and comments alone', () => {
+    expect(toPostgresSql('SELECT sheet_id AS sheetId, count(*) AS n FROM t WHERE a = ? AND b IN (?, ?)')).toBe(
+      'SELECT sheet_id AS "sheetId", count(*) AS n FROM t WHERE a = $1 AND b IN ($2, $3)',
+    )
+    expect(toPostgresSql("SELECT 'is it? camelCase' AS \"keptAlias\", x FROM t -- why? someWord\nWHERE y = ?")).toBe(
+      "SELECT 'is it? camelCase' AS \"keptAlias\", x FROM t -- why? someWord\nWHERE y = $1",
+    )
+    expect(toPostgresSql("SELECT 'it''s ?' AS q, e.row_id AS rowId FROM e WHERE e.part = ?")).toBe(
+      `SELECT 'it''s ?' AS q, e.row_id AS "rowId" FROM e WHERE e.part = $1`,
+    )
+    expect(toPostgresSql('UPDATE t SET n = excluded.n, COUNT = ? WHERE ID = ?')).toBe('UPDATE t SET n = excluded.n, COUNT = $1 WHERE ID = $2')
+  })
+})
+
+describe('PostgresDatabase', () => {
+  const open: PostgresDatabase[] = []
+  afterAll(async () => {
+    await Promise.all(open.map((db) => db.close()))
+  })
+  async function fresh() {
+    const db = await PostgresDatabase.open(await createTestDatabase())
+    open.push(db)
+    await db.exec('CREATE TABLE t (n BIGINT, b BYTEA)')
+    return db
+  }
+
+  it('runs a transaction on one connection and rolls a failed one back', async () => {
+    const db = await fresh()
+    const slow = db.transaction(async (tx) => {
+      await tx.run('INSERT INTO t (n) VALUES (?)', [1])
+      // Not yet committed: outside the transaction nobody sees it.
+      expect(await db.get<{ c: number }>('SELECT count(*) AS c FROM t')).toEqual({ c: 0 })
+      await tx.run('INSERT INTO t (n) VALUES (?)', [2])
+    })
+    const failing = db.transaction(async (tx) => {
+      await tx.run('INSERT INTO t (n) VALUES (?)', [3])
+      throw new Error('boom')
+    })
+    const failed = expect(failing).rejects.toThrow('boom')
+    await slow
+    await failed
+    expect((await db.all<{ n: number }>('SELECT n FROM t ORDER BY n')).map((r) => r.n)).toEqual([1, 2])
+    expect((await db.run('DELETE FROM t WHERE n > ?', [1])).changes).toBe(1)
+  })
+
+  it('reads one snapshot while another connection writes', async () => {
+    const db = await fresh()
+    await db.run('INSERT INTO t (n) VALUES (?)', [1])
+    const counts = await db.snapshot(async (tx) => {
+      const before = await tx.get<{ c: number }>('SELECT count(*) AS c FROM t')
+      await db.run('INSERT INTO t (n) VALUES (?)', [2])
+      const after = await tx.get<{ c: number }>('SELECT count(*) AS c FROM t')
+      return [before?.c, after?.c]
+    })
+    expect(counts).toEqual([1, 1])
+    expect(await db.get('SELECT count(*) AS c FROM t')).toEqual({ c: 2 })
+  })
+
+  it('takes Uint8Array views and bigint, and gives Buffers and numbers back', async () => {
+    const db = await fresh()
+    const bytes = new Uint8Array([7, 0, 1, 2, 255, 128, 9]).subarray(1, 6)
+    await db.run('INSERT INTO t (n, b) VALUES (?, ?)', [2n ** 40n, bytes])
+    const row = await db.get<{ n: number; b: Buffer }>('SELECT n, b FROM t')
+    expect(row?.n).toBe(2 ** 40)
+    expect([...row!.b]).toEqual([0, 1, 2, 255, 128])
+  })
+})
