@@ -1,16 +1,37 @@
+import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { CloseCode } from '@hoshin/protocol'
 import { docToSheet } from '@hoshin/sheet'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { applyStored, SqliteDocumentStore } from '../src/persistence/document-store.js'
 import { PostgresDatabase } from '../src/persistence/postgres.js'
-import { createStores } from '../src/persistence/stores.js'
 import { startServer } from '../src/server.js'
 import { cellText, collabClient, eventually } from './collab-harness.js'
 import { spawnServer, TestClient, tempDir, testConfig } from './harness.js'
 import { createTestDatabase } from './postgres.js'
+
+const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli', 'admin.js')
+
+/** The admin CLI in a process of its own, on the same PostgreSQL database, as an administrator runs it. */
+function runCli(databaseUrl: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], {
+      env: { ...process.env, HOSHIN_DATABASE_URL: databaseUrl, HOSHIN_DATA_DIR: path.join(tmpdir(), 'hoshin-cli-unused'), LOG_LEVEL: 'silent' },
+    })
+    let out = ''
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk
+    })
+    child.stderr.on('data', (chunk: Buffer) => {
+      out += chunk
+    })
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`admin ${args[0]} exited ${code}: ${out}`))))
+  })
+}
 
 /** What another process reads from the database: the sheet as stored (state + log), through its own pool. */
 async function readFromPostgres(url: string, sheetId: string) {
@@ -80,21 +101,25 @@ describe('the server on PostgreSQL (HOSHIN_DATABASE_URL)', () => {
     }
   })
 
-  it('closes the sockets of an account disabled by another process (the access watch on PostgreSQL)', async () => {
+  it('the admin CLI in another process on the same PostgreSQL: disable-user closes the person’s open sheet (4401) within a second', async () => {
     const url = await createTestDatabase()
-    const server = await startServer(testConfig(await tempDir(), { databaseUrl: url, liveness: { accessCheckMs: 50 } }))
-    const admin = await PostgresDatabase.open(url)
+    const server = await startServer(testConfig(await tempDir(), { databaseUrl: url }))
     try {
       const chiiki = await new TestClient(server.url).login('chiiki')
       const sheetId = await kikakuSheet(chiiki)
-      const client = collabClient(server.url, sheetId, chiiki)
-      await client.synced()
-      const user = await createStores(admin).users.findByUsername('chiiki')
-      // What the admin CLI does, from its own connection.
-      await createStores(admin).users.setDisabled(user!.id, true)
-      await eventually(() => expect(client.closeEvents.map((e) => e.code)).toContain(CloseCode.Unauthenticated))
+      const person = collabClient(server.url, sheetId, chiiki)
+      const colleague = collabClient(server.url, sheetId, await new TestClient(server.url).login('joho'))
+      await Promise.all([person.synced(), colleague.synced()])
+      const out = await runCli(url, ['disable-user', '--username', 'chiiki'])
+      const exited = Date.now()
+      await eventually(() => expect(person.closeEvents.map((e) => e.code)).toContain(CloseCode.Unauthenticated))
+      const after = Date.now() - exited
+      console.log(`PostgreSQL: disable-user closed the socket ${after} ms after the CLI exited (${out.trim()})`)
+      expect(after).toBeLessThan(1500)
+      expect(colleague.closeEvents).toEqual([])
+      // The CLI wrote where the server reads: the account cannot sign in any more.
+      expect((await new TestClient(server.url).post('/api/auth/login', { username: 'chiiki', password: 'hoshin-demo' })).status).not.toBe(200)
     } finally {
-      await admin.close()
       await server.close()
     }
   })

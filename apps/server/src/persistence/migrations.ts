@@ -385,8 +385,10 @@ function refuseNewer(current: number, known: number): void {
 }
 
 /**
- * Applies every migration newer than the database, each in its own transaction. Returns the versions
- * applied. `list` is SQLite's (tests pass a prefix of it); on PostgreSQL, its own list up to the same version.
+ * Applies every migration newer than the database and returns the versions applied. `list` is SQLite's
+ * (tests pass a prefix of it); on PostgreSQL its own list up to the same version is applied instead. SQLite:
+ * each migration in its own transaction. PostgreSQL: all of them in one transaction (its DDL is
+ * transactional) under an advisory lock, so processes starting together never migrate twice.
  */
 export async function migrate(db: Database, list: readonly Migration[] = migrations): Promise<number[]> {
   if (isPostgres(db)) {

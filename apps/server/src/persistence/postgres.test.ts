@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { createTestDatabase } from '../../test/postgres.js'
+import { LATEST_SCHEMA_VERSION, migrate, migrations, schemaVersion } from './migrations.js'
 import { PostgresDatabase, toPostgresSql } from './postgres.js'
 
 describe('toPostgresSql', () => {
@@ -68,5 +69,36 @@ describe('PostgresDatabase', () => {
     const row = await db.get<{ n: number; b: Buffer }>('SELECT n, b FROM t')
     expect(row?.n).toBe(2 ** 40)
     expect([...row!.b]).toEqual([0, 1, 2, 255, 128])
+  })
+})
+
+describe('PostgreSQL migrations', () => {
+  it('two processes starting at once on an empty database: one migrates, the other finds it done', async () => {
+    const url = await createTestDatabase()
+    const [a, b] = await Promise.all([PostgresDatabase.open(url), PostgresDatabase.open(url)])
+    try {
+      const applied = await Promise.all([migrate(a), migrate(b)])
+      expect(applied.map((list) => list.length).sort()).toEqual([0, LATEST_SCHEMA_VERSION])
+      expect(await schemaVersion(a)).toBe(LATEST_SCHEMA_VERSION)
+    } finally {
+      await Promise.all([a.close(), b.close()])
+    }
+  })
+
+  it('refuses a database newer than it knows, and leaves a failed migration undone', async () => {
+    const db = await PostgresDatabase.open(await createTestDatabase())
+    try {
+      await migrate(db, migrations.slice(0, 3))
+      await db.run('UPDATE schema_version SET version = ?', [999])
+      await expect(migrate(db)).rejects.toThrow(/newer/)
+      await db.run('UPDATE schema_version SET version = ?', [3])
+      // The last table of migration 4 exists already: it fails after creating the others, and nothing of the run stays.
+      await db.exec('CREATE TABLE comment_unread (id TEXT)')
+      await expect(migrate(db)).rejects.toThrow(/comment_unread/)
+      expect(await schemaVersion(db)).toBe(3)
+      expect(await db.get("SELECT to_regclass('comment_threads')::text AS t")).toEqual({ t: null })
+    } finally {
+      await db.close()
+    }
   })
 })
