@@ -1099,7 +1099,7 @@ export const en: Catalog = {
   'boardEval.status.below': 'Below plan',
   'boardEval.status.unknown': 'Cannot evaluate',
   'boardEval.status.none': 'Not evaluated',
-  'boardEval.unitRows': '',
+  'boardEval.unitRows': ' rows',
   'boardEval.state.none': 'Not started',
   'boardEval.state.draft': 'Draft',
   'boardEval.state.submitted': 'In review',

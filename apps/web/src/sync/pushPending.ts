@@ -1,10 +1,9 @@
 import { isHoshinMessage, MessageType } from '@hoshin/protocol'
 import * as decoding from 'lib0/decoding'
-import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import { openCopy, setPending } from './offlineCopies'
 import { StoredTracker } from './storedTracker'
-import { collabUrl } from './useSheetSession'
+import { sheetProvider } from './useSheetSession'
 
 /**
  * Sends what this person's copies of these sheets hold and the server lacks, and waits until the server
@@ -20,7 +19,7 @@ async function pushOne(userId: string, sheetId: string, timeoutMs: number): Prom
   const doc = new Y.Doc()
   const local = openCopy(userId, sheetId, doc)
   await local.whenSynced
-  const provider = new WebsocketProvider(collabUrl(), sheetId, doc, { connect: false, disableBc: true })
+  const provider = sheetProvider(sheetId, doc, { disableBc: true })
   return new Promise<boolean>((resolve) => {
     let done = false
     const finish = (ok: boolean) => {
@@ -44,7 +43,7 @@ async function pushOne(userId: string, sheetId: string, timeoutMs: number): Prom
       if (message.kind === 'stored') tracker.acknowledge(message.seq)
       // Approved meanwhile: the server keeps the change for its author; nothing more can be sent.
       else if (message.kind === 'late-kept') finish(true)
-      else if (message.kind === 'session' && message.reason === 'permission') finish(false)
+      else if (message.kind === 'session' && (message.reason === 'permission' || message.reason === 'outdated' || message.reason === 'layout')) finish(false)
       // Approved and the copy changed nothing there: no late-kept comes; give the server a moment to say otherwise.
       else if (message.kind === 'session' && message.reason === 'approved') setTimeout(() => finish(true), 3000)
     }

@@ -63,6 +63,14 @@ export function collabUrl(): string {
 }
 
 /**
+ * The one way this app opens a sheet's socket: it always names the document layout this code writes
+ * ([S19]); a socket without it may only read, and nothing it sends would be stored.
+ */
+export function sheetProvider(sheetId: string, doc: Y.Doc, options: { disableBc?: boolean } = {}): WebsocketProvider {
+  return new WebsocketProvider(collabUrl(), sheetId, doc, { connect: false, ...options, params: { [LAYOUT_PARAM]: String(LAYOUT) } })
+}
+
+/**
  * One sheet's live session: the Y.Doc, this person's copy of it in this browser (so edits made offline
  * survive a reload), and the stock y-websocket provider. Created inside an effect and destroyed in its
  * cleanup, so React StrictMode leaves no orphan socket. When the server keeps a late change aside (the
@@ -79,7 +87,7 @@ export function useSheetSession(sheetId: string, userId: string, { name, section
     const doc = new Y.Doc()
     const local = openCopy(userId, sheetId, doc)
     // The layout this code writes ([S19]): a server of a later one lets this tab only read until it reloads.
-    const provider = new WebsocketProvider(collabUrl(), sheetId, doc, { connect: false, params: { [LAYOUT_PARAM]: String(LAYOUT) } })
+    const provider = sheetProvider(sheetId, doc)
     const gate = new CompositionGate(provider)
     const rowUndo = new Y.UndoManager(
       rowLists.map((list) => rowMap(doc, list)),
