@@ -49,8 +49,17 @@ describe('approval in the browser', () => {
     const budget = head.getByRole('textbox', { name: '事務事業 1 事業費' })
     await budget.fill('500')
     await budget.press('Enter')
+    // The server has the amount (a failure here is a lost edit, not a slow diff)…
+    const stored = () =>
+      head.evaluate(async () => {
+        const id = location.pathname.split('/').at(-1)
+        const sheet = (await (await fetch(`/api/sheets/${id}/export.json`)).json()) as { projects: { budget: number | null }[] }
+        return sheet.projects[0]?.budget
+      })
+    await expect.poll(stored, { timeout: 20_000 }).toBe(500)
+    // …and the comparison with the approved version shows it (it refetches every 2 s).
     const diff = history.getByRole('region', { name: '比較' })
-    await expect.poll(() => diff.getByRole('row').filter({ hasText: '事務事業 1' }).textContent(), { timeout: 20_000 }).toMatch(/事務事業 1.*0.*500/)
+    await expect.poll(async () => (await diff.textContent()) ?? '', { timeout: 30_000 }).toMatch(/事務事業 1.*0.*500/)
     // The staff's editors open again for the revision.
     await expect.poll(() => editable(staff[1], '施策 1 施策の内容')).toBe('true')
   })
