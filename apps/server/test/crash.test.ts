@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import type * as Y from 'yjs'
 import { type CollabClient, collabClient, eventually } from './collab-harness.js'
 import { readFromDisk, spawnServer, TestClient, tempDir } from './harness.js'
+import { createTestDatabase } from './postgres.js'
 
 const situationText = (doc: Y.Doc) => docToSheet(doc).situation
 
@@ -42,10 +43,13 @@ function followAcks(client: CollabClient) {
   }
 }
 
-describe('crash', () => {
+describe.each(['SQLite', 'PostgreSQL'])('crash (%s)', (storage) => {
   it('SIGKILL while 20 clients type: after a restart every character is on every client and in the stored state', async () => {
     const dir = await tempDir()
-    let server = await spawnServer(dir)
+    // PostgreSQL: HOSHIN_DATABASE_URL, as `npm start` would get it; the stored state is read from there.
+    const env: Record<string, string> = storage === 'PostgreSQL' ? { HOSHIN_DATABASE_URL: await createTestDatabase() } : {}
+    const where = env.HOSHIN_DATABASE_URL ?? path.join(dir, 'hoshin.sqlite')
+    let server = await spawnServer(dir, 0, env)
     const { url } = server
     const mark = (i: number) => String.fromCharCode(0xe000 + i)
     const login = await new TestClient(url).login('kikaku')
@@ -83,14 +87,14 @@ describe('crash', () => {
     // What the killed server left on disk holds every keystroke it acknowledged (a part of what was typed):
     // client i's i-th mark at least as many times as the server acknowledged it.
     const stored = acknowledged()
-    const onDisk = (await readFromDisk(path.join(dir, 'hoshin.sqlite'), sheetId)).sheet.situation
+    const onDisk = (await readFromDisk(where, sheetId)).sheet.situation
     const count = (text: string | string[], char: string) => [...text].filter((ch) => ch === char).length
     const marks = clients.map((_, i) => mark(i))
     expect(marks.map((m) => Math.min(count(onDisk, m), count(stored, m)))).toEqual(marks.map((m) => count(stored, m)))
     expect(stored.length).toBeLessThan(typed.reduce((a, b) => a + b, 0))
     await type(10) // typed while the server is down
     // A new port (another process may have taken the old one): the clients are pointed at it.
-    server = await spawnServer(dir)
+    server = await spawnServer(dir, 0, env)
     for (const client of clients) client.provider.serverUrl = `${server.url.replace(/^http/, 'ws')}/collab`
     await type(10) // typed after the restart
     const restartedAt = Date.now()
@@ -105,7 +109,7 @@ describe('crash', () => {
       }
       throw error
     })
-    console.log(`20 clients converged ${Date.now() - restartedAt} ms after the restart; ${stored.length} characters acknowledged before the kill`)
+    console.log(`${storage}: 20 clients converged ${Date.now() - restartedAt} ms after the restart; ${stored.length} characters acknowledged before the kill`)
     const expected = situationText(clients[0]!.doc)
     for (const c of clients) c.destroy()
     // What the restarted server serves to someone who was not there.
@@ -117,6 +121,6 @@ describe('crash', () => {
     server.child.kill('SIGTERM')
     await exited
 
-    expect((await readFromDisk(path.join(dir, 'hoshin.sqlite'), sheetId)).sheet.situation).toBe(expected)
+    expect((await readFromDisk(where, sheetId)).sheet.situation).toBe(expected)
   }, 90_000)
 })

@@ -100,10 +100,11 @@ export function spawnServer(
   })
 }
 
-/** Reads a sheet's content through a second, independent connection: what a crash would leave. */
+/** Reads a sheet's content through a second, independent connection (SQLite file or PostgreSQL URL): what a crash would leave. */
 export async function readFromDisk(file: string, sheetId: string) {
-  // HOSHIN_TEST_STORAGE=postgres: the PostgreSQL database of that data dir, through a pool of its own.
-  const url = postgresByDir.get(path.dirname(file))
+  // A postgres:// URL, or with HOSHIN_TEST_STORAGE=postgres the PostgreSQL database of that data dir: read
+  // through a pool of its own.
+  const url = /^postgres(ql)?:\/\//.test(file) ? file : postgresByDir.get(path.dirname(file))
   const db = url ? await PostgresDatabase.open(url) : await SqliteDatabase.open(file)
   try {
     const stored = await new SqliteDocumentStore(db).load(sheetId)

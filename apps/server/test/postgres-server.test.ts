@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { applyStored, SqliteDocumentStore } from '../src/persistence/document-store.js'
 import { PostgresDatabase } from '../src/persistence/postgres.js'
+import { loadConfig } from '../src/env.js'
 import { startServer } from '../src/server.js'
 import { cellText, collabClient, eventually } from './collab-harness.js'
 import { spawnServer, TestClient, tempDir, testConfig } from './harness.js'
@@ -50,6 +51,24 @@ async function kikakuSheet(client: TestClient): Promise<string> {
 }
 
 describe('the server on PostgreSQL (HOSHIN_DATABASE_URL)', () => {
+  it('takes a postgres:// URL, refuses anything else, and stays on SQLite when unset', () => {
+    expect(loadConfig({}).databaseUrl).toBeUndefined()
+    expect(loadConfig({ HOSHIN_DATABASE_URL: ' ' }).databaseUrl).toBeUndefined()
+    expect(loadConfig({ HOSHIN_DATABASE_URL: 'postgresql://hoshin@db:5432/hoshin' }).databaseUrl).toBe('postgresql://hoshin@db:5432/hoshin')
+    expect(() => loadConfig({ HOSHIN_DATABASE_URL: 'mysql://db/hoshin' })).toThrow(/postgres:\/\//)
+    expect(() => loadConfig({ HOSHIN_DATABASE_URL: 'not a url' })).toThrow(/HOSHIN_DATABASE_URL/)
+  })
+
+  it('stops at start with where it tried when PostgreSQL does not answer (never the password)', async () => {
+    const config = testConfig(await tempDir(), { databaseUrl: 'postgres://hoshin:secret@127.0.0.1:1/hoshin' })
+    const failure = await startServer(config).then(
+      () => undefined,
+      (error: Error) => error,
+    )
+    expect(failure?.message).toMatch(/HOSHIN_DATABASE_URL: cannot use PostgreSQL at 127\.0\.0\.1:1\/hoshin/)
+    expect(failure?.message).not.toContain('secret')
+  })
+
   it('seeds the demo, signs in, stores edits from stock y-websocket clients, and keeps them across a restart', async () => {
     const url = await createTestDatabase()
     const dir = await tempDir()
