@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest'
 import type * as Y from 'yjs'
 import { type CollabClient, collabClient, eventually } from './collab-harness.js'
 import { readFromDisk, spawnServer, startTestServer, TestClient, tempDir } from './harness.js'
+import { createTestDatabase } from './postgres.js'
 
 /**
  * Follows one client's socket as the browser does: every sync step 2 and update message it sends is
@@ -50,8 +51,9 @@ async function kikakuSheet(client: TestClient): Promise<string> {
 }
 
 describe('保存済み means stored', () => {
-  it('the server acknowledges a change only once it is in the database file', async () => {
-    const server = await startTestServer()
+  it.each(['SQLite', 'PostgreSQL'])('the server acknowledges a change only once it is in the database (%s)', async (storage) => {
+    const databaseUrl = storage === 'PostgreSQL' ? await createTestDatabase() : undefined
+    const server = await startTestServer(databaseUrl ? { databaseUrl } : {})
     const login = await new TestClient(server.url).login('kikaku')
     const sheetId = await kikakuSheet(login)
     const client = collabClient(server.url, sheetId, login)
@@ -62,7 +64,7 @@ describe('保存済み means stored', () => {
       acks.type(char)
       // Each acknowledgement is checked against a second connection to the file at the moment it arrives.
       await eventually(() => expect(acks.state.acked.has(char)).toBe(true))
-      expect((await readFromDisk(server.services.config.databaseFile, sheetId)).sheet.situation).toContain(char)
+      expect((await readFromDisk(databaseUrl ?? server.services.config.databaseFile, sheetId)).sheet.situation).toContain(char)
     }
   })
 
