@@ -8,9 +8,10 @@ export default defineConfig({
     exclude: ['test/abuse.test.ts', '**/node_modules/**'],
     // Real SQLite files and argon2 hashing: give slow CI machines room.
     testTimeout: 20_000,
-    // The PostgreSQL the store contract suite and the server-on-PostgreSQL tests use: the local one, or a
-    // throwaway one started from Debian's packages (never skipped).
-    globalSetup: ['test/postgres-global-setup.ts'],
+    // The PostgreSQL the store contract suite and the server-on-PostgreSQL tests use, and the Redis the
+    // multi-process tests share sheets through: the local ones, or throwaway ones started from Debian's
+    // packages (never skipped).
+    globalSetup: ['test/postgres-global-setup.ts', 'test/redis-global-setup.ts'],
     hookTimeout: 30_000,
   },
 })
