@@ -290,6 +290,9 @@ for (const backend of backends) {
         { sheetId: sheet.id, targetKind: 'measure', targetId: 'r1', anchor: null, quote: '施策', createdBy: staff.id },
         { authorId: staff.id, body: '確認お願いします', mentions: [{ kind: 'user', targetId: head.id }, { kind: 'user', targetId: head.id }, { kind: 'section', targetId: s.id }] },
       )
+      // Comments are listed by their time (ties, within one millisecond, by id): the reply comes a tick later.
+      const first = (await stores.comments.comments([thread.id]))[0]!.createdAt
+      while (new Date().toISOString() <= first) await new Promise((r) => setTimeout(r, 1))
       const reply = await stores.comments.addComment(thread.id, { authorId: head.id, body: '了解', mentions: [] })
       expect(await stores.comments.thread(thread.id)).toEqual(thread)
       expect((await stores.comments.threads(sheet.id)).map((t) => t.id)).toEqual([thread.id])
