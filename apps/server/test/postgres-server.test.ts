@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { CloseCode } from '@hoshin/protocol'
@@ -18,10 +17,12 @@ import { createTestDatabase } from './postgres.js'
 const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli', 'admin.js')
 
 /** The admin CLI in a process of its own, on the same PostgreSQL database, as an administrator runs it. */
-function runCli(databaseUrl: string, args: string[]): Promise<string> {
+async function runCli(databaseUrl: string, args: string[]): Promise<string> {
+  // Its data folder holds nothing on PostgreSQL, but is made as the CLI starts: a temp dir removed after the run.
+  const dataDir = await tempDir()
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cli, ...args], {
-      env: { ...process.env, HOSHIN_DATABASE_URL: databaseUrl, HOSHIN_DATA_DIR: path.join(tmpdir(), 'hoshin-cli-unused'), LOG_LEVEL: 'silent' },
+      env: { ...process.env, HOSHIN_DATABASE_URL: databaseUrl, HOSHIN_DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
     })
     let out = ''
     child.stdout.on('data', (chunk: Buffer) => {
