@@ -8,7 +8,7 @@ import type { NotificationService } from './notifications/notification-service.j
 import type { OrgService } from './org/org-service.js'
 import type { OutputService } from './output/output-service.js'
 import type { Config } from './env.js'
-import type { LocalEventBus } from './events/event-bus.js'
+import type { EventBus } from './events/event-bus.js'
 import type { Stores } from './persistence/stores.js'
 import type { SheetService } from './sheets/sheet-service.js'
 import type { EvaluationService } from './sheets/evaluation-service.js'
@@ -51,7 +51,7 @@ export interface Services {
   notifications: NotificationService
   notificationStore: NotificationStore
   /** Pushes to people's open tabs (GET /api/events). */
-  events: LocalEventBus
+  events: EventBus
   /** Ends open connections' access when their rights end (CLI, expiry, 連携課 removed). */
   access: AccessWatch
   /** Drops sheet sockets that stopped answering pings. */

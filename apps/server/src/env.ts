@@ -15,6 +15,13 @@ export interface Config {
    * file. Unset: SQLite at `databaseFile`, as always.
    */
   databaseUrl?: string
+  /**
+   * HOSHIN_REDIS_URL (redis://host:6379 or rediss://): several processes serve the same sheets, sharing
+   * changes, presence and events through Redis. Needs HOSHIN_DATABASE_URL (one database for all of them).
+   */
+  redisUrl?: string
+  /** HOSHIN_REDIS_PREFIX: the start of every channel name, so several installations can share one Redis. */
+  redisPrefix: string
   /** The built web app (apps/web/dist), served at /. */
   webDir: string
   /** Seed the demo town on first run (HOSHIN_DEMO=0 turns it off for a real deployment). */
@@ -70,18 +77,30 @@ function origins(value: string | undefined): string[] {
   return list
 }
 
-function databaseUrl(value: string | undefined): string | undefined {
+/** A service URL of one of the `protocols`, or undefined when unset; `example` and `unset` explain a wrong one. */
+function serviceUrl(name: string, value: string | undefined, protocols: string[], example: string, unset: string): string | undefined {
   const url = value?.trim()
   if (!url) return undefined
   let protocol: string
   try {
     protocol = new URL(url).protocol
   } catch {
-    throw new Error('HOSHIN_DATABASE_URL must be a PostgreSQL URL like postgres://hoshin@db.example.lg.jp:5432/hoshin')
+    throw new Error(`${name} must be a URL like ${example}`)
   }
-  if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
-    throw new Error(`HOSHIN_DATABASE_URL must start with postgres:// (PostgreSQL), got ${protocol}//…; unset it to use SQLite`)
+  if (!protocols.includes(protocol)) {
+    throw new Error(`${name} must start with ${protocols[0]}//, got ${protocol}//…; ${unset}`)
   }
+  return url
+}
+
+function databaseUrl(value: string | undefined): string | undefined {
+  return serviceUrl('HOSHIN_DATABASE_URL', value, ['postgres:', 'postgresql:'], 'postgres://hoshin@db.example.lg.jp:5432/hoshin (PostgreSQL)', 'unset it to use SQLite')
+}
+
+function redisUrl(value: string | undefined, database: string | undefined): string | undefined {
+  const url = serviceUrl('HOSHIN_REDIS_URL', value, ['redis:', 'rediss:'], 'redis://cache.example.lg.jp:6379', 'unset it to run one process')
+  // Each process would have a database of its own: their sheets would part.
+  if (url && !database) throw new Error('HOSHIN_REDIS_URL needs HOSHIN_DATABASE_URL: processes sharing sheets must share one PostgreSQL database')
   return url
 }
 
@@ -94,6 +113,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     databaseFile: path.join(dataDir, 'hoshin.sqlite'),
     databaseUrl: databaseUrl(env.HOSHIN_DATABASE_URL),
+    redisUrl: redisUrl(env.HOSHIN_REDIS_URL, env.HOSHIN_DATABASE_URL?.trim()),
+    redisPrefix: env.HOSHIN_REDIS_PREFIX?.trim() || 'hoshin:',
     webDir: path.resolve(env.HOSHIN_WEB_DIR || path.join(here, '..', '..', 'web', 'dist')),
     demo: env.HOSHIN_DEMO !== '0' && env.HOSHIN_DEMO !== 'false',
     sessionHours: int('HOSHIN_SESSION_HOURS', env.HOSHIN_SESSION_HOURS, 12) || 12,

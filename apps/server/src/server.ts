@@ -14,7 +14,10 @@ import { OrgService } from './org/org-service.js'
 import { OutputService } from './output/output-service.js'
 import type { Services } from './context.js'
 import type { Config } from './env.js'
-import { LocalEventBus } from './events/event-bus.js'
+import { type EventBus, LocalEventBus } from './events/event-bus.js'
+import { RedisEventBus } from './events/redis-event-bus.js'
+import { RedisLink } from './cluster/redis-link.js'
+import { SheetChannels } from './cluster/sheet-channels.js'
 import { migrate } from './persistence/migrations.js'
 import type { Database } from './persistence/database.js'
 import { PostgresDatabase } from './persistence/postgres.js'
@@ -41,7 +44,10 @@ export interface RunningServer {
 }
 
 /** Opens (and migrates) the database and wires every service. Used by the server, the CLI and tests. */
-export async function openServices(config: Config): Promise<{ services: Services; db: Database }> {
+export async function openServices(
+  config: Config,
+  { share = false }: { share?: boolean } = {},
+): Promise<{ services: Services; db: Database; redis?: RedisLink }> {
   mkdirSync(config.dataDir, { recursive: true })
   const log = pino({ level: config.logLevel })
   const db = await openDatabase(config, log)
@@ -65,7 +71,29 @@ export async function openServices(config: Config): Promise<{ services: Services
   }
   workflow.lateEvaluationChanges = (sheetId, set) => evaluations.lateChanges(sheetId, set)
   const lucia = createLucia(stores.sessions, config.sessionHours)
-  const events = new LocalEventBus()
+  // Serving beside other processes (HOSHIN_REDIS_URL): sheets and events through Redis. The CLI and the
+  // benchmarks' set-up open the services without it.
+  let redis: RedisLink | undefined
+  let events: EventBus = new LocalEventBus()
+  if (share && config.redisUrl) {
+    try {
+      redis = await RedisLink.open(config.redisUrl, config.redisPrefix, log)
+      events = await RedisEventBus.open(redis)
+    } catch (error) {
+      await redis?.close().catch(() => undefined)
+      await db.close().catch(() => undefined)
+      throw error
+    }
+    documents.share(new SheetChannels(redis))
+    log.info({ prefix: config.redisPrefix }, 'sharing sheets with other processes through Redis')
+  }
+  // Plan changes another process's approval refused: kept aside as each person's late change set.
+  documents.keepRefused = async (refused) => {
+    for (const { sheetId, userId, update } of refused) {
+      const user = userId ? await stores.users.findById(userId) : undefined
+      if (user) await workflow.keepRejected(sheetId, { id: user.id, username: user.username }, update)
+    }
+  }
   const projections = new ProjectionStore(db)
   const projector = new Projector(projections, documents, log)
   const notifications = new NotificationService(notificationStore, stores.users, stores.org, events)
@@ -119,7 +147,7 @@ export async function openServices(config: Config): Promise<{ services: Services
     heartbeat: new Heartbeat(liveness.pingMs),
     log,
   }
-  return { services, db }
+  return { services, db, redis }
 }
 
 /** PostgreSQL when HOSHIN_DATABASE_URL is set, else the SQLite file in the data directory. */
@@ -136,7 +164,7 @@ const VIEW_LOG_KEEP_DAYS = 400
 
 /** The composition root: database, migrations, demo seed, HTTP server. */
 export async function startServer(config: Config): Promise<RunningServer> {
-  const { services, db } = await openServices(config)
+  const { services, db, redis } = await openServices(config, { share: true })
   if (config.demo) {
     const seeded = await seedDemo(services)
     if (seeded) services.log.info('demo town seeded')
@@ -177,6 +205,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     // Store every open sheet first, then let the sockets go.
     await services.documents.closeAll()
     await services.projector.close()
+    await redis?.close()
     await closeSockets(wss)
     await new Promise<void>((resolve) => {
       server.close(() => resolve())

@@ -294,7 +294,7 @@ describe('layouts ([S19])', () => {
       for (const list of ['measures', 'projects'] as const) for (const row of v1.getMap<Y.Map<unknown>>(list).values()) row.delete('indicators')
     })
     await eventually(async () => (await documents.live(target)) === undefined)
-    await stores.documents.compact(target, Y.encodeStateAsUpdate(v1))
+    await stores.documents.replaceState(target, Y.encodeStateAsUpdate(v1))
     expect(layoutOf(applyStored(new Y.Doc(), await stores.documents.load(target)))).toBe(1)
 
     const a = collabClient(server.url, target, await as('kikaku'))

@@ -10,6 +10,14 @@ export interface VersionRecord {
   approvedAt: string
 }
 
+/** What an approval freezes: the Yjs state and its canonical JSON, hashed. */
+export interface VersionContent {
+  revision: number
+  state: Uint8Array
+  canonical: string
+  sha256: string
+}
+
 export interface Transition {
   sheetId: string
   from: SheetStatus
@@ -69,13 +77,16 @@ export class VersionStore {
   }
 
   /** Approve = store the version, set the state and write the audit entry, all or nothing. */
-  approve(
-    t: Transition,
-    version: { revision: number; state: Uint8Array; canonical: string; sha256: string },
-  ): Promise<VersionRecord | null> {
+  /**
+   * `version` may be read inside the transaction, after the sheet's status changed (`capture`): the sheet's
+   * row is then locked, so every update stored before is in it and every update stored after sees the
+   * sheet approved (document-store.ts refuses it) — on any number of processes.
+   */
+  approve(t: Transition, version: VersionContent | ((tx: SqlExecutor) => Promise<VersionContent>)): Promise<VersionRecord | null> {
     return this.db
       .transaction(async (tx) => {
         if (!(await this.move(tx, t))) throw new StateChanged()
+        if (typeof version === 'function') version = await version(tx)
         const last = await tx.get<{ n: number | null }>('SELECT max(number) AS n FROM sheet_versions WHERE sheet_id = ?', [t.sheetId])
         const record: VersionRecord = {
           number: (last?.n ?? 0) + 1,

@@ -14,6 +14,7 @@ import * as Y from 'yjs'
 import type { Actor } from '../context.js'
 import { errors } from '../http/errors.js'
 import type { AuditStore } from '../persistence/audit-store.js'
+import { applyStored, readStored } from '../persistence/document-store.js'
 import type { EditStore, FieldEditView } from '../persistence/edit-store.js'
 import type { SheetRecord, SheetStore } from '../persistence/sheet-store.js'
 import type { UserStore } from '../persistence/user-store.js'
@@ -121,15 +122,27 @@ export class WorkflowService {
     this.announce(sheet.id, 'draft', { sheet, action: 'return', actor })
   }
 
-  /** Freeze first, then capture exactly what is frozen, then store it in one transaction. */
+  /**
+   * Freeze first (here and on every other process), store what this process accepted, then, in one
+   * transaction that locks the sheet, capture what is stored and record it as the version. What another
+   * process stores after that transaction is refused and kept aside as a late change: the version is
+   * exactly what any process had acknowledged.
+   */
   async approve(actor: Actor, sheetId: string): Promise<VersionSummary> {
     const sheet = await this.step(actor, sheetId, 'approve')
     await this.documents.freeze(sheet.id)
-    const { state, content } = await this.documents.read(sheet.id, (doc) => ({ state: Y.encodeStateAsUpdate(doc), content: docToSheet(doc) }))
-    const canonical = canonicalJson(content)
+    await this.documents.updateLog.flush()
     const version = await this.versions.approve(
       { sheetId: sheet.id, from: 'submitted', to: 'approved', audit: auditOf(actor, 'sheet.approve') },
-      { revision: sheet.revision, state, canonical, sha256: sha256(canonical) },
+      async (tx) => {
+        const doc = applyStored(new Y.Doc(), await readStored(tx, sheet.id))
+        try {
+          const canonical = canonicalJson(docToSheet(doc))
+          return { revision: sheet.revision, state: Y.encodeStateAsUpdate(doc), canonical, sha256: sha256(canonical) }
+        } finally {
+          doc.destroy()
+        }
+      },
     )
     if (!version) {
       // Another approval (or a send-back) won; only lift the freeze if the sheet did not end up approved.
@@ -252,7 +265,7 @@ export class WorkflowService {
    * arrive (each keystroke builds on the one before, so alone the later ones would change nothing).
    * Resolves true when the person now has a set that changes the frozen version.
    */
-  keepRejected(sheetId: string, actor: Actor, update: Uint8Array): Promise<boolean> {
+  keepRejected(sheetId: string, actor: Pick<Actor, 'id' | 'username'>, update: Uint8Array): Promise<boolean> {
     const key = `${sheetId}\u0000${actor.id}`
     // Past the cap nothing more is merged: a flood costs the server no work once the set is full.
     if ((this.lateBytes.get(key) ?? 0) >= MAX_LATE_SET_BYTES) return Promise.resolve(true)
@@ -286,7 +299,7 @@ export class WorkflowService {
     for (const key of this.lateBytes.keys()) if (key.startsWith(`${sheetId}\u0000`)) this.lateBytes.delete(key)
   }
 
-  private async mergeLate(sheetId: string, actor: Actor, update: Uint8Array, key: string): Promise<boolean> {
+  private async mergeLate(sheetId: string, actor: Pick<Actor, 'id' | 'username'>, update: Uint8Array, key: string): Promise<boolean> {
     const latest = (await this.versions.list(sheetId)).at(-1)
     if (!latest) return false
     const frozen = await this.versions.get(sheetId, latest.number)

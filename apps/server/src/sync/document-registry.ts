@@ -5,8 +5,14 @@ import { applyStored, type DocumentStore } from '../persistence/document-store.j
 import { errors } from '../http/errors.js'
 import { Connection } from './connection.js'
 import { nowIso } from '../persistence/ids.js'
-import { ServerEdit, SharedDocument } from './shared-document.js'
+import { applyAwarenessUpdate } from 'y-protocols/awareness'
+import type { SheetChannels, SheetMessage } from '../cluster/sheet-channels.js'
+import type { UpdateEntry } from '../persistence/document-store.js'
+import { REMOTE, ServerEdit, SharedDocument } from './shared-document.js'
 import { type UpdateLogOptions, UpdateLog } from './update-log.js'
+
+/** An update that adds nothing (what Yjs encodes for an empty difference). */
+const EMPTY_UPDATE_BYTES = 2
 
 /**
  * The open documents. A sheet loads on its first connection (stored state + update log), every accepted
@@ -30,6 +36,10 @@ export class DocumentRegistry {
   onEdit: ((sheetId: string, editorId: string | null) => void) | undefined
   /** Runs while a sheet is still loaded, right before it is stored and unloaded. */
   beforeUnload: ((sheetId: string) => Promise<void>) | undefined
+  /** Keeps aside plan changes the store refused because another process approved the sheet meanwhile. */
+  keepRefused: ((refused: UpdateEntry[]) => Promise<void>) | undefined
+  /** The other processes serving the same sheets (HOSHIN_REDIS_URL); unset: this process alone. */
+  private channels: SheetChannels | undefined
 
   constructor(
     private readonly store: DocumentStore,
@@ -37,6 +47,95 @@ export class DocumentRegistry {
     options?: UpdateLogOptions,
   ) {
     this.updateLog = new UpdateLog(store, log, (sheetId) => void this.compact(sheetId), options)
+    this.updateLog.onRefused = async (refused) => {
+      await this.keepRefused?.(refused)
+      // This process's copy (and what it relayed) holds changes the frozen version lacks: every process
+      // drops its copy; the clients reconnect and get the frozen content, their late changes kept aside.
+      for (const sheetId of new Set(refused.map((e) => e.sheetId))) {
+        this.log.warn({ sheetId, updates: refused.length }, 'changes arrived after another process approved the sheet; kept aside, sheet reloaded')
+        this.channels?.send(sheetId, { kind: 'reset' })
+        void this.discard(sheetId)
+      }
+    }
+  }
+
+  /**
+   * Serves the sheets together with other processes: changes and presence go to them through Redis,
+   * theirs come in; after Redis was away, every open sheet catches up from them and from the database.
+   */
+  share(channels: SheetChannels): void {
+    this.channels = channels
+    channels.onReconnect = () => void this.catchUp()
+  }
+
+  private async catchUp(): Promise<void> {
+    for (const document of await this.loaded()) {
+      if (document.destroyed) continue
+      this.channels?.send(document.sheetId, { kind: 'hello', data: Y.encodeStateVector(document.doc) })
+      try {
+        // What a process that died meanwhile had stored (it can answer no hello).
+        applyStored(document.doc, await this.store.load(document.sheetId), REMOTE)
+      } catch (err) {
+        this.log.warn({ err, sheetId: document.sheetId }, 'could not catch up a sheet from the database')
+      }
+    }
+  }
+
+  /** A message of another process about a sheet loaded here. */
+  private received(document: SharedDocument, message: SheetMessage): void {
+    if (document.destroyed) return
+    const { sheetId } = document
+    switch (message.kind) {
+      case 'update':
+        Y.applyUpdate(document.doc, message.data, REMOTE)
+        break
+      case 'awareness':
+        applyAwarenessUpdate(document.awareness, message.data, REMOTE)
+        break
+      case 'hello':
+      case 'ask': {
+        const missing = Y.encodeStateAsUpdate(document.doc, message.data)
+        if (missing.byteLength > EMPTY_UPDATE_BYTES) this.channels?.send(sheetId, { kind: 'update', data: missing })
+        if (message.kind === 'ask') break
+        const presence = document.localAwareness()
+        if (presence) this.channels?.send(sheetId, { kind: 'awareness', data: presence })
+        // Both ways: after an outage this process may hold what the greeter lacks and the greeter what it lacks.
+        this.channels?.send(sheetId, { kind: 'ask', data: Y.encodeStateVector(document.doc) })
+        break
+      }
+      case 'notify':
+        for (const connection of document.connections) connection.sendHoshin(message.message)
+        break
+      case 'freeze':
+        void this.freeze(sheetId, { share: false })
+        break
+      case 'rights':
+        // Decided again from the database at each connection's next upgrade.
+        this.frozen.delete(sheetId)
+        this.openRoots.delete(sheetId)
+        document.frozen = false
+        for (const connection of [...document.connections]) connection.close(CloseCode.GoingAway, 'rights changed')
+        break
+      case 'reset':
+        void this.discard(sheetId)
+        break
+    }
+  }
+
+  /** Drops a sheet's copy without storing it (it holds refused changes); its connections reconnect. */
+  private discard(sheetId: string): Promise<void> {
+    return this.serial(sheetId, async () => {
+      const document = await this.live(sheetId)
+      if (!document) return
+      this.documents.delete(sheetId)
+      this.updateLog.forget(sheetId)
+      for (const connection of [...document.connections]) {
+        connection.close(CloseCode.GoingAway, 'sheet reloaded')
+        document.remove(connection)
+      }
+      document.destroy()
+      await this.channels?.leave(sheetId)
+    })
   }
 
   /** The open document of a sheet, loading it if needed. */
@@ -52,21 +151,46 @@ export class DocumentRegistry {
   }
 
   private async load(sheetId: string): Promise<SharedDocument> {
-    const stored = await this.store.load(sheetId)
+    // Subscribed before reading the store: a change another process makes meanwhile is either stored
+    // already or heard here (kept until the document exists).
+    const early: SheetMessage[] = []
+    let loaded: SharedDocument | undefined
+    const { channels } = this
+    if (channels) await channels.join(sheetId, (message) => (loaded ? this.received(loaded, message) : early.push(message)))
+    let stored: Awaited<ReturnType<DocumentStore['load']>>
+    try {
+      stored = await this.store.load(sheetId)
+    } catch (error) {
+      await channels?.leave(sheetId)
+      throw error
+    }
     this.updateLog.setLength(
       sheetId,
       stored.updates.length,
       stored.updates.reduce((sum, u) => sum + u.byteLength, 0),
     )
-    const document = new SharedDocument(sheetId, stored, (id, update, origin, fields) => {
+    // (`document` is read only for a connection's change, never during construction: the migration is the server's.)
+    const document: SharedDocument = new SharedDocument(sheetId, stored, (id, update, origin, fields) => {
       const connection = origin instanceof Connection ? origin : undefined
       // A connection's change is its person's; the server's own is its actor's (import, carry) or nobody's.
       const userId = connection ? connection.actor.id : origin instanceof ServerEdit ? origin.userId : null
-      this.updateLog.append(id, update, connection, { userId, fields, at: nowIso() })
+      // A person's change to the plan, accepted as not approved: refused by the store if it is by then.
+      const unlessApproved = connection !== undefined && !document.frozen
+      this.updateLog.append(id, update, connection, { userId, fields, at: nowIso() }, unlessApproved)
       this.onEdit?.(id, userId)
     })
     document.frozen = this.frozen.has(sheetId)
     document.openRoots = this.openRoots.get(sheetId) ?? new Set()
+    if (channels) {
+      document.relay = {
+        update: (id, data) => channels.send(id, { kind: 'update', data }),
+        awareness: (id, data) => channels.send(id, { kind: 'awareness', data }),
+      }
+      loaded = document
+      for (const message of early) this.received(document, message)
+      // What the other processes hold that is not stored yet, and who is in the sheet there.
+      channels.send(sheetId, { kind: 'hello', data: Y.encodeStateVector(document.doc) })
+    }
     const { layout } = document
     if (!layout.ok) this.log.error({ sheetId, layout: layout.layout, reason: layout.reason }, 'document of an unknown or malformed layout: served read-only, never rewritten')
     else if (layout.changed) this.log.info({ sheetId, from: layout.from }, 'document layout migrated')
@@ -82,7 +206,7 @@ export class DocumentRegistry {
     if (state.approved && !this.frozen.has(sheetId)) await this.freeze(sheetId, { silent: true })
     if (!this.openRoots.has(sheetId)) {
       const roots = await state.openRoots()
-      if (!this.openRoots.has(sheetId)) await this.setOpenRoots(sheetId, roots, () => false)
+      if (!this.openRoots.has(sheetId)) await this.setOpenRoots(sheetId, roots, () => false, { share: false })
     }
   }
 
@@ -90,9 +214,10 @@ export class DocumentRegistry {
    * The root types of an approved sheet that still take changes (its open evaluations, [S20]). Connections
    * of people who may edit (`mayEdit`) turn writable when one opens; all turn read-only when none is left.
    */
-  async setOpenRoots(sheetId: string, roots: readonly string[], mayEdit: (connection: Connection) => boolean): Promise<void> {
+  async setOpenRoots(sheetId: string, roots: readonly string[], mayEdit: (connection: Connection) => boolean, { share = true } = {}): Promise<void> {
     const set = new Set(roots)
     this.openRoots.set(sheetId, set)
+    if (share) this.channels?.send(sheetId, { kind: 'rights' })
     const document = await this.live(sheetId)
     if (!document) return
     document.openRoots = set
@@ -205,6 +330,7 @@ export class DocumentRegistry {
 
   /** Tells everyone who has the sheet open (a comment changed, the sheet was frozen…). */
   notify(sheetId: string, message: HoshinMessage): void {
+    this.channels?.send(sheetId, { kind: 'notify', message })
     void this.live(sheetId).then((document) => {
       for (const connection of document?.connections ?? []) connection.sendHoshin(message)
     })
@@ -214,8 +340,11 @@ export class DocumentRegistry {
    * The approval freeze: from now on every connection of the sheet may only read, and says so to its
    * client at once. Set before the approved state is captured, so no update can slip in between.
    */
-  async freeze(sheetId: string, { silent = false } = {}): Promise<void> {
+  async freeze(sheetId: string, { silent = false, share }: { silent?: boolean; share?: boolean } = {}): Promise<void> {
     this.frozen.add(sheetId)
+    // The other processes stop taking changes too; what they accepted and store after the approval's
+    // transaction is refused there by the store ([S4]).
+    if (share ?? !silent) this.channels?.send(sheetId, { kind: 'freeze' })
     const document = await this.live(sheetId)
     if (document) document.frozen = true
     if (silent) return
@@ -229,6 +358,7 @@ export class DocumentRegistry {
   /** Lifts the freeze (a reopened revision, or an approval that lost the race). */
   async unfreeze(sheetId: string, mayEdit: (connection: Connection) => boolean): Promise<void> {
     this.frozen.delete(sheetId)
+    this.channels?.send(sheetId, { kind: 'rights' })
     const document = await this.live(sheetId)
     if (document) document.frozen = false
     for (const connection of document?.connections ?? []) {
@@ -270,12 +400,14 @@ export class DocumentRegistry {
       await this.updateLog.flush()
       // Stored bytes of a layout this server cannot write are never rewritten ([S19]); nothing was accepted.
       if (document.unwritable) return
-      // Encode and hand to the store in one synchronous step: the store runs statements in call
-      // order, so no later append can slip between this state and the log deletion.
-      const compacted = this.store.compact(sheetId, document.encodeState())
+      // The store merges what it holds and deletes only the entries it merged: another process (or this
+      // one) may append meanwhile, and another process may be compacting (then this one skips).
       this.updateLog.compacted(sheetId)
-      await compacted
-      this.compactions++
+      const compacted = await this.store.compact(sheetId)
+      if (compacted) {
+        document.approxBytes = compacted.stateBytes
+        this.compactions++
+      }
     } catch (error) {
       this.log.error({ err: error, sheetId }, 'compaction failed; the update log keeps everything')
     }
@@ -295,6 +427,7 @@ export class DocumentRegistry {
       this.documents.delete(sheetId)
       this.updateLog.forget(sheetId)
       document.destroy()
+      await this.channels?.leave(sheetId)
     }).finally(() => this.unloading.delete(sheetId))
     this.unloading.set(sheetId, run)
     return run

@@ -1,5 +1,5 @@
 import { type FieldRef, type LayoutCheck, migrateLayout, touchedFields } from '@hoshin/sheet'
-import { Awareness, removeAwarenessStates } from 'y-protocols/awareness'
+import { Awareness, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import { applyStored, type StoredDocument } from '../persistence/document-store.js'
 import type { Connection } from './connection.js'
@@ -13,6 +13,18 @@ const LOAD = Symbol('load')
  * stored through the update log like any change so it happens once.
  */
 export const MIGRATION = Symbol('layout migration')
+
+/**
+ * Transaction origin of what another process accepted (through Redis) or stored (caught up from the
+ * database): sent to this process's connections, never logged again.
+ */
+export const REMOTE = Symbol('remote')
+
+/** Where this process's accepted changes and presence go to reach the other processes (HOSHIN_REDIS_URL). */
+export interface Relay {
+  update(sheetId: string, update: Uint8Array): void
+  awareness(sheetId: string, update: Uint8Array): void
+}
 
 /**
  * Transaction origin of a change the server makes itself on someone's behalf (an import, a late change
@@ -42,6 +54,8 @@ export class SharedDocument {
   readonly layout: LayoutCheck
   /** About how large the document is: its stored form plus every update since (exact again after a compaction). */
   approxBytes: number
+  /** Set when other processes serve the sheet too. */
+  relay: Relay | undefined
 
   constructor(
     readonly sheetId: string,
@@ -79,6 +93,10 @@ export class SharedDocument {
     this.approxBytes += update.byteLength
     const message = syncUpdate(update)
     for (const connection of this.connections) if (connection !== origin) connection.send(message)
+    if (origin === REMOTE) return
+    // Relayed at once, before it is stored, as between the connections of one process: the author's
+    // client holds it until acknowledged, so a process that dies before storing it loses nothing.
+    this.relay?.update(this.sheetId, update)
     this.onUpdate(this.sheetId, update, origin, touchedFields(transaction))
   }
 
@@ -96,6 +114,13 @@ export class SharedDocument {
     // and the echo of their own periodic presence renewal is what a lone editor receives.
     const message = awarenessUpdate(this.awareness, changed)
     for (const connection of this.connections) connection.send(message)
+    if (origin !== REMOTE) this.relay?.awareness(this.sheetId, encodeAwarenessUpdate(this.awareness, changed))
+  }
+
+  /** Every presence this process carries (its own connections' people), for a process that just joined. */
+  localAwareness(): Uint8Array | undefined {
+    const ids = [...this.connections].flatMap((c) => [...c.awarenessClients])
+    return ids.length ? encodeAwarenessUpdate(this.awareness, ids) : undefined
   }
 
   add(connection: Connection): void {
@@ -108,13 +133,6 @@ export class SharedDocument {
     if (connection.awarenessClients.size) {
       removeAwarenessStates(this.awareness, [...connection.awarenessClients], null)
     }
-  }
-
-  /** The whole state, for compaction. */
-  encodeState(): Uint8Array {
-    const state = Y.encodeStateAsUpdate(this.doc)
-    this.approxBytes = state.byteLength
-    return state
   }
 
   /** Unloaded: its content is in the store, and this copy must not be read any more. */

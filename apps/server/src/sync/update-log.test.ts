@@ -1,15 +1,15 @@
 import pino from 'pino'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { type FieldEdit, MemoryDocumentStore, type UpdateEntry } from '../persistence/document-store.js'
+import { type AppendResult, type FieldEdit, MemoryDocumentStore, type UpdateEntry } from '../persistence/document-store.js'
 import { UpdateLog } from './update-log.js'
 
 /** The in-memory store, counting its writes. */
 class CountingStore extends MemoryDocumentStore {
   writes: { entries: readonly UpdateEntry[]; edits: readonly FieldEdit[] }[] = []
-  override async append(entries: readonly UpdateEntry[], edits: readonly FieldEdit[] = []): Promise<void> {
+  override async append(entries: readonly UpdateEntry[], edits: readonly FieldEdit[] = []): Promise<AppendResult> {
     this.writes.push({ entries, edits })
-    await super.append(entries, edits)
+    return super.append(entries, edits)
   }
 }
 

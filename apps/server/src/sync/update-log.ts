@@ -56,6 +56,12 @@ export class UpdateLog {
   private chain: Promise<void> = Promise.resolve()
   private readonly lengths = new Map<string, { rows: number; bytes: number }>()
 
+  /**
+   * Told of plan changes the store refused because the sheet was approved meanwhile (on another process):
+   * they are kept aside before their connections hear they are stored.
+   */
+  onRefused: ((refused: UpdateEntry[]) => Promise<void>) | undefined
+
   constructor(
     private readonly store: DocumentStore,
     private readonly log: Logger,
@@ -77,10 +83,10 @@ export class UpdateLog {
    * `author` says who made it and which fields it changed: the log row keeps the person, and the fields
    * are written with the same flush (a keystroke costs no write of its own).
    */
-  append(sheetId: string, update: Uint8Array, source?: AckSource, author?: Authorship): void {
+  append(sheetId: string, update: Uint8Array, source?: AckSource, author?: Authorship, unlessApproved = false): void {
     if (source) source.unflushed++
     const userId = author?.userId ?? null
-    this.pending.push({ sheetId, update, userId, source: source && { connection: source, seq: source.received } })
+    this.pending.push({ sheetId, update, userId, unlessApproved, source: source && { connection: source, seq: source.received } })
     if (userId !== null) {
       for (const { part, rowId, field } of author?.fields ?? []) {
         const edit = { sheetId, part, rowId, field, userId, editedAt: author!.at }
@@ -101,8 +107,9 @@ export class UpdateLog {
     this.chain = this.chain.then(async () => {
       if (!batch.length && !edits.size) return
       const merged = mergePerSheet(batch)
+      let refused: UpdateEntry[]
       try {
-        await this.store.append(merged, [...edits.values()])
+        ;({ refused } = await this.store.append(merged, [...edits.values()]))
       } catch (error) {
         this.log.error({ err: error, updates: batch.length }, 'could not store updates; retrying')
         this.pending = [...batch, ...this.pending]
@@ -110,6 +117,9 @@ export class UpdateLog {
         this.edits = new Map([...edits, ...this.edits])
         this.timer ??= setTimeout(() => void this.flush(), 1000)
         return
+      }
+      if (refused.length) {
+        await this.onRefused?.(refused).catch((error: unknown) => this.log.error({ err: error, sheets: [...new Set(refused.map((e) => e.sheetId))] }, 'could not keep aside changes to a sheet approved meanwhile'))
       }
       acknowledge(batch)
       for (const { sheetId, update } of merged) {
@@ -153,19 +163,19 @@ function acknowledge(batch: readonly PendingEntry[]): void {
  */
 const MERGE_GROUP = 64
 
-/** One row per sheet and author (updates commute, so regrouping by author keeps the document the same). */
+/** One row per sheet, author and freeze rule (updates commute, so regrouping by author keeps the document the same). */
 function mergePerSheet(batch: readonly UpdateEntry[]): UpdateEntry[] {
-  const groups = new Map<string, { sheetId: string; userId: string | null; updates: Uint8Array[] }>()
-  for (const { sheetId, update, userId = null } of batch) {
-    const key = `${sheetId}\u0000${userId ?? ''}`
+  const groups = new Map<string, { sheetId: string; userId: string | null; unlessApproved: boolean; updates: Uint8Array[] }>()
+  for (const { sheetId, update, userId = null, unlessApproved = false } of batch) {
+    const key = `${sheetId}\u0000${userId ?? ''}\u0000${unlessApproved ? 1 : 0}`
     const group = groups.get(key)
     if (group) group.updates.push(update)
-    else groups.set(key, { sheetId, userId, updates: [update] })
+    else groups.set(key, { sheetId, userId, unlessApproved, updates: [update] })
   }
   const merged: UpdateEntry[] = []
-  for (const { sheetId, userId, updates } of groups.values()) {
+  for (const { sheetId, userId, unlessApproved, updates } of groups.values()) {
     for (const group of chunks(updates, MERGE_GROUP)) {
-      merged.push({ sheetId, userId, update: group.length === 1 ? group[0]! : Y.mergeUpdates(group) })
+      merged.push({ sheetId, userId, unlessApproved, update: group.length === 1 ? group[0]! : Y.mergeUpdates(group) })
     }
   }
   return merged
