@@ -23,7 +23,10 @@ export interface BalancerOptions {
   log?: (message: string) => void
   /** Open client connections at most; more are refused at accept (Node's server.maxConnections). */
   maxConnections?: number
-  /** A backend that has not accepted within this long counts as down (a hung process, not just a dead one). */
+  /**
+   * A backend that has not accepted within this long counts as down (an unreachable host, a full backlog).
+   * A process that hangs after the kernel accepted for it is not noticed here: HAProxy's health check is.
+   */
   connectTimeoutMs?: number
   /** How long a backend that failed is skipped before it is tried again. */
   downMs?: number
