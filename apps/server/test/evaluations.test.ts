@@ -196,7 +196,8 @@ describe('the evaluation workflow, per role', () => {
     // Its author finds the kept change named by row and field, to copy; it cannot go into a revision.
     const sets = (await chiiki.get<{ sets: { canCarry: boolean; changes: { summary: string }[] }[] }>(`/api/sheets/${sheetId}/rejected`)).body.sets
     const summaries = sets.flatMap((set) => set.changes.map((c) => c.summary))
-    expect(summaries).toContain('中間評価 ／ 事務事業 2 ' + (await kikaku.get<{ sheet: { projects: { name: string }[] } }>(`/api/sheets/${sheetId}/versions/1`)).body.sheet.projects[1]!.name + ' ／ 課題・改善: （空欄） → 「承認後の書き換え」')
+    const project2 = (await kikaku.get<{ sheet: { projects: { name: string }[] } }>(`/api/sheets/${sheetId}/versions/1`)).body.sheet.projects[1]!.name
+    expect(summaries).toContain(`中間評価 ／ 事務事業 2 ${project2} ／ 課題・改善: （空欄） → 「承認後の書き換え」`)
     expect(summaries.some((s) => s.startsWith('中間評価 ／ 施策 2 ') && s.endsWith('評価: 計画以上 → 計画未満'))).toBe(true)
     expect(sets.every((set) => !set.canCarry)).toBe(true)
 

@@ -175,6 +175,13 @@ export class TestClient {
     return this
   }
 
+  /** The same session at another address (another server process of the same installation). */
+  at(baseUrl: string): TestClient {
+    const other = new TestClient(baseUrl)
+    other.cookies = new Map(this.cookies)
+    return other
+  }
+
   hasSession(): boolean {
     return this.cookies.size > 0
   }

@@ -36,12 +36,16 @@ export class RedisLink {
         this.lost = true
       })
     }
-    subscriber.on('ready', () => {
-      if (!this.lost || this.closed) return
-      this.lost = false
-      log.info('Redis connection back; catching up open sheets')
-      this.onReconnect?.()
-    })
+    // Each connection comes back on its own: the catch-up runs when either does (what the other process
+    // published while this one's subscriber was away, or what this one published into a dead publisher).
+    for (const client of [publisher, subscriber]) {
+      client.on('ready', () => {
+        if (!this.lost || this.closed || !this.connected) return
+        this.lost = false
+        log.info('Redis connection back; catching up open sheets')
+        this.onReconnect?.()
+      })
+    }
   }
 
   static async open(url: string, prefix: string, log: Logger): Promise<RedisLink> {

@@ -1,5 +1,6 @@
 import type { SheetStatus } from '@hoshin/protocol'
 import type { Database, SqlExecutor } from './database.js'
+import * as Y from 'yjs'
 import { newId, nowIso } from './ids.js'
 
 export interface VersionRecord {
@@ -139,6 +140,36 @@ export class VersionStore {
        WHERE sheet_id = ? AND user_id = ? AND version_number = ? AND carried_at IS NULL ORDER BY created_at DESC LIMIT 1`,
       [sheetId, userId, versionNumber],
     )
+  }
+
+  /**
+   * Merges `update` into the person's open late set on that version, or starts it, in one transaction:
+   * two processes keeping the same person's late changes at once (each refused a part of them) make one
+   * set, not two. On PostgreSQL a lock per sheet and person orders them; SQLite has one writer anyway.
+   */
+  mergeLateSet(set: { sheetId: string; userId: string; versionNumber: number; update: Uint8Array }): Promise<{ id: string; created: boolean }> {
+    return this.db.transaction(async (tx) => {
+      if (this.db.dialect === 'postgres') {
+        await tx.get("SELECT pg_advisory_xact_lock(hashtextextended('hoshin-late:' || current_schema() || ':' || ? || ':' || ?, 0))", [set.sheetId, set.userId])
+      }
+      const existing = await tx.get<{ id: string; data: Buffer }>(
+        `SELECT id, data FROM rejected_changes
+         WHERE sheet_id = ? AND user_id = ? AND version_number = ? AND carried_at IS NULL ORDER BY created_at DESC LIMIT 1`,
+        [set.sheetId, set.userId, set.versionNumber],
+      )
+      const now = nowIso()
+      if (existing) {
+        const merged = Y.mergeUpdates([new Uint8Array(existing.data), set.update])
+        await tx.run('UPDATE rejected_changes SET data = ?, updated_at = ? WHERE id = ?', [merged, now, existing.id])
+        return { id: existing.id, created: false }
+      }
+      const id = newId('rj')
+      await tx.run(
+        'INSERT INTO rejected_changes (id, sheet_id, user_id, version_number, data, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        [id, set.sheetId, set.userId, set.versionNumber, set.update, now, now],
+      )
+      return { id, created: true }
+    })
   }
 
   /** Stores a late change set: a new one, or the merged set replacing the person's set on that version. */

@@ -320,9 +320,10 @@ export class WorkflowService {
     const changes = changesVersion(frozen, merged) || ((await this.lateEvaluationChanges?.(sheetId, merged)) ?? []).length > 0
     // Nothing yet that would change the version (an empty step 2, a no-op): kept only as part of a set.
     if (!changes && !existing) return false
-    await this.versions.saveLate({ id: existing?.id, sheetId, userId: actor.id, versionNumber: latest.number, data: merged })
+    // Merged into what is stored by then (another process may have kept a part of the same person's changes).
+    const saved = await this.versions.mergeLateSet({ sheetId, userId: actor.id, versionNumber: latest.number, update })
     this.lateBytes.set(key, merged.byteLength)
-    if (!existing) {
+    if (saved.created) {
       await this.audit.append({ userId: actor.id, username: actor.username, action: 'sheet.rejected-update', target: sheetId, detail: `v${latest.number}` })
     }
     return changes

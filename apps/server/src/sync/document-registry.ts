@@ -13,6 +13,10 @@ import { type UpdateLogOptions, UpdateLog } from './update-log.js'
 
 /** An update that adds nothing (what Yjs encodes for an empty difference). */
 const EMPTY_UPDATE_BYTES = 2
+/** After Redis comes back: catch up at once and twice more, past the others' store retries. */
+const CATCH_UP_AFTER_MS = [0, 1000, 3000]
+/** A gap in what another process relayed is fetched after this (its change is stored by then). */
+const GAP_CHECK_MS = 100
 
 /**
  * The open documents. A sheet loads on its first connection (stored state + update log), every accepted
@@ -65,20 +69,39 @@ export class DocumentRegistry {
    */
   share(channels: SheetChannels): void {
     this.channels = channels
-    channels.onReconnect = () => void this.catchUp()
+    channels.onReconnect = () => {
+      // Now, and again once what the others accepted during the outage is surely stored (they store
+      // within the flush interval, or retry each second while the database is away too).
+      for (const delay of CATCH_UP_AFTER_MS) setTimeout(() => void this.catchUp(), delay).unref()
+    }
   }
 
   private async catchUp(): Promise<void> {
-    for (const document of await this.loaded()) {
-      if (document.destroyed) continue
-      this.channels?.send(document.sheetId, { kind: 'hello', data: Y.encodeStateVector(document.doc) })
-      try {
-        // What a process that died meanwhile had stored (it can answer no hello).
-        applyStored(document.doc, await this.store.load(document.sheetId), REMOTE)
-      } catch (err) {
-        this.log.warn({ err, sheetId: document.sheetId }, 'could not catch up a sheet from the database')
-      }
+    for (const document of await this.loaded()) void this.catchUpSheet(document)
+  }
+
+  /** Asks the other processes for what this copy lacks, and reads what is stored (a process that died can answer no hello). */
+  private async catchUpSheet(document: SharedDocument): Promise<void> {
+    if (document.destroyed) return
+    this.channels?.send(document.sheetId, { kind: 'hello', data: Y.encodeStateVector(document.doc) })
+    try {
+      const stored = await this.store.load(document.sheetId)
+      if (!document.destroyed) applyStored(document.doc, stored, REMOTE)
+    } catch (err) {
+      this.log.warn({ err, sheetId: document.sheetId }, 'could not catch up a sheet from the database')
     }
+  }
+
+  /** A change from another process built on one this process never heard (lost while Redis was away): fetch it. */
+  private readonly gapChecks = new Set<string>()
+  private missing(document: SharedDocument): void {
+    if (this.gapChecks.has(document.sheetId)) return
+    this.gapChecks.add(document.sheetId)
+    const timer = setTimeout(() => {
+      this.gapChecks.delete(document.sheetId)
+      void this.catchUpSheet(document)
+    }, GAP_CHECK_MS)
+    timer.unref()
   }
 
   /** A message of another process about a sheet loaded here. */
@@ -86,9 +109,12 @@ export class DocumentRegistry {
     if (document.destroyed) return
     const { sheetId } = document
     switch (message.kind) {
-      case 'update':
+      case 'update': {
         Y.applyUpdate(document.doc, message.data, REMOTE)
+        const { store } = document.doc
+        if (store.pendingStructs || store.pendingDs) this.missing(document)
         break
+      }
       case 'awareness':
         applyAwarenessUpdate(document.awareness, message.data, REMOTE)
         break
