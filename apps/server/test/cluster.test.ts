@@ -6,7 +6,7 @@ import type * as Y from 'yjs'
 import { type Balancer, startBalancer } from '../src/cluster/balancer.js'
 import { type CollabClient, collabClient, eventually } from './collab-harness.js'
 import { eventStream } from './event-stream.js'
-import { spawnServer, TestClient, tempDir } from './harness.js'
+import { spawnServer, startTestServer, TestClient, tempDir } from './harness.js'
 import { createTestDatabase } from './postgres.js'
 import { testRedis } from './redis.js'
 
@@ -76,7 +76,7 @@ async function converged(clients: CollabClient[], typed: number[], timeoutMs = 3
 }
 
 /** What a newcomer on this process gets: the process's copy of the sheet. */
-async function served(process: Process, client: TestClient, sheetId: string): Promise<string> {
+async function served(process: { url: string }, client: TestClient, sheetId: string): Promise<string> {
   const fresh = collabClient(process.url, sheetId, client.at(process.url))
   await fresh.synced()
   const text = situation(fresh.doc)
@@ -173,9 +173,45 @@ describe('several processes sharing sheets through Redis (PostgreSQL storage)', 
         if (inVersion < n) expect(count(kept, mark(i))).toBe(n)
       }
     }, 20_000)
+    // Typing went on past the freeze somewhere (sent before the client heard of it): kept, not lost.
+    const late = typed.reduce((sum, n, i) => sum + n - count(frozen, mark(i)), 0)
+    console.log(`approval across processes: ${typed.reduce((x, y) => x + y, 0)} characters typed, ${late} after the freeze kept aside`)
+    expect(late).toBeGreaterThan(0)
     // A second approval elsewhere loses.
     expect((await head.at(c.url).post(`/api/sheets/${sheetId}/approve`)).status).toBe(409)
   }, 90_000)
+
+  it('a change one process accepted but had not stored when another approved: refused by the store, kept aside, every copy reloaded', async () => {
+    const redis = testRedis()
+    const shared = { databaseUrl: await createTestDatabase(), redisUrl: redis.url, redisPrefix: redis.prefix }
+    const a = await startTestServer(shared)
+    // B holds what it accepts for 1.5 s before storing it: the window an approval elsewhere can fall into.
+    const b = await startTestServer({ ...shared, sync: { flushMs: 1500 } })
+    const login = await new TestClient(a.url).login('kikaku')
+    const sheetId = await kikakuSheet(login)
+    expect((await login.post(`/api/sheets/${sheetId}/submit`)).status).toBe(200)
+    const writer = collabClient(b.url, sheetId, login.at(b.url))
+    const reader = collabClient(a.url, sheetId, login)
+    await Promise.all([writer.synced(), reader.synced()])
+    const text = (writer.doc.getXmlFragment('situation').get(0) as Y.XmlElement).get(0) as Y.XmlText
+    text.insert(0, '承認直前の追記')
+    // Relayed to A at once (A's copy has it), stored by B only later.
+    await eventually(() => expect(situation(reader.doc).startsWith('承認直前の追記')).toBe(true))
+    const head = await new TestClient(a.url).login('kacho')
+    const approved = await head.post<{ number: number }>(`/api/sheets/${sheetId}/approve`)
+    expect(approved.status).toBe(201)
+    const frozen = (await head.get<{ sheet: { situation: string } }>(`/api/sheets/${sheetId}/versions/${approved.body.number}`)).body.sheet.situation
+    // Not stored when the version was taken: not in it.
+    expect(frozen).not.toContain('承認直前の追記')
+    // B's store refused it: kept as the writer's late change, and both copies (which had it) were dropped.
+    await eventually(async () => {
+      const sets = (await login.get<{ sets: { changes: { part: string; to?: string | null }[] }[] }>(`/api/sheets/${sheetId}/rejected`)).body.sets
+      expect(sets.flatMap((set) => set.changes).find((change) => change.part === 'situation')?.to).toContain('承認直前の追記')
+    }, 15_000)
+    await eventually(() => expect(writer.closeEvents.some((e) => e.code === 1001)).toBe(true))
+    for (const server of [a, b]) await eventually(async () => expect(await served(server, login, sheetId)).toBe(frozen), 15_000)
+    expect(await a.services.documents.read(sheetId, situation)).toBe(frozen)
+  }, 60_000)
 
   it('two approvals on two processes at once: exactly one wins', async () => {
     const { processes } = await startCluster(2)
