@@ -17,7 +17,7 @@ export interface SheetChange {
   rowId?: string
   fromRank?: number
   toRank?: number
-  field?: 'text' | 'outcome' | 'name' | 'content' | 'sections' | 'partners' | 'budget' | 'indicators'
+  field?: 'text' | 'outcome' | 'name' | 'content' | 'sections' | 'partners' | 'budget' | 'indicators' | 'planLinks'
   from?: string
   to?: string
   /** Word-level changes inside a text field. */
@@ -47,7 +47,17 @@ const fieldNames = {
   partners: '連携課名',
   budget: '事業費',
   indicators: '成果指標',
+  planLinks: '総合計画の施策',
 } as const
+
+/**
+ * How a link to the comprehensive plan reads in a change ([S21]): 「1-2 移住定住の促進」. Without it (or for
+ * an id the plan no longer has) the id itself is shown.
+ */
+export interface PlanLabels {
+  measure?(id: string): string | undefined
+  kpi?(id: string): string | undefined
+}
 
 /** A field's name as the sheet's column heads say it: 施策名, 事務事業の内容, 担当係名, 事業費. */
 function fieldName(part: Exclude<SheetChange['part'], 'situation'>, field: NonNullable<SheetChange['field']>): string {
@@ -109,6 +119,7 @@ type Row = { id: string } & Partial<Record<'text' | 'outcome' | 'name' | 'conten
   sections?: string[]
   partners?: string[]
   budget?: number | null
+  planLinks?: string[]
 }
 
 function rowsOf(sheet: Sheet, part: Exclude<SheetChange['part'], 'situation'>): Row[] {
@@ -135,7 +146,8 @@ function rowLabel(part: Exclude<SheetChange['part'], 'situation'>, rank: number,
 const budgetText = (value: number | null | undefined) => (value === null || value === undefined ? '（空欄）' : formatBudget(value))
 
 /** Field by field changes from `a` to `b` ([S14]). */
-export function diffSheets(a: Sheet, b: Sheet): SheetChange[] {
+export function diffSheets(a: Sheet, b: Sheet, labels: PlanLabels = {}): SheetChange[] {
+  const planName = (id: string) => labels.measure?.(id) ?? id
   const changes: SheetChange[] = []
   if (a.situation !== b.situation) {
     changes.push({
@@ -191,6 +203,13 @@ export function diffSheets(a: Sheet, b: Sheet): SheetChange[] {
         const x = budgetText(old.budget)
         const y = budgetText(row.budget)
         changed('budget', x, y, `${x} → ${y}`)
+      }
+      const linksBefore = old.planLinks ?? []
+      const linksAfter = row.planLinks ?? []
+      if (linksBefore.join('\u0000') !== linksAfter.join('\u0000')) {
+        const x = linksBefore.map(planName).join('、')
+        const y = linksAfter.map(planName).join('、')
+        changed('planLinks', x, y, `${x || '（なし）'} → ${y || '（なし）'}`)
       }
     }
   }

@@ -1,4 +1,4 @@
-import type { SheetChange } from './diff.js'
+import type { PlanLabels, SheetChange } from './diff.js'
 import { fiscalYearLabel } from './fiscal-year.js'
 import { formatIndicatorNumber } from './indicator-value.js'
 import type { Indicator, Sheet } from './schema.js'
@@ -13,6 +13,7 @@ export const indicatorFieldNames = {
   target: '目標値',
   longTermTarget: '長期目標値',
   source: '出典',
+  kpi: '総合計画の KPI',
 } as const satisfies Record<Exclude<keyof Indicator, 'id'>, string>
 
 /** 成果 (outcome) / 活動 (activity). */
@@ -20,8 +21,9 @@ export const indicatorKindNames = { outcome: '成果', activity: '活動' } as c
 
 const partNames = { measures: '施策', projects: '事務事業' } as const
 
-function show(indicator: Indicator, field: Exclude<keyof Indicator, 'id'>): string {
+function show(indicator: Indicator, field: Exclude<keyof Indicator, 'id'>, labels: PlanLabels = {}): string {
   const value = indicator[field]
+  if (field === 'kpi') return value === undefined ? '（なし）' : (labels.kpi?.(value as string) ?? (value as string))
   if (field === 'kind') return indicatorKindNames[indicator.kind]
   if (field === 'baselineYear') return value === null ? '（空欄）' : fiscalYearLabel(value as number)
   if (typeof value === 'number' || value === null) return value === null ? '（空欄）' : formatIndicatorNumber(value)
@@ -38,7 +40,7 @@ const short = (text: string) => {
  * changes: 「施策 2 子育て支援 ／ 成果指標「出生数」の 目標値: 100 → 120」. Rows are matched by id, indicators
  * by id within their row; a row added or removed as a whole is `diffSheets`'s change, not repeated here.
  */
-export function diffIndicators(a: Sheet, b: Sheet): SheetChange[] {
+export function diffIndicators(a: Sheet, b: Sheet, labels: PlanLabels = {}): SheetChange[] {
   const changes: SheetChange[] = []
   for (const part of ['measures', 'projects'] as const) {
     const before = new Map<string, { rank: number; indicators: Indicator[] }>(a[part].map((r, i) => [r.id, { rank: i + 1, indicators: r.indicators }]))
@@ -73,8 +75,8 @@ export function diffIndicators(a: Sheet, b: Sheet): SheetChange[] {
         }
         for (const field of Object.keys(indicatorFieldNames) as (keyof typeof indicatorFieldNames)[]) {
           if (prior[field] === indicator[field]) continue
-          const x = show(prior, field)
-          const y = show(indicator, field)
+          const x = show(prior, field, labels)
+          const y = show(indicator, field, labels)
           push(indicator, `${x} → ${y}`, x, y, indicatorFieldNames[field])
         }
       }

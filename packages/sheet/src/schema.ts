@@ -29,6 +29,8 @@ export const indicatorNumberSchema = z.number().finite().min(-1e12).max(1e12).nu
 /** 成果指標 of a measure or project ([S18]): the baseline and its year, this year's target, the long-term one. */
 export const indicatorSchema = z.strictObject({
   id,
+  /** The KPI of the comprehensive plan this indicator reports on ([S21]); absent when none. */
+  kpi: id.optional(),
   name: z.string().trim().min(1, { message: 'name_required' }).max(200),
   unit: z.string().max(20),
   kind: z.enum(indicatorKinds),
@@ -48,6 +50,17 @@ const indicators = z.array(indicatorSchema).max(50).superRefine((list, ctx) => {
   })
 })
 
+/**
+ * Links of a measure or project to plan 施策 (総合計画, [S21]): their ids, each once, in the order chosen;
+ * absent when there are none (so a sheet without links reads and hashes as before links existed).
+ */
+export const planLinksSchema = z
+  .array(id)
+  .max(20)
+  .superRefine((ids, ctx) => {
+    if (new Set(ids).size !== ids.length) ctx.addIssue({ code: 'custom', message: 'duplicate_link' })
+  })
+
 export const measureSchema = z.strictObject({
   id,
   rank: z.number().int().min(1),
@@ -55,6 +68,7 @@ export const measureSchema = z.strictObject({
   content: text,
   sections: names,
   partners: names,
+  planLinks: planLinksSchema.optional(),
   indicators,
 })
 
@@ -69,6 +83,7 @@ export const projectSchema = z.strictObject({
   sections: names,
   partners: names,
   budget: budgetSchema,
+  planLinks: planLinksSchema.optional(),
   indicators,
 })
 

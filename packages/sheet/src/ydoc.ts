@@ -24,6 +24,7 @@ export interface RowInit {
   sections?: string[]
   partners?: string[]
   budget?: number | null
+  planLinks?: readonly string[]
   indicators?: readonly Indicator[]
 }
 
@@ -162,6 +163,53 @@ function fillIndicator(indicator: Y.Map<unknown>, init: IndicatorInit): void {
   indicator.set('baselineYear', init.baselineYear ?? null)
   indicator.set('target', init.target ?? null)
   indicator.set('longTermTarget', init.longTermTarget ?? null)
+  if (init.kpi) indicator.set('kpi', init.kpi)
+}
+
+/** Most plan 施策 one row may link to ([S21]); a row addressing more is a row to split. */
+export const MAX_PLAN_LINKS = 20
+
+/**
+ * Plan links as stored ([S21]): a plain array of ids set as a whole. Read tolerantly ([S9]): strings of an
+ * id's length only, each once, at most MAX_PLAN_LINKS; anything else a peer wrote reads as no link.
+ */
+function linkIds(value: unknown): string[] {
+  if (!Array.isArray(value)) return []
+  const out: string[] = []
+  for (const v of value) {
+    if (typeof v === 'string' && v.length >= 1 && v.length <= 100 && !out.includes(v)) out.push(v)
+    if (out.length === MAX_PLAN_LINKS) break
+  }
+  return out
+}
+
+function kpiId(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length >= 1 && value.length <= 100 ? value : undefined
+}
+
+/** A row's plan 施策 links ([S21]). */
+export function readPlanLinks(row: Y.Map<unknown> | undefined): string[] {
+  return linkIds(row?.get('planLinks'))
+}
+
+/** Sets a measure's or project's plan links as a whole (last writer wins, as 事業費); [] removes them. */
+export function setPlanLinks(doc: Y.Doc, list: IndicatorListName, rowId: string, ids: readonly string[]): void {
+  const row = rowMap(doc, list).get(rowId)
+  if (!row) return
+  const wanted = linkIds([...ids])
+  if (readPlanLinks(row).join('\u0000') === wanted.join('\u0000')) return
+  if (wanted.length) row.set('planLinks', wanted)
+  else if (row.has('planLinks')) row.delete('planLinks')
+}
+
+/** Sets (or with null removes) the KPI an indicator reports on ([S21]). */
+export function setIndicatorKpi(doc: Y.Doc, list: IndicatorListName, rowId: string, id: string, kpi: string | null): void {
+  const indicator = indicatorMap(rowMap(doc, list).get(rowId))?.get(id)
+  if (!indicator) return
+  const wanted = kpi === null ? undefined : kpiId(kpi)
+  if (kpiId(indicator.get('kpi')) === wanted) return
+  if (wanted) indicator.set('kpi', wanted)
+  else if (indicator.has('kpi')) indicator.delete('kpi')
 }
 
 function orderedIds(map: Y.Map<Y.Map<unknown>>): string[] {
@@ -219,8 +267,10 @@ export function readIndicators(row: Y.Map<unknown> | undefined): Indicator[] {
     const kind = entry.get('kind')
     const unit = entry.get('unit')
     const year = entry.get('baselineYear')
+    const kpi = kpiId(entry.get('kpi'))
     return {
       id,
+      ...(kpi ? { kpi } : {}),
       name: text(entry, 'name'),
       unit: typeof unit === 'string' ? unit : '',
       kind: (kind === 'activity' ? 'activity' : 'outcome') as IndicatorKind,
@@ -262,6 +312,10 @@ function applyIndicators(row: Y.Map<unknown>, wanted: readonly Indicator[]): voi
       }
     }
     for (const field of indicatorValueFields) if (entry.get(field) !== source[field]) entry.set(field, source[field])
+    if (kpiId(entry.get('kpi')) !== source.kpi) {
+      if (source.kpi) entry.set('kpi', source.kpi)
+      else entry.delete('kpi')
+    }
   }
   const order = wanted.map((i) => i.id)
   if (orderedIds(map).join('\u0000') !== order.join('\u0000')) {
@@ -332,6 +386,7 @@ function fillRow(row: Y.Map<unknown>, list: RowListName, init: RowInit): void {
     array.push(init[field] ?? [])
   }
   if (list === 'projects') row.set('budget', init.budget ?? null)
+  if (holdsIndicators(list) && init.planLinks?.length) row.set('planLinks', linkIds([...init.planLinks]))
   if (holdsIndicators(list)) {
     const map = new Y.Map<Y.Map<unknown>>()
     row.set('indicators', map)
@@ -414,6 +469,12 @@ function budget(row: Y.Map<unknown>): number | null {
   return typeof value === 'number' && Number.isSafeInteger(value) ? value : null
 }
 
+/** `planLinks` when the row has any, nothing otherwise ([S21]: absent, not empty). */
+function links(row: Y.Map<unknown>): { planLinks?: string[] } {
+  const ids = readPlanLinks(row)
+  return ids.length ? { planLinks: ids } : {}
+}
+
 /** Reads canonical JSON from a Y.Doc; tolerant of missing fields from a peer ([S9]). */
 export function docToSheet(doc: Y.Doc): Sheet {
   const meta = metaMap(doc)
@@ -443,6 +504,7 @@ export function docToSheet(doc: Y.Doc): Sheet {
       content: text(row, 'content'),
       sections: names(row, 'sections'),
       partners: names(row, 'partners'),
+      ...links(row),
       indicators: readIndicators(row),
     })),
     projects: rows('projects').map(({ id, row }, i) => ({
@@ -453,6 +515,7 @@ export function docToSheet(doc: Y.Doc): Sheet {
       sections: names(row, 'sections'),
       partners: names(row, 'partners'),
       budget: budget(row),
+      ...links(row),
       indicators: readIndicators(row),
     })),
   }
@@ -511,6 +574,13 @@ export function applySheetToDoc(doc: Y.Doc, sheet: Sheet, origin: unknown = null
           }
         }
         if (list === 'projects' && row.get('budget') !== (source.budget ?? null)) row.set('budget', source.budget ?? null)
+        if (holdsIndicators(list)) {
+          const wanted = linkIds([...(source.planLinks ?? [])])
+          if (readPlanLinks(row).join('\u0000') !== wanted.join('\u0000')) {
+            if (wanted.length) row.set('planLinks', wanted)
+            else row.delete('planLinks')
+          }
+        }
         if (holdsIndicators(list)) applyIndicators(row, source.indicators ?? [])
       }
       const current = orderedRowIds(doc, list)
