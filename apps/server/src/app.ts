@@ -17,6 +17,7 @@ import { collabRoutes } from './routes/collab.js'
 import { commentRoutes, unreadRoutes } from './routes/comments.js'
 import { departmentRoutes, sheetRoutes } from './routes/sheets.js'
 import { outputRoutes } from './routes/output.js'
+import { publicationRoutes } from './routes/publication.js'
 import { workflowRoutes } from './routes/workflow.js'
 import { evaluationRoutes } from './routes/evaluations.js'
 import { partnerRoutes, sheetYearRoutes, yearRoutes } from './years/routes.js'
@@ -32,6 +33,7 @@ export function createApp(services: Services) {
     .route('/me/unread', unreadRoutes(services))
     .route('/me', meRoutes(services))
     .route('/', outputRoutes(services))
+    .route('/', publicationRoutes(services))
     .route('/sheets', sheetRoutes(services))
     .route('/sheets', commentRoutes(services))
     .route('/sheets', workflowRoutes(services))
