@@ -88,11 +88,13 @@ export class SharedDocument {
     return true
   }
 
+  /** Updates applied in this event-loop turn, sent at its end ([fan-out]). */
+  private outbox: { update: Uint8Array; origin: unknown }[] = []
+
   private readonly handleUpdate = (update: Uint8Array, origin: unknown, _doc: Y.Doc, transaction: Y.Transaction): void => {
     if (origin === LOAD) return
     this.approxBytes += update.byteLength
-    const message = syncUpdate(update)
-    for (const connection of this.connections) if (connection !== origin) connection.send(message)
+    if (this.outbox.push({ update, origin }) === 1 && this.presenceChanged.size === 0) setImmediate(this.fanOut)
     if (origin === REMOTE) return
     // Relayed at once, before it is stored, as between the connections of one process: the author's
     // client holds it until acknowledged, so a process that dies before storing it loses nothing.
@@ -100,21 +102,82 @@ export class SharedDocument {
     this.onUpdate(this.sheetId, update, origin, touchedFields(transaction))
   }
 
+  /**
+   * Sends the turn's updates: one frame per receiver however many arrived (a burst of keystrokes from
+   * several people is a few frames, not one per keystroke per receiver). A receiver that sent some of them
+   * gets the others merged; one that sent all gets nothing. Sent from setImmediate, after every socket
+   * read of this turn, so a single update waits no longer than the turn it arrived in.
+   */
+  private readonly fanOut = (): void => {
+    if (this.destroyed) return
+    this.sendUpdates()
+    this.sendPresence()
+  }
+
+  private sendUpdates(): void {
+    const batch = this.outbox
+    this.outbox = []
+    if (!batch.length) return
+    if (batch.length === 1) {
+      const [{ update, origin }] = batch as [{ update: Uint8Array; origin: unknown }]
+      const message = syncUpdate(update)
+      for (const connection of this.connections) if (connection !== origin) connection.send(message)
+      return
+    }
+    const everything = syncUpdate(Y.mergeUpdates(batch.map((b) => b.update)))
+    const origins = new Set(batch.map((b) => b.origin))
+    // What each sender gets: everything but its own, merged once per sender.
+    const bySender = new Map<unknown, Uint8Array | null>()
+    for (const connection of this.connections) {
+      if (!origins.has(connection)) {
+        connection.send(everything)
+        continue
+      }
+      let message = bySender.get(connection)
+      if (message === undefined) {
+        const others = batch.filter((b) => b.origin !== connection).map((b) => b.update)
+        message = others.length ? syncUpdate(others.length === 1 ? others[0]! : Y.mergeUpdates(others)) : null
+        bySender.set(connection, message)
+      }
+      if (message) connection.send(message)
+    }
+  }
+
   private readonly handleAwareness = (
     { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
     origin: unknown,
   ): void => {
-    const changed = [...added, ...updated, ...removed]
     if (origin instanceof Object && this.connections.has(origin as Connection)) {
       const controlled = (origin as Connection).awarenessClients
       for (const id of [...added, ...updated]) controlled.add(id)
       for (const id of removed) controlled.delete(id)
     }
-    // Sent to everyone, the sender too: y-websocket clients treat a silent socket as dead after 30 s,
-    // and the echo of their own periodic presence renewal is what a lone editor receives.
+    const schedule = this.presenceChanged.size === 0 && this.outbox.length === 0
+    for (const id of [...added, ...updated, ...removed]) {
+      this.presenceChanged.add(id)
+      if (origin !== REMOTE) this.presenceToRelay.add(id)
+    }
+    if (schedule) setImmediate(this.fanOut)
+  }
+
+  /** Presence changed in this turn (all of it, and what of it this process relays). */
+  private presenceChanged = new Set<number>()
+  private presenceToRelay = new Set<number>()
+
+  /**
+   * The turn's presence, encoded once for every connection after the turn's document changes (a caret
+   * names positions in them). Sent to everyone, the sender too: y-websocket clients treat a silent socket
+   * as dead after 30 s, and the echo of their own periodic presence renewal is what a lone editor receives.
+   */
+  private sendPresence(): void {
+    const changed = [...this.presenceChanged]
+    const relayed = [...this.presenceToRelay]
+    this.presenceChanged = new Set()
+    this.presenceToRelay = new Set()
+    if (!changed.length) return
     const message = awarenessUpdate(this.awareness, changed)
     for (const connection of this.connections) connection.send(message)
-    if (origin !== REMOTE) this.relay?.awareness(this.sheetId, encodeAwarenessUpdate(this.awareness, changed))
+    if (relayed.length) this.relay?.awareness(this.sheetId, encodeAwarenessUpdate(this.awareness, relayed))
   }
 
   /** Every presence this process carries (its own connections' people), for a process that just joined. */
