@@ -89,6 +89,7 @@ tfoot th, tfoot td { font-weight: bold; background: #f3f4f6; }
 .rank { text-align: center; white-space: nowrap; width: 4.5em; }
 .number { text-align: right; white-space: nowrap; }
 .line { display: block; }
+.names { min-width: 6.5em; }
 .indicators { margin: 0; font-size: 0.92rem; }
 .indicators caption { font-size: 0.92rem; }
 .summary { display: flex; flex-wrap: wrap; gap: 0.25rem 2rem; margin: 0 0 1rem; }
@@ -290,7 +291,7 @@ ${longTerm}
 <h2 id="measures">${escapeHtml(partHeadings.measures)}</h2>
 <table>
 <caption>施策（重要度順）</caption>
-<thead><tr>${th('重要度順位', 'rank')}${th('施策名')}${th('施策の内容')}${th('担当係名')}${th('連携課名')}${evaluationHeads(evaluations)}</tr></thead>
+<thead><tr>${th('重要度順位', 'rank')}${th('施策名')}${th('施策の内容')}${th('担当係名', 'names')}${th('連携課名', 'names')}${evaluationHeads(evaluations)}</tr></thead>
 ${measures}
 </table>
 </section>
@@ -298,7 +299,7 @@ ${measures}
 <h2 id="projects">${escapeHtml(partHeadings.projects)}</h2>
 <table>
 <caption>事務事業（重要度順）（単位：千円）</caption>
-<thead><tr>${th('重要度順位', 'rank')}${th('事務事業名')}${th('事務事業の内容')}${th('担当係名')}${th('事業費（千円）', 'number')}${evaluationHeads(evaluations)}</tr></thead>
+<thead><tr>${th('重要度順位', 'rank')}${th('事務事業名')}${th('事務事業の内容')}${th('担当係名', 'names')}${th('事業費（千円）', 'number')}${evaluationHeads(evaluations)}</tr></thead>
 ${projects}
 <tfoot><tr><th scope="row" colspan="4">合計</th><td class="number">${escapeHtml(total)}</td>${evaluationColumns ? `<td colspan="${evaluationColumns}"></td>` : ''}</tr></tfoot>
 </table>
