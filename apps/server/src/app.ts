@@ -18,6 +18,7 @@ import { commentRoutes, unreadRoutes } from './routes/comments.js'
 import { departmentRoutes, sheetRoutes } from './routes/sheets.js'
 import { outputRoutes } from './routes/output.js'
 import { publicationRoutes } from './routes/publication.js'
+import { reviewRoutes, townSettingsRoutes } from './routes/review.js'
 import { workflowRoutes } from './routes/workflow.js'
 import { evaluationRoutes } from './routes/evaluations.js'
 import { partnerRoutes, sheetYearRoutes, yearRoutes } from './years/routes.js'
@@ -38,6 +39,8 @@ export function createApp(services: Services) {
     .route('/sheets', commentRoutes(services))
     .route('/sheets', workflowRoutes(services))
     .route('/sheets', evaluationRoutes(services))
+    .route('/sheets', reviewRoutes(services))
+    .route('/town-settings', townSettingsRoutes(services))
     .route('/departments', departmentRoutes(services))
     .route('/admin', adminRoutes(services))
     .route('/fiscal-years', yearRoutes(services))

@@ -12,6 +12,7 @@ import type { EventBus } from './events/event-bus.js'
 import type { Stores } from './persistence/stores.js'
 import type { SheetService } from './sheets/sheet-service.js'
 import type { EvaluationService } from './sheets/evaluation-service.js'
+import type { ReviewService } from './sheets/review-service.js'
 import type { WorkflowService } from './sheets/workflow-service.js'
 import type { DocumentRegistry } from './sync/document-registry.js'
 import type { Projector } from './years/projector.js'
@@ -41,6 +42,8 @@ export interface Services {
   workflow: WorkflowService
   /** 中間評価 and 年度末評価 of approved sheets. */
   evaluations: EvaluationService
+  /** The review above the 課長 (企画確認, 庁議報告), a town setting, and whether a version may be published. */
+  reviews: ReviewService
   output: OutputService
   /** Departments, sections, accounts and the organisation imports (admin area). */
   org: OrgService

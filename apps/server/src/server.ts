@@ -32,6 +32,7 @@ import { DocumentRegistry } from './sync/document-registry.js'
 import { defaultUpdateLogOptions } from './sync/update-log.js'
 import { ProjectionStore } from './years/projection-store.js'
 import { Projector } from './years/projector.js'
+import { ReviewService } from './sheets/review-service.js'
 import { YearService } from './years/year-service.js'
 import { AccessWatch, defaultLivenessOptions, Heartbeat } from './sync/access-watch.js'
 
@@ -70,6 +71,9 @@ export async function openServices(
     if (await evaluations.anyOpen(sheetId)) throw errors.invalidTransition('評価の途中のため改訂できません。評価の承認後に改訂してください。')
   }
   workflow.lateEvaluationChanges = (sheetId, set) => evaluations.lateChanges(sheetId, set)
+  workflow.org = stores.org
+  const reviews = new ReviewService(stores.reviews, stores.versions, stores.users, stores.audit, sheets, documents, workflow, config.timeZone)
+  sheets.reviewOf = (actor, record) => reviews.review(actor, record)
   const lucia = createLucia(stores.sessions, config.sessionHours)
   // Serving beside other processes (HOSHIN_REDIS_URL): sheets and events through Redis. The CLI and the
   // benchmarks' set-up open the services without it.
@@ -123,6 +127,14 @@ export async function openServices(
     // The board counts evaluations too: its open pages refetch at each step.
     (event) => years.boardChanged(event.sheet.fiscalYear, event.sheet.departmentId),
   )
+  reviews.observers.push(
+    (event) => notifications.onReview(event),
+    async (event) => {
+      // A send-back opens a draft: the projection's status follows, as after 改訂.
+      if (event.action === 'sendBack') await projector.refresh(event.sheet.id)
+      await years.boardChanged(event.sheet.fiscalYear, event.sheet.departmentId)
+    },
+  )
   comments.onMention = (event) => notifications.onMention(event)
   const liveness = { ...defaultLivenessOptions, ...config.liveness }
   const access = new AccessWatch({ stores, documents, log }, db, liveness)
@@ -136,6 +148,7 @@ export async function openServices(
     comments,
     workflow,
     evaluations,
+    reviews,
     output: new OutputService(sheets, workflow, documents, stores.org, config.timeZone),
     org: new OrgService(db, stores, lucia, documents, events, log),
     years,

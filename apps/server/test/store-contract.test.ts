@@ -347,6 +347,52 @@ for (const backend of backends) {
       expect(await stores.versions.rejected(sheet.id, staff.id)).toEqual([expect.objectContaining({ id, versionNumber: 1, carriedAt: expect.any(String) })])
     })
 
+    it('review above the 課長: town setting, 企画確認 once of the latest version, send-back opens the next revision, 庁議報告 once; the form header recorded with the version', async () => {
+      const { d, sheet, staff, head } = await town()
+      const planner = await stores.users.create({ username: `planner-${newId('u')}`, displayName: '企画', passwordHash: 'x', role: 'planning', departmentId: null, sectionId: null })
+      const audit = (who: { id: string; username: string }, action: string) => ({ userId: who.id, username: who.username, action })
+      expect(await stores.reviews.setting('review_step')).toBeUndefined()
+      await stores.reviews.setSetting('review_step', '1', audit(planner, 'town.settings'))
+      await stores.reviews.setSetting('review_step', '1', audit(planner, 'town.settings'))
+      expect(await stores.reviews.setting('review_step')).toBe('1')
+      await stores.org.setStaffCount(d.id, 12)
+      expect((await stores.org.getDepartment(d.id))?.staffCount).toBe(12)
+      expect((await stores.org.listDepartments()).find((x) => x.id === d.id)?.staffCount).toBe(12)
+      const approve = async () => {
+        expect(await stores.versions.transition({ sheetId: sheet.id, from: 'draft', to: 'submitted', audit: audit(staff, 'sheet.submit') })).toBe(true)
+        return stores.versions.approve(
+          { sheetId: sheet.id, from: 'submitted', to: 'approved', audit: audit(head, 'sheet.approve') },
+          { revision: (await stores.sheets.get(sheet.id))!.revision, state: new Uint8Array([1]), canonical: '{}', sha256: 'abc', headName: '鈴木 課長', staffCount: 12 },
+        )
+      }
+      expect(await approve()).toMatchObject({ number: 1, headName: '鈴木 課長', staffCount: 12 })
+      expect((await stores.versions.list(sheet.id))[0]).toMatchObject({ headName: '鈴木 課長', staffCount: 12 })
+      expect(await stores.versions.get(sheet.id, 1)).toMatchObject({ headName: '鈴木 課長', staffCount: 12 })
+      // Not the latest version: refused.
+      expect(await stores.reviews.confirm(sheet.id, 2, audit(planner, 'sheet.review.confirm'))).toBe(false)
+      expect(await stores.reviews.report(sheet.id, 1, '2025-06-10', audit(planner, 'sheet.review.report'))).toBe(false)
+      // Two send-backs at once: one wins, the sheet is revision 2 once.
+      const backs = await Promise.all([1, 2].map(() => stores.reviews.sendBack(sheet.id, 1, '理由', audit(planner, 'sheet.review.return'))))
+      expect(backs.filter(Boolean)).toHaveLength(1)
+      expect(await stores.sheets.get(sheet.id)).toMatchObject({ status: 'draft', revision: 2, returnedReason: '理由' })
+      expect(await stores.reviews.get(sheet.id, 1)).toMatchObject({ returnedBy: planner.id, returnedReason: '理由', confirmedAt: null })
+      // Not approved any more: nothing more on it.
+      expect(await stores.reviews.confirm(sheet.id, 1, audit(planner, 'sheet.review.confirm'))).toBe(false)
+      expect(await approve()).toMatchObject({ number: 2, revision: 2 })
+      const confirms = await Promise.all([1, 2].map(() => stores.reviews.confirm(sheet.id, 2, audit(planner, 'sheet.review.confirm'))))
+      expect(confirms.filter(Boolean)).toHaveLength(1)
+      expect(await stores.reviews.sendBack(sheet.id, 2, 'x', audit(planner, 'sheet.review.return'))).toBe(false)
+      expect(await stores.reviews.report(sheet.id, 2, '2025-06-10', audit(planner, 'sheet.review.report'))).toBe(true)
+      expect(await stores.reviews.report(sheet.id, 2, '2025-06-11', audit(planner, 'sheet.review.report'))).toBe(false)
+      expect(await stores.reviews.forSheets([sheet.id])).toEqual(
+        expect.arrayContaining([expect.objectContaining({ versionNumber: 2, confirmedBy: planner.id, reportedOn: '2025-06-10', reportedBy: planner.id })]),
+      )
+      await expect(db.run("INSERT INTO sheet_reviews (sheet_id, version_number, reported_on) VALUES (?, 9, '2025-06-10')", [sheet.id])).rejects.toThrow(/CHECK|check/)
+      expect((await stores.versions.audit(sheet.id, 'sheet.review.')).map((a) => a.action)).toEqual(['sheet.review.return', 'sheet.review.confirm', 'sheet.review.report'])
+      // The approved versions were never touched.
+      expect((await stores.versions.list(sheet.id)).map((v) => v.sha256)).toEqual(['abc', 'abc'])
+    })
+
     it('evaluations: opened once, guarded steps, frozen when approved', async () => {
       const { sheet, staff, head } = await town()
       const audit = (who: typeof staff, action: string, detail = 'midyear') => ({ userId: who.id, username: who.username, action, detail })

@@ -55,7 +55,66 @@ export interface SheetSummary {
   unreadMentions: number
   /** The approved version of last year this draft was carried forward from, if any. */
   previous: { sheetId: string; version: number } | null
+  /** The review above the 課長 (企画確認, 庁議報告) when the town has it on, and whether the sheet may be published. */
+  review: SheetReview
+  /**
+   * What the form's header prints for the live sheet (課長名, 職員数 as the department has them now); an
+   * approved version carries its own, as they were at approval (VersionSummary).
+   */
+  header: SheetHeaderInfo
 }
+
+/** 課長名 and 職員数 of the form's header (null: not known). */
+export interface SheetHeaderInfo {
+  headName: string | null
+  staffCount: number | null
+}
+
+/**
+ * The review above the 課長, a town setting (off by default): after approval, 企画 confirms the approved
+ * version (企画確認, or sends it back with a reason, which opens the next revision as 改訂 does), then records
+ * the day it was reported to the management meeting (庁議報告). pending = 企画確認待ち, confirmed =
+ * 庁議報告待ち, reported = done.
+ */
+export const reviewStates = ['pending', 'confirmed', 'reported'] as const
+export type ReviewState = (typeof reviewStates)[number]
+export const reviewActions = ['confirm', 'sendBack', 'report'] as const
+export type ReviewAction = (typeof reviewActions)[number]
+
+export interface SheetReview {
+  /** The town has the step on. */
+  required: boolean
+  /** How far the latest approved version's review went, while the sheet is approved and the step is on. */
+  state: ReviewState | null
+  /** The version under review (the latest approved one), or null. */
+  version: number | null
+  confirmed: { by: Named; at: string } | null
+  /** 庁議報告: the meeting's day (YYYY-MM-DD), who recorded it and when. */
+  reported: { on: string; by: Named; at: string } | null
+  /** 企画 sent the latest version back and this draft is its revision (the reason is also `returnedReason`). */
+  sentBack: { version: number; by: Named; at: string; reason: string } | null
+  /** The review steps this user may take now (企画 only; the server enforces them). */
+  actions: ReviewAction[]
+  /**
+   * Whether the latest approved version may be published: approved, and, with the step on, its 庁議報告
+   * recorded (the last step). Publication checks the same rule per version on the server (`publishable`).
+   */
+  publishable: boolean
+}
+
+/** `POST /api/sheets/:id/review/report` — the management meeting's day (YYYY-MM-DD). */
+export const reportRequestSchema = z.object({ date: z.string().trim().max(20) })
+
+/** `GET /api/town-settings` (everyone signed in), `PUT` (企画, admin). */
+export interface TownSettings {
+  /** 企画確認 and 庁議報告 after the 課長's approval. Off by default. */
+  reviewStep: boolean
+}
+export interface TownSettingsResponse extends TownSettings {
+  /** Whether this user may change them. */
+  canChange: boolean
+}
+export const townSettingsSchema = z.object({ reviewStep: z.boolean() })
 
 export const workflowActions = ['submit', 'return', 'approve', 'reopen'] as const
 export type WorkflowAction = (typeof workflowActions)[number]
@@ -68,6 +127,10 @@ export interface VersionSummary {
   sha256: string
   approvedBy: Named
   approvedAt: string
+  /** The approving 課長's name as it was at approval (null: approved before it was recorded; then approvedBy.name). */
+  headName: string | null
+  /** The department's 職員数 at approval (null: not given). */
+  staffCount: number | null
 }
 
 /** `GET /api/sheets/:id/versions/:n`: the frozen canonical JSON; sha256 = SHA-256 of canonicalJson(sheet). */

@@ -1,5 +1,5 @@
 /** What reaches a person in the app's bell. */
-export const notificationKinds = ['submitted', 'returned', 'approved', 'mention', 'partner'] as const
+export const notificationKinds = ['submitted', 'returned', 'approved', 'mention', 'partner', 'review'] as const
 export type NotificationKind = (typeof notificationKinds)[number]
 
 export interface NotificationView {

@@ -12,6 +12,8 @@ export interface AdminSection extends Named {
 }
 export interface AdminDepartment extends Named {
   retired: boolean
+  /** 職員数 as the sheet's header prints it (null: not given). */
+  staffCount: number | null
   sections: AdminSection[]
 }
 /** `GET /api/admin/departments` (retired ones included, in the town's order). */
@@ -25,7 +27,13 @@ export const newDepartmentSchema = z.object({
   sections: z.array(orgName).max(50).default([]),
 })
 /** `PATCH /api/admin/departments/:id`: rename, retire or bring back. */
-export const departmentPatchSchema = z.object({ name: orgName.optional(), retired: z.boolean().optional() })
+export const MAX_STAFF_COUNT = 100_000
+export const departmentPatchSchema = z.object({
+  name: orgName.optional(),
+  retired: z.boolean().optional(),
+  /** 職員数: a whole number of people, or null to clear it. */
+  staffCount: z.number().int().min(0).max(MAX_STAFF_COUNT).nullable().optional(),
+})
 /** `PUT /api/admin/departments/order` `{ ids }`: the new order of every department. */
 export const orderSchema = z.object({ ids: z.array(z.string().min(1).max(100)).min(1).max(10_000) })
 /** `POST /api/admin/departments/:id/sections` `{ name }`. */

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { Named, SheetStatus, SheetSummary } from './api.js'
+import type { Named, ReviewState, SheetStatus, SheetSummary } from './api.js'
 import type { EvaluationKindValue, EvaluationState } from './evaluations.js'
 
 /** `POST /api/fiscal-years` (planning, admin). */
@@ -116,6 +116,19 @@ export interface OverviewSheet {
 export interface OverviewResponse {
   /** The town's measures and projects by status, also for a 課長 who sees only their own line. */
   evaluationTotals: Record<EvaluationKindValue, BoardEvaluationTotals>
+}
+
+// Issue 19: the review above the 課長 on the board.
+export interface OverviewSheet {
+  /**
+   * 企画確認待ち / 庁議報告待ち / 庁議報告済 of the latest approved version while the sheet is approved and
+   * the town has the step on (`returned`: 企画 sent it back, the department is revising); null otherwise.
+   */
+  review: { state: ReviewState | 'returned'; reportedOn: string | null } | null
+}
+export interface OverviewResponse {
+  /** Whether the town has the review step on. */
+  reviewStep: boolean
 }
 
 /** Last year's 年度末評価 of one row: its status and 課題・改善. */

@@ -5,6 +5,7 @@ import type { OrgStore } from '../persistence/org-store.js'
 import type { SheetRecord } from '../persistence/sheet-store.js'
 import type { UserRecord, UserStore } from '../persistence/user-store.js'
 import type { EvaluationEvent } from '../sheets/evaluation-service.js'
+import type { ReviewEvent } from '../sheets/review-service.js'
 import type { TransitionEvent } from '../sheets/workflow-service.js'
 import type { NewNotification, NotificationStore } from './notification-store.js'
 
@@ -70,6 +71,33 @@ export class NotificationService {
       await this.send(await this.active(inDepartment), { kind: 'returned', sheetId: sheet.id, link, text: `${title}が差し戻されました（${actor.displayName}）。${why}` })
     } else if (action === 'approve') {
       await this.send(await this.active(inDepartment), { kind: 'approved', sheetId: sheet.id, link, text: `${title}が承認されました（${actor.displayName}）。` })
+    }
+  }
+
+  /**
+   * The review above the 課長 (issue 19): a version waiting for 企画確認 reaches the planning accounts; its
+   * 企画確認, send-back (with the reason) and 庁議報告 reach the department, as the 課長's steps do.
+   */
+  async onReview({ sheet, action, actor, version, reason, date }: ReviewEvent): Promise<void> {
+    const title = await this.sheetTitle(sheet)
+    const link = `/sheets/${sheet.id}`
+    const inDepartment = (u: UserRecord) => u.departmentId === sheet.departmentId && u.id !== actor.id
+    if (action === 'request') {
+      const planning = await this.active((u) => u.role === 'planning' && u.id !== actor.id)
+      await this.send(planning, { kind: 'review', sheetId: sheet.id, link, text: `${title}（版 ${version}）が承認され、企画確認を待っています。` })
+    } else if (action === 'confirm') {
+      await this.send(await this.active(inDepartment), { kind: 'review', sheetId: sheet.id, link, text: `${title}（版 ${version}）が企画確認されました（${actor.displayName}）。` })
+    } else if (action === 'sendBack') {
+      const why = reason ? `理由: ${reason}` : ''
+      await this.send(await this.active(inDepartment), {
+        kind: 'returned',
+        sheetId: sheet.id,
+        link,
+        text: `${title}（版 ${version}）が企画確認で差し戻されました（${actor.displayName}）。改訂して、もう一度承認を受けてください。${why}`,
+      })
+    } else if (action === 'report') {
+      const [y, m, d] = (date ?? '').split('-').map(Number)
+      await this.send(await this.active(inDepartment), { kind: 'review', sheetId: sheet.id, link, text: `${title}（版 ${version}）を庁議に報告しました（${y}年${m}月${d}日）。` })
     }
   }
 

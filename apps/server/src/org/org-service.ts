@@ -147,7 +147,7 @@ export class OrgService {
     return this.department(id)
   }
 
-  async patchDepartment(actor: Actor, id: string, patch: { name?: string; retired?: boolean }): Promise<AdminDepartment> {
+  async patchDepartment(actor: Actor, id: string, patch: { name?: string; retired?: boolean; staffCount?: number | null }): Promise<AdminDepartment> {
     const department = await this.department(id)
     if (patch.name !== undefined && patch.name !== department.name) {
       await this.uniqueDepartmentName(patch.name, id)
@@ -157,6 +157,10 @@ export class OrgService {
     if (patch.retired !== undefined && patch.retired !== department.retired) {
       await this.stores.org.setDepartmentRetired(id, patch.retired)
       await this.audit(actor, patch.retired ? 'org.department.retire' : 'org.department.restore', id, department.name)
+    }
+    if (patch.staffCount !== undefined && patch.staffCount !== department.staffCount) {
+      await this.stores.org.setStaffCount(id, patch.staffCount)
+      await this.audit(actor, 'org.department.staff', id, `${department.name} 職員数 ${department.staffCount ?? '—'} → ${patch.staffCount ?? '—'}`)
     }
     return this.department(id)
   }

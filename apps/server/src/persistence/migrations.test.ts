@@ -92,7 +92,7 @@ describe('migrations', () => {
       INSERT INTO users (id, username, display_name, password_hash, role, department_id, created_at, updated_at) VALUES ('u', 'head', 'h', 'h', 'head', 'd', 'now', 'now');
       INSERT INTO sheets (id, department_id, fiscal_year, created_at, updated_at) VALUES ('sh', 'd', 2025, 'now', 'now');
     `)
-    expect(await migrate(db)).toEqual([10])
+    expect(await migrate(db, migrations.slice(0, 10))).toEqual([10])
     const insert = (kind: string, status = 'draft') =>
       db.run(`INSERT INTO sheet_evaluations (sheet_id, kind, status, plan_version, opened_by, opened_at) VALUES ('sh', ?, ?, 1, 'u', 'now')`, [kind, status])
     await insert('midyear')
@@ -100,6 +100,28 @@ describe('migrations', () => {
     await expect(insert('quarterly')).rejects.toThrow(/CHECK/)
     // Approved without its frozen content and hash is refused.
     await expect(insert('yearend', 'approved')).rejects.toThrow(/CHECK/)
+    await db.close()
+  })
+
+  it('[11] keep the review above the 課長 beside the versions, and what the form header prints', async () => {
+    const db = await openFresh()
+    await migrate(db, migrations.slice(0, 10))
+    await db.exec(`
+      INSERT INTO departments (id, name, created_at) VALUES ('d', '総務課', 'now');
+      INSERT INTO users (id, username, display_name, password_hash, role, department_id, created_at, updated_at) VALUES ('u', 'head', 'h', 'h', 'head', 'd', 'now', 'now');
+      INSERT INTO sheets (id, department_id, fiscal_year, created_at, updated_at) VALUES ('sh', 'd', 2025, 'now', 'now');
+      INSERT INTO sheet_versions (sheet_id, number, revision, state, canonical, sha256, approved_by, approved_at) VALUES ('sh', 1, 1, x'00', '{}', 'abc', 'u', 'now');
+    `)
+    expect(await migrate(db, migrations.slice(0, 11))).toEqual([11])
+    // A version from before keeps its content; its header fields read as unknown.
+    expect(await db.get('SELECT sha256, head_name AS headName, staff_count AS staffCount FROM sheet_versions')).toEqual({ sha256: 'abc', headName: null, staffCount: null })
+    expect(await db.get('SELECT staff_count AS staffCount FROM departments')).toEqual({ staffCount: null })
+    const review = (sql: string) => db.run(`INSERT INTO sheet_reviews (sheet_id, version_number, ${sql}`)
+    // 庁議報告 without 企画確認, and a review both confirmed and sent back, are refused.
+    await expect(review("reported_on) VALUES ('sh', 1, '2025-06-10')")).rejects.toThrow(/CHECK/)
+    await expect(review("confirmed_at, returned_at) VALUES ('sh', 1, 'now', 'now')")).rejects.toThrow(/CHECK/)
+    await review("confirmed_at, reported_on) VALUES ('sh', 1, 'now', '2025-06-10')")
+    await expect(review("confirmed_at) VALUES ('sh', 1, 'now')")).rejects.toThrow(/UNIQUE|PRIMARY/)
     await db.close()
   })
 

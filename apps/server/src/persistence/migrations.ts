@@ -358,6 +358,43 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 11,
+    name: 'review above the 課長 (企画確認, 庁議報告) and what the sheet prints (課長名, 職員数)',
+    sql: `
+      -- The town's settings, one row per key (review_step: '1' turns on 企画確認 and 庁議報告 after approval).
+      CREATE TABLE town_settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_by TEXT REFERENCES users(id),
+        updated_at TEXT NOT NULL
+      );
+      -- The review of one approved version: 企画確認 (confirmed_*), or its send-back (returned_*, which
+      -- opened the next revision), then 庁議報告 (reported_on, the meeting's day YYYY-MM-DD). The version
+      -- itself never changes; this row only says how far its review went.
+      CREATE TABLE sheet_reviews (
+        sheet_id TEXT NOT NULL REFERENCES sheets(id),
+        version_number INTEGER NOT NULL,
+        confirmed_by TEXT REFERENCES users(id),
+        confirmed_at TEXT,
+        returned_by TEXT REFERENCES users(id),
+        returned_at TEXT,
+        returned_reason TEXT,
+        reported_on TEXT,
+        reported_by TEXT REFERENCES users(id),
+        reported_at TEXT,
+        PRIMARY KEY (sheet_id, version_number),
+        CHECK (confirmed_at IS NULL OR returned_at IS NULL),
+        CHECK (reported_on IS NULL OR confirmed_at IS NOT NULL)
+      );
+      -- 職員数: the department's head count as the town's form prints it (null: not given).
+      ALTER TABLE departments ADD COLUMN staff_count INTEGER;
+      -- What the form's header carries, as it was when the version was approved: the approving 課長's name
+      -- and the department's 職員数 (null for versions approved before this migration).
+      ALTER TABLE sheet_versions ADD COLUMN head_name TEXT;
+      ALTER TABLE sheet_versions ADD COLUMN staff_count INTEGER;
+    `,
+  },
 ]
 
 export const LATEST_SCHEMA_VERSION = migrations.at(-1)?.version ?? 0

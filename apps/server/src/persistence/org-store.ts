@@ -8,6 +8,8 @@ export interface Section extends Named {
 
 export interface Department extends Named {
   retired: boolean
+  /** 職員数 as the sheet's header prints it (null: not given). */
+  staffCount: number | null
   sections: Section[]
 }
 
@@ -25,6 +27,8 @@ export interface OrgStore {
   renameSection(id: string, name: string): Promise<void>
   setDepartmentRetired(id: string, retired: boolean): Promise<void>
   setSectionRetired(id: string, retired: boolean): Promise<void>
+  /** 職員数 (null clears it). */
+  setStaffCount(id: string, staffCount: number | null): Promise<void>
   /** Renumbers the given ids 1..n in that order. */
   orderDepartments(ids: readonly string[]): Promise<void>
   orderSections(ids: readonly string[]): Promise<void>
@@ -41,6 +45,9 @@ interface UnitRow {
 }
 interface SectionRow extends UnitRow {
   departmentId: string
+}
+interface DepartmentRow extends UnitRow {
+  staffCount: number | null
 }
 
 export class SqliteOrgStore implements OrgStore {
@@ -91,6 +98,10 @@ export class SqliteOrgStore implements OrgStore {
     await this.db.run('UPDATE sections SET retired_at = ? WHERE id = ?', [retired ? nowIso() : null, id])
   }
 
+  async setStaffCount(id: string, staffCount: number | null): Promise<void> {
+    await this.db.run('UPDATE departments SET staff_count = ? WHERE id = ?', [staffCount, id])
+  }
+
   async orderDepartments(ids: readonly string[]): Promise<void> {
     for (const [i, id] of ids.entries()) await this.db.run('UPDATE departments SET sort_order = ? WHERE id = ?', [i + 1, id])
   }
@@ -100,13 +111,13 @@ export class SqliteOrgStore implements OrgStore {
   }
 
   async getDepartment(id: string): Promise<Department | undefined> {
-    const row = await this.db.get<UnitRow>('SELECT id, name, retired_at AS retiredAt FROM departments WHERE id = ?', [id])
+    const row = await this.db.get<DepartmentRow>('SELECT id, name, retired_at AS retiredAt, staff_count AS staffCount FROM departments WHERE id = ?', [id])
     if (!row) return undefined
     const sections = await this.db.all<UnitRow>(
       'SELECT id, name, retired_at AS retiredAt FROM sections WHERE department_id = ? ORDER BY sort_order, rowid',
       [id],
     )
-    return { ...unit(row), sections: sections.map(unit) }
+    return { ...unit(row), staffCount: count(row.staffCount), sections: sections.map(unit) }
   }
 
   async getSection(id: string): Promise<(Section & { departmentId: string }) | undefined> {
@@ -118,7 +129,9 @@ export class SqliteOrgStore implements OrgStore {
   }
 
   async listDepartments({ includeRetired = false } = {}): Promise<Department[]> {
-    const departments = await this.db.all<UnitRow>('SELECT id, name, retired_at AS retiredAt FROM departments ORDER BY sort_order, rowid')
+    const departments = await this.db.all<DepartmentRow>(
+      'SELECT id, name, retired_at AS retiredAt, staff_count AS staffCount FROM departments ORDER BY sort_order, rowid',
+    )
     const sections = await this.db.all<SectionRow>(
       'SELECT id, name, retired_at AS retiredAt, department_id AS departmentId FROM sections ORDER BY sort_order, rowid',
     )
@@ -126,9 +139,15 @@ export class SqliteOrgStore implements OrgStore {
       .filter((d) => includeRetired || !d.retiredAt)
       .map((d) => ({
         ...unit(d),
+        staffCount: count(d.staffCount),
         sections: sections.filter((s) => s.departmentId === d.id && (includeRetired || !s.retiredAt)).map(unit),
       }))
   }
+}
+
+/** A count column as a number (PostgreSQL's BIGINT may arrive as a string through some paths). */
+function count(value: number | string | null): number | null {
+  return value === null || value === undefined ? null : Number(value)
 }
 
 function unit(row: UnitRow): Section {

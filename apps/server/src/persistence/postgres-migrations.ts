@@ -338,4 +338,34 @@ export const postgresMigrations: readonly PostgresMigration[] = [
       );
     `),
   },
+  {
+    version: 11,
+    name: 'review above the 課長 (企画確認, 庁議報告) and what the sheet prints (課長名, 職員数)',
+    sql: ddl(`
+      CREATE TABLE town_settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_by TEXT REFERENCES users(id),
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE sheet_reviews (
+        sheet_id TEXT NOT NULL REFERENCES sheets(id),
+        version_number BIGINT NOT NULL,
+        confirmed_by TEXT REFERENCES users(id),
+        confirmed_at TEXT,
+        returned_by TEXT REFERENCES users(id),
+        returned_at TEXT,
+        returned_reason TEXT,
+        reported_on TEXT,
+        reported_by TEXT REFERENCES users(id),
+        reported_at TEXT,
+        PRIMARY KEY (sheet_id, version_number),
+        CHECK (confirmed_at IS NULL OR returned_at IS NULL),
+        CHECK (reported_on IS NULL OR confirmed_at IS NOT NULL)
+      );
+      ALTER TABLE departments ADD COLUMN staff_count BIGINT;
+      ALTER TABLE sheet_versions ADD COLUMN head_name TEXT;
+      ALTER TABLE sheet_versions ADD COLUMN staff_count BIGINT;
+    `),
+  },
 ]

@@ -7,6 +7,7 @@ import { EditStore } from './edit-store.js'
 import { EvaluationStore } from './evaluation-store.js'
 import { type LoginFailureStore, SqliteLoginFailureStore } from './login-failure-store.js'
 import { type OrgStore, SqliteOrgStore } from './org-store.js'
+import { ReviewStore } from './review-store.js'
 import { SqliteSessionStore } from './session-store.js'
 import { type SheetStore, SqliteSheetStore } from './sheet-store.js'
 import { SqliteUserStore, type UserStore } from './user-store.js'
@@ -27,6 +28,8 @@ export interface Stores {
   views: ViewLogStore
   edits: EditStore
   evaluations: EvaluationStore
+  /** The town's settings and the review above the 課長 (企画確認, 庁議報告). */
+  reviews: ReviewStore
 }
 
 /**
@@ -47,5 +50,6 @@ export function createStores(db: Database): Stores {
     views: new ViewLogStore(db),
     edits: new EditStore(db),
     evaluations: new EvaluationStore(db),
+    reviews: new ReviewStore(db),
   }
 }

@@ -9,6 +9,9 @@ export interface VersionRecord {
   sha256: string
   approvedBy: string
   approvedAt: string
+  /** The approving 課長's name and the department's 職員数 at approval (the form's header); null before issue 19. */
+  headName: string | null
+  staffCount: number | null
 }
 
 /** What an approval freezes: the Yjs state and its canonical JSON, hashed. */
@@ -17,6 +20,9 @@ export interface VersionContent {
   state: Uint8Array
   canonical: string
   sha256: string
+  /** What the form's header prints, as it is at approval. */
+  headName?: string | null
+  staffCount?: number | null
 }
 
 export interface Transition {
@@ -95,11 +101,24 @@ export class VersionStore {
           sha256: version.sha256,
           approvedBy: t.audit.userId,
           approvedAt: nowIso(),
+          headName: version.headName ?? null,
+          staffCount: version.staffCount ?? null,
         }
         await tx.run(
-          `INSERT INTO sheet_versions (sheet_id, number, revision, state, canonical, sha256, approved_by, approved_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-          [t.sheetId, record.number, record.revision, version.state, version.canonical, record.sha256, record.approvedBy, record.approvedAt],
+          `INSERT INTO sheet_versions (sheet_id, number, revision, state, canonical, sha256, approved_by, approved_at, head_name, staff_count)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          [
+            t.sheetId,
+            record.number,
+            record.revision,
+            version.state,
+            version.canonical,
+            record.sha256,
+            record.approvedBy,
+            record.approvedAt,
+            record.headName,
+            record.staffCount,
+          ],
         )
         await tx.run('INSERT INTO audit_log (at, user_id, username, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)', [
           record.approvedAt,
@@ -119,7 +138,7 @@ export class VersionStore {
 
   list(sheetId: string): Promise<VersionRecord[]> {
     return this.db.all(
-      `SELECT number, revision, sha256, approved_by AS approvedBy, approved_at AS approvedAt
+      `SELECT number, revision, sha256, approved_by AS approvedBy, approved_at AS approvedAt, head_name AS headName, staff_count AS staffCount
        FROM sheet_versions WHERE sheet_id = ? ORDER BY number`,
       [sheetId],
     )
@@ -127,8 +146,8 @@ export class VersionStore {
 
   get(sheetId: string, number: number): Promise<(VersionRecord & { canonical: string; state: Buffer }) | undefined> {
     return this.db.get(
-      `SELECT number, revision, sha256, approved_by AS approvedBy, approved_at AS approvedAt, canonical, state
-       FROM sheet_versions WHERE sheet_id = ? AND number = ?`,
+      `SELECT number, revision, sha256, approved_by AS approvedBy, approved_at AS approvedAt, head_name AS headName, staff_count AS staffCount,
+       canonical, state FROM sheet_versions WHERE sheet_id = ? AND number = ?`,
       [sheetId, number],
     )
   }

@@ -1,4 +1,4 @@
-import type { SheetSummary } from '@hoshin/protocol'
+import type { SheetHeaderInfo, SheetReview, SheetSummary } from '@hoshin/protocol'
 import { type Sheet, docToSheet } from '@hoshin/sheet'
 import type { Actor } from '../context.js'
 import { errors } from '../http/errors.js'
@@ -24,6 +24,21 @@ export class SheetService {
     private readonly users: UserStore,
     private readonly notifications?: Pick<NotificationStore, 'unreadMentionsBySheet'>,
   ) {}
+
+  /** The review above the 課長 of a sheet (the ReviewService, wired after it is made). */
+  reviewOf: ((actor: Actor, record: SheetRecord) => Promise<SheetReview>) | undefined
+
+  /**
+   * The form's header for the live sheet: the department's 課長 now (every active head, in the order they
+   * were made) and its 職員数. An approved version records its own at approval.
+   */
+  async header(departmentId: string, staffCount?: number | null): Promise<SheetHeaderInfo> {
+    const heads = (await this.users.list()).filter((u) => u.role === 'head' && u.departmentId === departmentId && u.disabledAt === null)
+    return {
+      headName: heads.length ? heads.map((u) => u.displayName).join('、') : null,
+      staffCount: staffCount !== undefined ? staffCount : ((await this.org.getDepartment(departmentId))?.staffCount ?? null),
+    }
+  }
 
   /** The person's unread @mentions per sheet, one query for a whole list. */
   private async unreadMentions(actor: Actor): Promise<Map<string, number>> {
@@ -76,11 +91,20 @@ export class SheetService {
             sha256: latest.sha256,
             approvedBy: { id: latest.approvedBy, name: approver?.displayName ?? '' },
             approvedAt: latest.approvedAt,
+            headName: latest.headName ?? null,
+            staffCount: latest.staffCount === null || latest.staffCount === undefined ? null : Number(latest.staffCount),
           }
         : null,
       actions: allowedActions(actor, record),
       unreadMentions: (mentions ?? (await this.unreadMentions(actor))).get(record.id) ?? 0,
       previous: record.previousSheetId && record.previousVersion ? { sheetId: record.previousSheetId, version: record.previousVersion } : null,
+      review: (await this.reviewOf?.(actor, record)) ?? noReview(record),
+      header: await this.header(record.departmentId, department?.staffCount ?? null),
     }
   }
+}
+
+/** Without the review service (tools that open only the stores): no step, approved is publishable. */
+function noReview(record: SheetRecord): SheetReview {
+  return { required: false, state: null, version: null, confirmed: null, reported: null, sentBack: null, actions: [], publishable: record.status === 'approved' }
 }

@@ -16,6 +16,7 @@ import { errors } from '../http/errors.js'
 import type { AuditStore } from '../persistence/audit-store.js'
 import { applyStored, readStored } from '../persistence/document-store.js'
 import type { EditStore, FieldEditView } from '../persistence/edit-store.js'
+import type { OrgStore } from '../persistence/org-store.js'
 import type { SheetRecord, SheetStore } from '../persistence/sheet-store.js'
 import type { UserStore } from '../persistence/user-store.js'
 import type { VersionRecord, VersionStore } from '../persistence/version-store.js'
@@ -62,6 +63,8 @@ export class WorkflowService {
    * offline edits as the plan's does, in the same per-person set.
    */
   lateEvaluationChanges: ((sheetId: string, set: Uint8Array) => Promise<SheetChange[]>) | undefined
+  /** The departments, for the 職員数 a version records at approval (the form's header). */
+  org: Pick<OrgStore, 'getDepartment'> | undefined
   constructor(
     private readonly sheetStore: SheetStore,
     private readonly versions: VersionStore,
@@ -130,6 +133,9 @@ export class WorkflowService {
    */
   async approve(actor: Actor, sheetId: string): Promise<VersionSummary> {
     const sheet = await this.step(actor, sheetId, 'approve')
+    // The form's header as it is today: the approving 課長 and the department's 職員数 ([S13]'s hash is of the
+    // content only; these are recorded beside it).
+    const staffCount = (await this.org?.getDepartment(sheet.departmentId))?.staffCount ?? null
     await this.documents.freeze(sheet.id)
     await this.documents.updateLog.flush()
     const version = await this.versions.approve(
@@ -138,7 +144,7 @@ export class WorkflowService {
         const doc = applyStored(new Y.Doc(), await readStored(tx, sheet.id))
         try {
           const canonical = canonicalJson(docToSheet(doc))
-          return { revision: sheet.revision, state: Y.encodeStateAsUpdate(doc), canonical, sha256: sha256(canonical) }
+          return { revision: sheet.revision, state: Y.encodeStateAsUpdate(doc), canonical, sha256: sha256(canonical), headName: actor.displayName, staffCount }
         } finally {
           doc.destroy()
         }
@@ -179,6 +185,8 @@ export class WorkflowService {
       sha256: v.sha256,
       approvedBy: { id: v.approvedBy, name: user?.displayName ?? '' },
       approvedAt: v.approvedAt,
+      headName: v.headName ?? null,
+      staffCount: v.staffCount === null || v.staffCount === undefined ? null : Number(v.staffCount),
     }
   }
 
@@ -294,8 +302,8 @@ export class WorkflowService {
     return batch.result
   }
 
-  /** A new version (or revision): late sets start afresh. */
-  private forgetLateSizes(sheetId: string): void {
+  /** A new version (or revision, also one 企画's send-back opened): late sets start afresh. */
+  forgetLateSizes(sheetId: string): void {
     for (const key of this.lateBytes.keys()) if (key.startsWith(`${sheetId}\u0000`)) this.lateBytes.delete(key)
   }
 

@@ -6,6 +6,7 @@ import type {
   FiscalYearView,
   OpenYearRequest,
   OverviewResponse,
+  OverviewSheet,
   PartnerAcksResponse,
   PartnerRow,
   PreviousYearResponse,
@@ -18,6 +19,7 @@ import type { EventBus } from '../events/event-bus.js'
 import { errors } from '../http/errors.js'
 import { nowIso } from '../persistence/ids.js'
 import type { Database } from '../persistence/database.js'
+import { REVIEW_STEP_SETTING } from '../persistence/review-store.js'
 import type { Stores } from '../persistence/stores.js'
 import type { EvaluationSnapshot } from '../sheets/evaluation-service.js'
 import type { SheetService } from '../sheets/sheet-service.js'
@@ -168,6 +170,8 @@ export class YearService {
     }
     const deadline = (await this.db.get<{ deadline: string | null }>('SELECT deadline FROM fiscal_years WHERE year = ?', [year]))?.deadline ?? null
     const snapshots = await evaluations.snapshots(rows.map((r) => r.id))
+    const reviewStep = (await this.stores.reviews.setting(REVIEW_STEP_SETTING)) === '1'
+    const reviews = reviewStep ? await this.boardReviews(rows) : new Map<string, OverviewSheet['review']>()
     const evaluationTotals = Object.fromEntries(evaluationKinds.map((k) => [k, { measures: noCounts(), projects: noCounts() }])) as Record<
       EvaluationKindValue,
       BoardEvaluationTotals
@@ -185,6 +189,7 @@ export class YearService {
       editedAt: r.editedAt,
       editedBy: r.editedById ? { id: r.editedById, name: r.editedByName ?? '' } : null,
       approvedAt: r.approvedAt,
+      review: reviews.get(r.id) ?? null,
       evaluations: Object.fromEntries(
         evaluationKinds.map((kind) => {
           const figures = boardEvaluation(
@@ -200,11 +205,32 @@ export class YearService {
     return {
       year,
       deadline,
+      reviewStep,
       evaluationTotals,
       // The town total, also for a 課長 who sees only their own line.
       budgetTotal: sheets.reduce((sum, s) => sum + s.budgetTotal, 0),
       sheets: isHead ? sheets.filter((s) => s.department.id === actor.department?.id) : sheets,
     }
+  }
+
+  /**
+   * The review above the 課長 per sheet on the board: of the latest version while approved (企画確認待ち,
+   * 庁議報告待ち, 庁議報告済), `returned` while a draft revises a version 企画 sent back.
+   */
+  private async boardReviews(rows: { id: string; status: string; returnedReason?: string | null }[]): Promise<Map<string, OverviewSheet['review']>> {
+    const all = await this.stores.reviews.forSheets(rows.map((r) => r.id))
+    const out = new Map<string, OverviewSheet['review']>()
+    for (const row of rows) {
+      const latest = (await this.stores.versions.list(row.id)).at(-1)
+      if (!latest) continue
+      const review = all.find((r) => r.sheetId === row.id && r.versionNumber === latest.number)
+      if (row.status === 'approved') {
+        out.set(row.id, { state: !review?.confirmedAt ? 'pending' : review.reportedOn ? 'reported' : 'confirmed', reportedOn: review?.reportedOn ?? null })
+      } else if (review?.returnedAt && row.status === 'draft') {
+        out.set(row.id, { state: 'returned', reportedOn: null })
+      }
+    }
+    return out
   }
 
   /**

@@ -20,6 +20,7 @@ import { formatDateTime, useI18n } from '../../i18n/I18nProvider'
 import { LATE_EVENT, WORKFLOW_EVENT } from '../../sync/useSheetSession'
 import { EvaluationHistory } from '../evaluations/EvaluationHistory'
 import { actionLabel, detailLabel } from './auditLabels'
+import { ReviewPanel } from './Review'
 import { SheetView } from './SheetView'
 
 const when = (iso: string, locale: string) => formatDateTime(iso, locale, 'medium')
@@ -257,9 +258,14 @@ export function WorkflowBar({
       )}
       {summary.status === 'draft' && summary.returnedReason && (
         <p className="returned-banner" role="status">
-          {t('workflow.returned')}: {summary.returnedReason}
+          {/* 企画's send-back (review above the 課長) says who and which version; the 課長's is as before. */}
+          {summary.review.sentBack
+            ? fill(t('review.sentBack'), { name: summary.review.sentBack.by.name, version: summary.review.sentBack.version })
+            : t('workflow.returned')}
+          : {summary.returnedReason}
         </p>
       )}
+      <ReviewPanel summary={summary} onChanged={onChanged} />
     </div>
   )
 }

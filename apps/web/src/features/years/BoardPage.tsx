@@ -19,6 +19,7 @@ import {
   evaluationOrder,
 } from './EvaluationBoard'
 import { OpenYearForm } from './OpenYearForm'
+import { ReviewSetting } from './ReviewSetting'
 import { StatusChart } from './StatusChart'
 
 export const isFiscalYear = (year: number) => Number.isInteger(year) && year >= 1989 && year <= 2200
@@ -102,6 +103,7 @@ function BoardTable({ overview, shown, year, kind }: { overview: OverviewRespons
         <tr>
           {header('department', 'board.department')}
           {header('status', 'board.status')}
+          {overview.reviewStep && <th scope="col">{t('board.review')}</th>}
           {header('deadline', 'board.due')}
           {header('edited', 'board.edited')}
           {header('openThreads', 'board.openThreads')}
@@ -122,6 +124,16 @@ function BoardTable({ overview, shown, year, kind }: { overview: OverviewRespons
               <td>
                 <span className={`status status-${sheet.status}`}>{t(`status.${sheet.status}`)}</span>
               </td>
+              {overview.reviewStep && (
+                <td className="board-review">
+                  {sheet.review && (
+                    <span className={`review-state review-state-${sheet.review.state}`}>
+                      {t(`review.state.${sheet.review.state}`)}
+                      {sheet.review.reportedOn && <span className="muted">（{formatDate(sheet.review.reportedOn, locale)}）</span>}
+                    </span>
+                  )}
+                </td>
+              )}
               <td className={sheetDue?.late ? 'late' : undefined}>
                 {sheet.status === 'approved' ? (
                   <span className="muted">{t('board.done')}</span>
@@ -158,6 +170,11 @@ function BoardTable({ overview, shown, year, kind }: { overview: OverviewRespons
           <td>
             {t('status.approved')} {all.length - open} / {all.length}
           </td>
+          {overview.reviewStep && (
+            <td className="board-review">
+              {t('review.state.reported')} {all.filter((s) => s.review?.state === 'reported').length} / {all.length}
+            </td>
+          )}
           <td className={yearDue?.late && open > 0 ? 'late' : undefined}>
             {yearDue?.late && open > 0 ? t('board.lateDepartments').replace('{n}', String(open)) : ''}
           </td>
@@ -211,7 +228,7 @@ export function BoardPage() {
       (e: unknown) => {
         if (request !== latest.current) return
         // A year nobody opened yet is an empty board, not an error: planning opens it from here.
-        if (e instanceof ApiError && e.status === 404) setOverview({ year, deadline: null, budgetTotal: 0, sheets: [], evaluationTotals: emptyEvaluationTotals() })
+        if (e instanceof ApiError && e.status === 404) setOverview({ year, deadline: null, budgetTotal: 0, sheets: [], evaluationTotals: emptyEvaluationTotals(), reviewStep: false })
         else setError(e)
       },
     )
@@ -296,6 +313,7 @@ export function BoardPage() {
               {opened}
             </p>
           )}
+          {canOpen && <ReviewSetting onChanged={load} />}
           {canOpen &&
             (overview.sheets.length === 0 ? (
               <section className="open-year-section" aria-label={t('years.open')}>
