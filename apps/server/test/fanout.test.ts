@@ -5,7 +5,8 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
 import { type CollabClient, collabClient, eventually } from './collab-harness.js'
-import { logins, startTestServer, type RunningServer } from './harness.js'
+import type { RunningServer } from '../src/server.js'
+import { logins, startTestServer } from './harness.js'
 
 /**
  * What the fan-out must keep while it sends a turn's updates as one frame per receiver: every change

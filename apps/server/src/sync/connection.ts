@@ -6,7 +6,7 @@ import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
 import type { Actor } from '../context.js'
 import { TokenBucket } from '../http/limits.js'
-import { awarenessUpdate, hoshinMessage, syncStep1, syncStep2 } from './messages.js'
+import { awarenessUpdate, hoshinMessage, storedMessage, syncStep1, syncStep2 } from './messages.js'
 import { PLAN_ROOTS, rootsTouched } from './document-shape.js'
 import { MAX_PRESENCE_BYTES, sanitizePresence } from './presence.js'
 import type { SharedDocument } from './shared-document.js'
@@ -241,7 +241,7 @@ export class Connection {
   acknowledge(seq: number): void {
     if (this.readOnly || seq <= this.acknowledged) return
     this.acknowledged = seq
-    this.sendHoshin({ kind: 'stored', seq })
+    this.send(storedMessage(seq))
   }
 
   send(message: Uint8Array): void {

@@ -41,3 +41,17 @@ export function hoshinMessage(message: HoshinMessage): Uint8Array {
   encoding.writeVarString(encoder, JSON.stringify(message))
   return encoding.toUint8Array(encoder)
 }
+
+/**
+ * `{"kind":"stored","seq":n}` as a Hoshin message, written directly: every editor gets one per flush it
+ * took part in, the most frequent message after updates, and it is ASCII of known shape.
+ */
+export function storedMessage(seq: number): Uint8Array {
+  const json = `{"kind":"stored","seq":${seq}}`
+  // MessageType.Hoshin (100) and the length (under 128: one byte each as varUint).
+  const out = Buffer.allocUnsafe(2 + json.length)
+  out[0] = MessageType.Hoshin
+  out[1] = json.length
+  out.write(json, 2, 'latin1')
+  return out
+}
