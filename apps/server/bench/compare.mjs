@@ -469,6 +469,9 @@ async function typing(target, plan, rate, seconds, { cluster = false } = {}) {
   }
   try {
     await next(30_000, 'start')
+    // The servers' memory before any client: what the sheets and their clients add is measured from here.
+    const idleRss = processesOf(target).reduce((sum, child) => sum + (procRss(child.pid) ?? 0), 0)
+    const rooms = new Set(plan.map((c) => c.room)).size
     for (const { worker, clients } of workers) worker.send({ protocol: target.protocol, url: target.url, cookie: target.cookie, clients, rate, seconds })
     // Every client connects and syncs first; a server that never syncs some of them stops the run here.
     await next(60_000 + plan.length * 100, `${plan.length} clients connecting`)
@@ -522,6 +525,7 @@ async function typing(target, plan, rate, seconds, { cluster = false } = {}) {
         'latency p99 ms': percentile(same, 99),
         'server CPU µs per update per receiver': (cpu / deliveries) * 1e6,
         'server peak RSS MiB': peak / 2 ** 20,
+        'server RSS KiB per open sheet with its clients': (peak - idleRss) / 1024 / rooms,
       }
     }
     const figures = {
