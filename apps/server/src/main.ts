@@ -5,7 +5,14 @@ import { startServer } from './server.js'
 const config = loadConfig()
 const server = await startServer(config)
 
-const lines = [`方針 Hoshin: ${server.url}`, `  database: ${config.databaseFile}`]
+/** Where the data is, never a password. */
+function storage(): string {
+  if (!config.databaseUrl) return config.databaseFile
+  const url = new URL(config.databaseUrl)
+  return `PostgreSQL ${url.host}${url.pathname}`
+}
+const lines = [`方針 Hoshin: ${server.url}`, `  database: ${storage()}`]
+if (config.redisUrl) lines.push(`  sharing sheets through Redis at ${new URL(config.redisUrl).host} (prefix ${config.redisPrefix})`)
 if (config.demo) {
   lines.push(`  demo accounts (password "${DEMO_PASSWORD}"):`)
   for (const a of demoAccounts) lines.push(`    ${a.username.padEnd(8)} ${a.description}`)
