@@ -17,6 +17,7 @@ import { collabRoutes } from './routes/collab.js'
 import { commentRoutes, unreadRoutes } from './routes/comments.js'
 import { departmentRoutes, sheetRoutes } from './routes/sheets.js'
 import { outputRoutes } from './routes/output.js'
+import { coverageRoutes, planRoutes } from './plan/routes.js'
 import { publicationRoutes } from './routes/publication.js'
 import { reviewRoutes, townSettingsRoutes } from './routes/review.js'
 import { workflowRoutes } from './routes/workflow.js'
@@ -45,6 +46,8 @@ export function createApp(services: Services) {
     .route('/admin', adminRoutes(services))
     .route('/fiscal-years', yearRoutes(services))
     .route('/partner-rows', partnerRoutes(services))
+    .route('/plans', planRoutes(services))
+    .route('/coverage', coverageRoutes(services))
     .route('/sheets', sheetYearRoutes(services))
     .route('/notifications', notificationRoutes(services))
     .route('/events', eventRoutes(services))

@@ -7,6 +7,7 @@ import type { NotificationStore } from './notifications/notification-store.js'
 import type { NotificationService } from './notifications/notification-service.js'
 import type { OrgService } from './org/org-service.js'
 import type { OutputService } from './output/output-service.js'
+import type { PlanService } from './plan/plan-service.js'
 import type { Config } from './env.js'
 import type { EventBus } from './events/event-bus.js'
 import type { Stores } from './persistence/stores.js'
@@ -45,6 +46,8 @@ export interface Services {
   /** The review above the 課長 (企画確認, 庁議報告), a town setting, and whether a version may be published. */
   reviews: ReviewService
   output: OutputService
+  /** The comprehensive plan (総合計画) and the coverage of a year by the sheets. */
+  plan: PlanService
   /** Departments, sections, accounts and the organisation imports (admin area). */
   org: OrgService
   /** Fiscal years, the planning board, 連携課 requests. */

@@ -12,6 +12,8 @@ import { NotificationService } from './notifications/notification-service.js'
 import { NotificationStore } from './notifications/notification-store.js'
 import { OrgService } from './org/org-service.js'
 import { OutputService } from './output/output-service.js'
+import { PlanService, planLabels } from './plan/plan-service.js'
+import { PlanStore } from './persistence/plan-store.js'
 import type { Services } from './context.js'
 import type { Config } from './env.js'
 import { type EventBus, LocalEventBus } from './events/event-bus.js'
@@ -149,6 +151,11 @@ export async function openServices(
     workflow,
     evaluations,
     reviews,
+    plan: new PlanService(new PlanStore(db), {
+      yearSheets: (year) => projections.yearSheets(year),
+      content: (id) => sheets.content(id),
+      snapshots: (ids) => evaluations.snapshots(ids),
+    }),
     output: new OutputService(sheets, workflow, documents, stores.org, config.timeZone),
     org: new OrgService(db, stores, lucia, documents, events, log),
     years,
@@ -160,6 +167,7 @@ export async function openServices(
     heartbeat: new Heartbeat(liveness.pingMs),
     log,
   }
+  services.output.planLabels = async () => planLabels(await services.plan.all())
   return { services, db, redis }
 }
 

@@ -6,6 +6,7 @@ import type { Database } from '../src/persistence/database.js'
 import { applyStored } from '../src/persistence/document-store.js'
 import { newId } from '../src/persistence/ids.js'
 import { LATEST_SCHEMA_VERSION, migrate, migrations, schemaVersion } from '../src/persistence/migrations.js'
+import { PlanStore, StaleRevision } from '../src/persistence/plan-store.js'
 import { PostgresDatabase } from '../src/persistence/postgres.js'
 import { SqliteDatabase } from '../src/persistence/sqlite.js'
 import { createStores, type Stores } from '../src/persistence/stores.js'
@@ -485,6 +486,42 @@ for (const backend of backends) {
       await createStores(other).sessions.deleteUserSessions(staff.id)
       await until(async () => (await db.accessEpoch()) !== before)
       await other.close()
+    })
+
+    it('the comprehensive plan: entries replaced at a revision keep their ids and order, numbers as floats, a stale revision writes nothing', async () => {
+      const { admin } = await town()
+      const plans = new PlanStore(db)
+      const first = year
+      year += 5
+      const plan = await plans.create({ name: '総合計画', startYear: first, endYear: first + 4 }, admin)
+      expect(plan).toMatchObject({ revision: 0, startYear: first, endYear: first + 4, goals: [], measures: [], kpis: [] })
+      const entries = {
+        goals: [{ id: `pg_${plan.id}`, number: '1', name: '活力' }],
+        measures: [
+          { id: `pm1_${plan.id}`, goalId: `pg_${plan.id}`, number: '1-1', name: '移住' },
+          { id: `pm2_${plan.id}`, goalId: `pg_${plan.id}`, number: '1-2', name: '産業' },
+        ],
+        kpis: [{ id: `pk_${plan.id}`, measureId: `pm1_${plan.id}`, name: '移住者数', unit: '人', baseline: 85.5, baselineYear: first - 1, targets: [{ year: first, value: 12.25 }] }],
+      }
+      const saved = await plans.replaceEntries(plan.id, 0, entries, admin, 'plan.import', 'test')
+      expect(saved).toMatchObject({ revision: 1, ...entries })
+      expect((await plans.forYear(first + 2))?.id).toBe(plan.id)
+      expect(await plans.forYear(first + 5)).toBeUndefined()
+      expect((await plans.overlapping(first + 4, first + 8)).map((p) => p.id)).toEqual([plan.id])
+      expect(await plans.overlapping(first, first, plan.id)).toEqual([])
+      // Reordered, one 施策 gone (its KPI moved first), a goal renamed.
+      const next = {
+        goals: [{ ...entries.goals[0]!, name: '活力あるまち' }],
+        measures: [entries.measures[1]!],
+        kpis: [{ ...entries.kpis[0]!, measureId: entries.measures[1]!.id, baseline: null }],
+      }
+      expect(await plans.replaceEntries(plan.id, 1, next, admin, 'plan.edit', 'test')).toMatchObject({ revision: 2, ...next })
+      await expect(plans.replaceEntries(plan.id, 1, entries, admin, 'plan.edit', 'test')).rejects.toBeInstanceOf(StaleRevision)
+      await expect(plans.patch(plan.id, 1, { name: 'x', startYear: first, endYear: first }, admin)).rejects.toBeInstanceOf(StaleRevision)
+      expect((await plans.get(plan.id))!.revision).toBe(2)
+      expect((await plans.list()).find((p) => p.id === plan.id)).toMatchObject({ goals: 1, measures: 1, kpis: 1, revision: 2 })
+      const audit = await db.all<{ action: string }>('SELECT action FROM audit_log WHERE target = ? ORDER BY id', [plan.id])
+      expect(audit.map((a) => a.action)).toEqual(['plan.create', 'plan.import', 'plan.edit'])
     })
   })
 }

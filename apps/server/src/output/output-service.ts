@@ -1,5 +1,6 @@
 import { ErrorCode, type EvaluationResponse } from '@hoshin/protocol'
 import {
+  type PlanLabels,
   applySheetToDoc,
   canonicalJson,
   diffIndicators,
@@ -36,7 +37,7 @@ const evaluationStateNames = { draft: '作成中', submitted: '確認依頼中',
 const upgraded = (sheet: Sheet | SheetV1): Sheet => (sheet.format === SHEET_FORMAT_V1 ? upgradeSheetV1(sheet as SheetV1) : (sheet as Sheet))
 
 /** Field-by-field changes, the indicators' included ([S18]). */
-const changesBetween = (a: Sheet, b: Sheet) => [...diffSheets(a, b), ...diffIndicators(a, b)]
+const changesBetween = (a: Sheet, b: Sheet, labels: PlanLabels = {}) => [...diffSheets(a, b, labels), ...diffIndicators(a, b, labels)]
 
 /** The last import into a sheet, kept so that it can be undone as one step while nothing changed after it. */
 interface LastImport {
@@ -67,6 +68,9 @@ export class OutputService {
   }
 
   private readonly lastImports = new Map<string, LastImport>()
+
+  /** How links to the 総合計画 read in a workbook ([S21]): set where the plan is wired (server.ts). */
+  planLabels: () => Promise<PlanLabels> = async () => ({})
 
   /** Every department, retired ones too: an old sheet may name one. */
   private departments() {
@@ -111,7 +115,7 @@ export class OutputService {
   async xlsx(actor: Actor, sheetId: string, version: string | undefined): Promise<{ record: SheetRecord; data: Buffer; stamp: string }> {
     const { record, sheet, footer, stamp } = await this.content(actor, sheetId, version)
     const departments = await this.departments()
-    return { record, stamp, data: await workbookFor([{ sheet: withPartnerNames(upgraded(sheet), departments), footer }]) }
+    return { record, stamp, data: await workbookFor([{ sheet: withPartnerNames(upgraded(sheet), departments), footer }], { planLabels: await this.planLabels() }) }
   }
 
   /** Every sheet of a fiscal year this person may read, one worksheet per department (for 企画). */
@@ -126,7 +130,7 @@ export class OutputService {
       const { sheet, footer } = await this.content(actor, s.id, useVersion)
       entries.push({ sheet: withPartnerNames(upgraded(sheet), departments), footer })
     }
-    return workbookFor(entries, { indicators: 'whenAny' })
+    return workbookFor(entries, { indicators: 'whenAny', planLabels: await this.planLabels() })
   }
 
   /**
@@ -202,7 +206,7 @@ export class OutputService {
   async preview(actor: Actor, sheetId: string, data: Uint8Array, contentType: string): Promise<SheetChange[]> {
     const record = await this.editable(actor, sheetId)
     const imported = await this.parse(record, data, contentType)
-    return changesBetween(await this.sheets.content(record.id), imported)
+    return changesBetween(await this.sheets.content(record.id), imported, await this.planLabels())
   }
 
   /**
@@ -212,10 +216,11 @@ export class OutputService {
   async apply(actor: Actor, sheetId: string, data: Uint8Array, contentType: string): Promise<SheetChange[]> {
     const record = await this.editable(actor, sheetId)
     const imported = await this.parse(record, data, contentType)
+    const labels = await this.planLabels()
     return this.documents.change(record.id, (doc) => {
       if (this.documents.isFrozen(record.id)) throw errors.sheetFrozen()
       const before = docToSheet(doc)
-      const changes = changesBetween(before, imported)
+      const changes = changesBetween(before, imported, labels)
       if (!changes.length) return changes
       applySheetToDoc(doc, imported)
       this.lastImports.set(record.id, { before, after: canonicalJson(docToSheet(doc)) })
@@ -232,6 +237,7 @@ export class OutputService {
     const record = await this.editable(actor, sheetId)
     const last = this.lastImports.get(record.id)
     if (!last) throw errors.invalidTransition('元に戻せる取り込みがありません。')
+    const labels = await this.planLabels()
     return this.documents.change(record.id, (doc) => {
       if (this.documents.isFrozen(record.id)) throw errors.sheetFrozen()
       const now = docToSheet(doc)
@@ -239,7 +245,7 @@ export class OutputService {
         this.lastImports.delete(record.id)
         throw errors.invalidTransition('取り込みの後にシートが編集されたため、取り込みを元に戻せません。')
       }
-      const changes = changesBetween(now, last.before)
+      const changes = changesBetween(now, last.before, labels)
       applySheetToDoc(doc, last.before)
       this.lastImports.delete(record.id)
       return changes

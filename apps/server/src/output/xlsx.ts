@@ -8,6 +8,7 @@ import {
   indicatorKindNames,
   newRowId,
   parseBudgetCell,
+  type PlanLabels,
   type Sheet,
   SHEET_FORMAT,
   SHEET_FORMAT_V1,
@@ -51,7 +52,7 @@ function fitHeight(row: ExcelJS.Row, texts: string[], chars: number[]): void {
 }
 
 /** Adds one department's sheet as a worksheet laid out like the printed 課等の方針. */
-export function addSheetWorksheet(workbook: ExcelJS.Workbook, sheet: Sheet, name: string, footer: string): ExcelJS.Worksheet {
+export function addSheetWorksheet(workbook: ExcelJS.Workbook, sheet: Sheet, name: string, footer: string, labels: PlanLabels = {}): ExcelJS.Worksheet {
   const ws = workbook.addWorksheet(name, {
     pageSetup: { paperSize: 9, orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0, margins: { left: 0.4, right: 0.4, top: 0.5, bottom: 0.5, header: 0.3, footer: 0.3 } },
     headerFooter: { oddFooter: `&L${footer}&R&P / &N` },
@@ -117,11 +118,12 @@ export function addSheetWorksheet(workbook: ExcelJS.Workbook, sheet: Sheet, name
     return row
   }
   heading(headings.measures)
-  table(['重要度順位', '施策名', '施策の内容', '担当係名', '連携課名'])
+  const measureHead = table(['重要度順位', '施策名', '施策の内容', '担当係名', '連携課名'])
   for (const m of sheet.measures) {
     const row = add([m.rank, m.name, m.content, m.sections.join('\n'), m.partners.join('\n'), null, m.id])
     for (let c = 1; c <= 5; c++) row.getCell(c).border = box
     row.getCell(1).alignment = { ...wrap, horizontal: 'center' }
+    planLinkCells(row, m.planLinks, labels)
     fitHeight(row, [m.name, m.content, m.sections.join('\n')], [28, 42, 16])
   }
   add([])
@@ -136,6 +138,7 @@ export function addSheetWorksheet(workbook: ExcelJS.Workbook, sheet: Sheet, name
     row.getCell(1).alignment = { ...wrap, horizontal: 'center' }
     row.getCell(6).numFmt = '#,##0;"△"#,##0'
     row.getCell(6).alignment = { vertical: 'top', horizontal: 'right' }
+    planLinkCells(row, p.planLinks, labels)
     fitHeight(row, [p.name, p.content, p.sections.join('\n')], [28, 42, 16])
   }
   const last = first + sheet.projects.length - 1
@@ -147,7 +150,28 @@ export function addSheetWorksheet(workbook: ExcelJS.Workbook, sheet: Sheet, name
   total.font = { ...font, bold: true }
   total.getCell(1).alignment = { horizontal: 'right' }
   for (let c = 1; c <= 6; c++) total.getCell(c).border = box
+  // Links to the 総合計画 ([S21]) beside the form, outside what prints: H the 施策 as people read them,
+  // I (hidden) their ids, which an import reads back. Links are chosen in the app.
+  ws.getColumn(PLAN_LABEL_COLUMN).width = 30
+  ws.getColumn(PLAN_IDS_COLUMN).hidden = true
+  for (const head of [measureHead, projectHead]) {
+    const cell = head.getCell(PLAN_LABEL_COLUMN)
+    cell.value = '総合計画の施策（アプリで選択）'
+    cell.border = box
+    cell.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFEEF2F6' } }
+  }
+  ws.pageSetup.printArea = `A1:F${total.number}`
   return ws
+}
+
+const PLAN_LABEL_COLUMN = 8
+const PLAN_IDS_COLUMN = 9
+
+function planLinkCells(row: ExcelJS.Row, links: readonly string[] | undefined, labels: PlanLabels): void {
+  if (!links?.length) return
+  row.getCell(PLAN_LABEL_COLUMN).value = links.map((id) => labels.measure?.(id) ?? id).join('\n')
+  row.getCell(PLAN_LABEL_COLUMN).alignment = wrap
+  row.getCell(PLAN_IDS_COLUMN).value = links.join('\n')
 }
 
 /** The marker that says "this workbook came from Hoshin", with which sheet each worksheet is. */
@@ -169,6 +193,9 @@ export const INDICATOR_SHEET = '成果指標'
 const indicatorHead = ['課', '区分', '順位', '施策名・事務事業名', '指標名', '単位', '種別', '基準値', '基準年度', '目標値', '長期目標値', '出典', '課の識別子', '行の識別子', '指標の識別子']
 const indicatorWidths = [14, 9, 6, 28, 30, 8, 7, 11, 11, 11, 11, 24, 10, 10, 10]
 const partWords = { measures: '施策', projects: '事務事業' } as const
+/** After the hidden ids: the KPI of the 総合計画 an indicator reports on ([S21]), its name, then (hidden) its id. */
+const KPI_LABEL_COLUMN = 16
+const KPI_ID_COLUMN = 17
 
 /** 1,200 / 45.5 / △3 as Excel shows them, the value staying a number. */
 function numberFormat(value: number): string {
@@ -182,14 +209,15 @@ function setNumber(cell: ExcelJS.Cell, value: number | null): void {
 }
 
 /** Adds the 成果指標 worksheet: each measure and project with its indicators, a row without any as one empty line to fill. */
-function addIndicatorWorksheet(workbook: ExcelJS.Workbook, sheets: Sheet[], name: string): void {
+function addIndicatorWorksheet(workbook: ExcelJS.Workbook, sheets: Sheet[], name: string, labels: PlanLabels = {}): void {
   const ws = workbook.addWorksheet(name, {
     pageSetup: { paperSize: 9, orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0, margins: { left: 0.4, right: 0.4, top: 0.5, bottom: 0.5, header: 0.3, footer: 0.3 } },
     headerFooter: { oddFooter: '&L成果指標&R&P / &N' },
     properties: { defaultRowHeight: 18 },
   })
   ws.columns = indicatorWidths.map((width) => ({ width }))
-  for (const c of [13, 14, 15]) ws.getColumn(c).hidden = true
+  for (const c of [13, 14, 15, KPI_ID_COLUMN]) ws.getColumn(c).hidden = true
+  ws.getColumn(KPI_LABEL_COLUMN).width = 28
   const font = { name: 'BIZ UDPGothic', size: 10 }
   const years = [...new Set(sheets.map((s) => fiscalYearLabel(s.fiscalYear)))].join('・')
   const title = ws.addRow([`${years} 成果指標（施策・事務事業ごと）`])
@@ -210,6 +238,8 @@ function addIndicatorWorksheet(workbook: ExcelJS.Workbook, sheets: Sheet[], name
     cell.border = box
     cell.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFEEF2F6' } }
   }
+  head.getCell(KPI_LABEL_COLUMN).value = '総合計画の KPI（アプリで選択）'
+  head.getCell(KPI_LABEL_COLUMN).border = box
   ws.views = [{ state: 'frozen', ySplit: head.number }]
   ws.pageSetup.printTitlesRow = `${head.number}:${head.number}`
   ws.autoFilter = { from: { row: head.number, column: 1 }, to: { row: head.number, column: 12 } }
@@ -225,6 +255,10 @@ function addIndicatorWorksheet(workbook: ExcelJS.Workbook, sheets: Sheet[], name
       setNumber(r.getCell(11), indicator.longTermTarget)
       r.getCell(12).value = indicator.source
       r.getCell(15).value = indicator.id
+      if (indicator.kpi) {
+        r.getCell(KPI_LABEL_COLUMN).value = labels.kpi?.(indicator.kpi) ?? indicator.kpi
+        r.getCell(KPI_ID_COLUMN).value = indicator.kpi
+      }
     }
     r.getCell(13).value = sheet.department.id
     r.getCell(14).value = row.id
@@ -245,12 +279,15 @@ function addIndicatorWorksheet(workbook: ExcelJS.Workbook, sheets: Sheet[], name
   }
 }
 
-export async function workbookFor(entries: { sheet: Sheet; footer: string }[], options: { indicators?: 'always' | 'whenAny' } = {}): Promise<Buffer> {
+export async function workbookFor(
+  entries: { sheet: Sheet; footer: string }[],
+  options: { indicators?: 'always' | 'whenAny'; planLabels?: PlanLabels } = {},
+): Promise<Buffer> {
   const workbook = new (await loadExcel()).Workbook()
   workbook.creator = 'Hoshin'
   const named = entries.map(({ sheet, footer }) => {
     const worksheet = sheet.department.name.slice(0, 31)
-    addSheetWorksheet(workbook, sheet, worksheet, footer)
+    addSheetWorksheet(workbook, sheet, worksheet, footer, options.planLabels)
     return { worksheet, sheet }
   })
   // One department's file always has the 成果指標 worksheet (to fill in); a year's compilation has it when
@@ -258,7 +295,7 @@ export async function workbookFor(entries: { sheet: Sheet; footer: string }[], o
   const sheets = entries.map((e) => e.sheet)
   const withIndicators = (options.indicators ?? 'always') === 'always' || sheets.some((s) => [...s.measures, ...s.projects].some((r) => r.indicators.length))
   const indicatorSheet = withIndicators && !named.some((n) => n.worksheet === INDICATOR_SHEET) ? INDICATOR_SHEET : withIndicators ? `${INDICATOR_SHEET}一覧` : undefined
-  if (indicatorSheet) addIndicatorWorksheet(workbook, sheets, indicatorSheet)
+  if (indicatorSheet) addIndicatorWorksheet(workbook, sheets, indicatorSheet, options.planLabels)
   addMarker(workbook, named, indicatorSheet)
   return Buffer.from(await workbook.xlsx.writeBuffer())
 }
@@ -412,7 +449,17 @@ export async function sheetFromWorkbook(data: Uint8Array, expected: { department
       const list = part === 'measures' ? sheet.measures : sheet.projects
       at(part, list.length, row.number)
       // Ranked in the file's order below: a rank typed, left blank or out of date in column A does not matter.
-      const base = { id: rowId(part, written), rank: list.length + 1, name: text(b), content: text(c), sections: names(d), partners: names(e), indicators: [] }
+      const links = [...new Set(text(row.getCell(PLAN_IDS_COLUMN)).split('\n').map((l) => l.trim()).filter(Boolean))]
+      const base = {
+        id: rowId(part, written),
+        rank: list.length + 1,
+        name: text(b),
+        content: text(c),
+        sections: names(d),
+        partners: names(e),
+        ...(links.length ? { planLinks: links } : {}),
+        indicators: [],
+      }
       if (part === 'measures') sheet.measures.push(base)
       else {
         const index = sheet.projects.length
@@ -493,7 +540,18 @@ function readIndicatorWorksheet(
     const path = (field: string) => `${list}.${index}.indicators.${n}.${field}`
     const indicatorId = t(15) && !ids.has(t(15)) ? t(15) : newRowId()
     ids.add(indicatorId)
-    const indicator: Indicator = { id: indicatorId, name: text(cell(5)).trim(), unit: t(6), kind: 'outcome', baseline: null, baselineYear: null, target: null, longTermTarget: null, source: text(cell(12)) }
+    const indicator: Indicator = {
+      id: indicatorId,
+      ...(t(KPI_ID_COLUMN) ? { kpi: t(KPI_ID_COLUMN) } : {}),
+      name: text(cell(5)).trim(),
+      unit: t(6),
+      kind: 'outcome',
+      baseline: null,
+      baselineYear: null,
+      target: null,
+      longTermTarget: null,
+      source: text(cell(12)),
+    }
     indicators.push(indicator)
     indicatorRow.set(`${list}.${index}.indicators.${n}`, row.number)
     const value = (c: number) => {

@@ -368,4 +368,42 @@ export const postgresMigrations: readonly PostgresMigration[] = [
       ALTER TABLE sheet_versions ADD COLUMN staff_count BIGINT;
     `),
   },
+  {
+    version: 12,
+    name: 'the comprehensive plan (総合計画): plans for a span of years and their 基本目標, 施策 and KPI',
+    sql: ddl(`
+      CREATE TABLE plans (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        start_year BIGINT NOT NULL,
+        end_year BIGINT NOT NULL,
+        -- Bumped by every change of the plan or its entries: a save or an import names the revision it was
+        -- made against, so two planners never overwrite each other unseen.
+        revision BIGINT NOT NULL DEFAULT 0,
+        created_by TEXT NOT NULL REFERENCES users(id),
+        created_at TEXT NOT NULL,
+        updated_by TEXT REFERENCES users(id),
+        updated_at TEXT NOT NULL,
+        CHECK (end_year >= start_year)
+      );
+      -- One table for the three levels: a 基本目標 (goal) has no parent, a 施策 (measure) a goal, a KPI a
+      -- measure. Ids are stable across renumbering and re-imports: sheets link to them ([S21]).
+      CREATE TABLE plan_entries (
+        id TEXT PRIMARY KEY,
+        plan_id TEXT NOT NULL REFERENCES plans(id),
+        kind TEXT NOT NULL CHECK (kind IN ('goal', 'measure', 'kpi')),
+        parent_id TEXT REFERENCES plan_entries(id),
+        number TEXT NOT NULL DEFAULT '',
+        name TEXT NOT NULL,
+        unit TEXT NOT NULL DEFAULT '',
+        baseline DOUBLE PRECISION,
+        baseline_year BIGINT,
+        -- KPI targets per year, JSON [{"year":2025,"value":30}]: read and written with the KPI, never queried.
+        targets TEXT NOT NULL DEFAULT '[]',
+        position BIGINT NOT NULL,
+        CHECK ((kind = 'goal') = (parent_id IS NULL))
+      );
+      CREATE INDEX plan_entries_by_plan ON plan_entries (plan_id, kind, position);
+    `),
+  },
 ]
