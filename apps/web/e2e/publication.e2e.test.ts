@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { inflateRawSync } from 'node:zlib'
 import type { EvaluationResponse } from '@hoshin/protocol'
 import type { Sheet } from '@hoshin/sheet'
 import { kikakuZaisei2025 } from '@hoshin/sheet/demo'
@@ -72,6 +73,24 @@ async function axeViolations(page: Page): Promise<string[]> {
   })
 }
 
+/** The entries of a zip archive as written by the server (sizes in each local header), read with node:zlib alone. */
+function unzip(data: Buffer): Map<string, string> {
+  const files = new Map<string, string>()
+  let at = 0
+  while (data.readUInt32LE(at) === 0x04034b50) {
+    const method = data.readUInt16LE(at + 8)
+    const size = data.readUInt32LE(at + 18)
+    const nameLength = data.readUInt16LE(at + 26)
+    const extraLength = data.readUInt16LE(at + 28)
+    const name = data.subarray(at + 30, at + 30 + nameLength).toString('utf8')
+    const start = at + 30 + nameLength + extraLength
+    const body = data.subarray(start, start + size)
+    files.set(name, (method === 8 ? inflateRawSync(body) : body).toString('utf8'))
+    at = start + size
+  }
+  return files
+}
+
 function pdfText(file: string): string {
   return squash(execFileSync('pdftotext', ['-raw', file, '-'], { encoding: 'utf8' }))
 }
@@ -128,7 +147,7 @@ beforeAll(async () => {
   await call(kacho, 'POST', `/api/sheets/${sheetId}/evaluations/midyear/approve`)
   await page.context().close()
   await kacho.context().close()
-})
+}, 120_000)
 
 describe('the publication page in Chromium', () => {
   it('passes axe-core at WCAG 2.1 AA with 0 violations, reads its five parts in order, and loads nothing but itself (1366×768 screenshot)', async () => {
@@ -191,12 +210,32 @@ describe('the publication page in Chromium', () => {
     await page.screenshot({ path: path.join(output, 'publication-1366-footer.png') })
     await page.screenshot({ path: path.join(output, 'publication-full.png'), fullPage: true })
   })
+
+
+  it('the year’s bundle: its index and its page pass axe-core at AA too, the index linking the page by relative href', async () => {
+    const { page } = await newUser(browser, server)
+    await call(page, 'POST', '/api/auth/login', { username: 'planning', password: 'hoshin-demo' })
+    const res = await page.request.get(`${server.url}/api/fiscal-years/2025/publication.zip`)
+    expect(res.status()).toBe(200)
+    const files = unzip(await res.body())
+    expect([...files.keys()]).toEqual(['index.html', 'kikaku-zaisei.html'])
+    // As the CMS serves them: opened as they are, from no server at all.
+    await page.setContent(files.get('index.html')!)
+    expect(await page.getByRole('heading', { level: 1 }).allTextContents()).toEqual(['令和7年度 課等の方針'])
+    expect(await page.getByRole('link', { name: '企画財政課' }).getAttribute('href')).toBe('kikaku-zaisei.html')
+    expect(await axeViolations(page)).toEqual([])
+    await page.screenshot({ path: path.join(output, 'publication-index-1280.png') })
+    await page.setContent(files.get('kikaku-zaisei.html')!)
+    expect(await page.getByRole('heading', { level: 2 }).allTextContents()).toEqual(parts)
+    expect(await axeViolations(page)).toEqual([])
+  })
 })
 
 describe('the print view printed to PDF by Chromium', () => {
   it('gives text in the sheet’s order (■現状 → ■課題 → ■方針 → ■施策 → ■事務事業) after the header, in the extracted text and in the tag tree', async () => {
     const { page } = await newUser(browser, server)
     await page.setViewportSize({ width: 1366, height: 768 })
+    page.setDefaultTimeout(45_000)
     await login(page, server, 'kikaku')
     await page.getByRole('link', { name: '企画財政課' }).waitFor()
     await page.goto(`${server.url}/sheets/${sheetId}/print`)
@@ -219,10 +258,13 @@ describe('the print view printed to PDF by Chromium', () => {
     expectInOrder(pdfStructureText(file), order, 'tag tree')
     // The five parts are the tag tree's H2s, in order: a screen reader's heading list reads the sheet.
     expect(pdfH2s(file)).toEqual(parts.map(squash))
-  })
+  }, 120_000)
 
   it('keeps that order with the 中間評価 columns (「方針（年度評価）」): each row’s 評価 follows the row, before the next part', async () => {
     const { page } = await newUser(browser, server)
+    // The evaluated print loads the plan, its evaluation and the fonts: on a busy two-core machine that
+    // has taken close to the harness's 20 s.
+    page.setDefaultTimeout(45_000)
     await login(page, server, 'kikaku')
     await page.getByRole('link', { name: '企画財政課' }).waitFor()
     await page.goto(`${server.url}/sheets/${sheetId}/evaluations/midyear/print`)
@@ -245,5 +287,5 @@ describe('the print view printed to PDF by Chromium', () => {
     expectInOrder(pdfText(file), order, 'pdftotext')
     expectInOrder(pdfStructureText(file), order, 'tag tree')
     expect(pdfH2s(file)).toEqual(parts.map(squash))
-  })
+  }, 120_000)
 })
