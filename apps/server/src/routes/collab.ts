@@ -1,6 +1,6 @@
 import { LAYOUT_PARAM } from '@hoshin/protocol'
 import { LAYOUT } from '@hoshin/sheet'
-import type { UpgradeWebSocket } from 'hono/ws'
+import type { UpgradeWebSocket, WSEvents } from 'hono/ws'
 import { Hono } from 'hono'
 import type { WebSocket } from 'ws'
 import { isSameOrigin, requireActor } from '../auth/middleware.js'
@@ -54,7 +54,7 @@ export function collabRoutes(services: Services, upgradeWebSocket: UpgradeWebSoc
         release(actor.id)
       }
       let connection: Connection | undefined
-      return {
+      const events: WSEvents = {
         onOpen: (_event, ws) => {
           perUser.set(actor.id, (perUser.get(actor.id) ?? 0) + 1)
           total++
@@ -78,6 +78,15 @@ export function collabRoutes(services: Services, upgradeWebSocket: UpgradeWebSoc
           connection.onRejected = (update) =>
             void workflow.keepRejected(record.id, actor, update).then((kept) => kept && connection?.sendHoshin({ kind: 'late-kept' }))
           connection.sessionId = sessionId
+          // The socket's messages straight from ws: through Hono's wrapper each one would become a
+          // MessageEvent holding a fresh copy of its bytes, the most frequent allocation on the hot path.
+          // Hono hands over what arrived before the open through onMessage, synchronously after this
+          // returns; then onMessage is removed, so its wrapper no longer builds anything.
+          const live = connection
+          raw.on('message', (data: Buffer, isBinary: boolean) => live.receive(isBinary ? data : data.toString('utf8')))
+          queueMicrotask(() => {
+            delete events.onMessage
+          })
           void documents.connect(record.id, connection)
           // The view log: a client that opens the socket without the sheet page (a script) counts too.
           void services.stores.views.record(record.id, actor.id, null).catch((err: unknown) => log.warn({ err }, 'view log'))
@@ -93,6 +102,7 @@ export function collabRoutes(services: Services, upgradeWebSocket: UpgradeWebSoc
           log.warn({ event: String(event), sheet: record.id }, 'websocket error')
         },
       }
+      return events
     }),
   )
 }

@@ -46,7 +46,7 @@ export class Connection {
   /** Awareness client ids this connection has announced, removed when it closes. */
   readonly awarenessClients = new Set<number>()
   private document: SharedDocument | undefined
-  private waiting: ArrayBuffer[] = []
+  private waiting: (ArrayBuffer | Uint8Array)[] = []
   private closed = false
   /** A sync step 1 went out for an update that overtook the handshake; its answer is awaited. */
   private resyncAsked = false
@@ -112,7 +112,7 @@ export class Connection {
     if (!silent) this.sendHoshin({ kind: 'session', readOnly: this.readOnly, reason })
   }
 
-  receive(data: ArrayBuffer | string): void {
+  receive(data: ArrayBuffer | Uint8Array | string): void {
     if (this.closed) return
     // Typing is a few messages a second; a flood is a script. It is cut off, the others go on.
     if (!this.messages.take()) {
@@ -131,7 +131,7 @@ export class Connection {
       return
     }
     try {
-      this.handle(this.document, new Uint8Array(data))
+      this.handle(this.document, data instanceof Uint8Array ? data : new Uint8Array(data))
     } catch (error) {
       this.log.warn({ err: error, user: this.actor.username, sheet: this.document.sheetId }, 'malformed message')
       this.close(CloseCode.ProtocolError, 'malformed message')
