@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { AuditEntryView, EvaluationResponse, VersionResponse } from '@hoshin/protocol'
-import { canonicalJson, insertIndicator, townDateJa } from '@hoshin/sheet'
+import { canonicalJson, insertIndicator, townDateJa, townIsoDate } from '@hoshin/sheet'
 import { kikakuZaisei2025 } from '@hoshin/sheet/demo'
 import { unzipSync } from 'fflate'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -256,5 +256,43 @@ describe('GET /api/fiscal-years/:year/publication.zip', () => {
     const none = await fetchRaw('/api/fiscal-years/2026/publication.zip', planning)
     expect(none.status).toBe(404)
     expect(JSON.parse(none.body.toString()).error.message).toContain('承認済み')
+  })
+})
+
+describe('with the review above the 課長 on (企画確認, 庁議報告)', () => {
+  it('publishes a version only once its 庁議報告 is recorded, and the bundle keeps the last reported version while a newer one waits', async () => {
+    const planning = await as('planning')
+    expect((await planning.request('PUT', '/api/town-settings', { json: { reviewStep: true } })).status).toBe(200)
+    try {
+      const kikaku = await as('kikaku')
+      const waiting = await fetchRaw(`/api/sheets/${sheetId}/versions/1/publication.html`, kikaku)
+      expect(waiting.status).toBe(404)
+      expect(JSON.parse(waiting.body.toString()).error).toMatchObject({ code: 'not_found', message: expect.stringContaining('庁議報告') })
+      // Nothing of the year is reported yet: no bundle.
+      expect((await fetchRaw('/api/fiscal-years/2025/publication.zip', planning)).status).toBe(404)
+
+      expect((await planning.post(`/api/sheets/${sheetId}/review/confirm`)).status).toBe(200)
+      expect((await fetchRaw(`/api/sheets/${sheetId}/versions/1/publication.html`, kikaku)).status).toBe(404)
+      // Reported today: the meeting's day may not be before the approval.
+      const today = townIsoDate(new Date(), server.services.config.timeZone)
+      expect((await planning.post(`/api/sheets/${sheetId}/review/report`, { date: today })).status).toBe(200)
+      expect((await fetchRaw(`/api/sheets/${sheetId}/versions/1/publication.html`, kikaku)).status).toBe(200)
+      let files = unzipSync(new Uint8Array((await fetchRaw('/api/fiscal-years/2025/publication.zip', planning)).body))
+      expect(Object.keys(files)).toEqual(['index.html', 'kikaku-zaisei.html'])
+
+      // A revision approved as v2 waits for its own review; the town's site keeps v1 meanwhile.
+      expect((await (await as('kacho')).post(`/api/sheets/${sheetId}/reopen`)).status).toBe(200)
+      expect((await kikaku.post(`/api/sheets/${sheetId}/submit`)).status).toBe(200)
+      expect((await (await as('kacho')).post(`/api/sheets/${sheetId}/approve`)).status).toBe(201)
+      expect((await fetchRaw(`/api/sheets/${sheetId}/versions/2/publication.html`, kikaku)).status).toBe(404)
+      files = unzipSync(new Uint8Array((await fetchRaw('/api/fiscal-years/2025/publication.zip', planning)).body))
+      expect(Object.keys(files)).toEqual(['index.html', 'kikaku-zaisei.html'])
+      expect(footerOf(new TextDecoder().decode(files['kikaku-zaisei.html']))).toContain(`<code>${version.sha256}</code>`)
+      expect(new TextDecoder().decode(files['index.html'])).toMatch(/<td>v1<\/td>/)
+    } finally {
+      expect((await planning.request('PUT', '/api/town-settings', { json: { reviewStep: false } })).status).toBe(200)
+    }
+    // Off again: every approved version is publishable, as before the step existed.
+    expect((await fetchRaw(`/api/sheets/${sheetId}/versions/2/publication.html`, await as('kikaku'))).status).toBe(200)
   })
 })

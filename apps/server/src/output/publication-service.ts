@@ -33,15 +33,14 @@ export interface PublicationStores {
  * Reading is checked as for the version itself (WorkflowService.version: 404 unknown, 403 not a reader).
  */
 export class PublicationService {
-  /**
-   * Asked per version before it is published; false refuses it (404, as a version not published yet).
-   * The review above the 課長 (企画確認, 庁議報告) plugs in here: publication waits for its last step.
-   */
-  publishable: ((sheetId: string, versionNumber: number) => Promise<boolean>) | undefined
-
   constructor(
     private readonly workflow: WorkflowService,
     private readonly stores: PublicationStores,
+    /**
+     * Whether an approved version may be published yet: with the review above the 課長 on, publication
+     * waits for its last step (庁議報告, ReviewService.publishable); refused versions are 404, not published.
+     */
+    private readonly review: { publishable(sheetId: string, versionNumber: number): Promise<boolean> },
     /** The town's time zone (HOSHIN_TIME_ZONE): approval days and file names are the town's. */
     private readonly timeZone: string,
   ) {}
@@ -80,8 +79,8 @@ export class PublicationService {
   /** One approved version as its public page, with the file name the exports use. */
   async page(actor: Actor, sheetId: string, versionNumber: number): Promise<{ html: string; fileName: string }> {
     const { html, sheet, version } = await this.render(actor, sheetId, versionNumber)
-    if (this.publishable && !(await this.publishable(sheetId, versionNumber))) {
-      throw new HttpError(404, ErrorCode.NotFound, 'この版は、まだ公開できる段階ではありません。')
+    if (!(await this.review.publishable(sheetId, versionNumber))) {
+      throw new HttpError(404, ErrorCode.NotFound, 'この版は、企画確認と庁議報告が済むまで公開できません。')
     }
     const stamp = townDateStamp(version.approvedAt, this.timeZone)
     await this.stores.audit.append({ userId: actor.id, username: actor.username, action: 'sheet.export', target: sheetId, detail: `publication v${version.number}` })
@@ -89,7 +88,8 @@ export class PublicationService {
   }
 
   /**
-   * A fiscal year's bundle: index.html plus one page per department with an approved version (its latest),
+   * A fiscal year's bundle: index.html plus one page per department with an approved version (its latest
+   * publishable one),
    * in the town's order. Everything is held in memory: one page is tens of KiB and there is one per
    * department (a town has a few dozen), so the archive stays within a few MiB.
    */
@@ -104,10 +104,17 @@ export class PublicationService {
     const taken = new Set(['index.html'])
     const audits: { sheetId: string; version: number }[] = []
     for (const record of sheets) {
-      const latest = (await this.stores.versions.list(record.id)).at(-1)
-      if (!latest) continue
-      if (this.publishable && !(await this.publishable(record.id, latest.number))) continue
-      const { html, sheet, version } = await this.render(actor, record.id, latest.number)
+      // The latest version that may be published: one still waiting for 企画確認 / 庁議報告 leaves the one
+      // before it on the town's site meanwhile.
+      let published: number | undefined
+      for (const v of (await this.stores.versions.list(record.id)).reverse()) {
+        if (await this.review.publishable(record.id, v.number)) {
+          published = v.number
+          break
+        }
+      }
+      if (published === undefined) continue
+      const { html, sheet, version } = await this.render(actor, record.id, published)
       let href = `${fileSafe(record.departmentId)}.html`
       for (let n = 2; taken.has(href); n++) href = `${fileSafe(record.departmentId)}-${n}.html`
       taken.add(href)

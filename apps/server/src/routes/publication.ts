@@ -25,8 +25,8 @@ function fiscalYear(value: string): number {
  * What the town puts on its website: an approved version as a self-contained HTML page, and a fiscal
  * year's bundle (index and every department's page) as a zip, for 企画 and admins.
  */
-export function publicationRoutes({ workflow, stores, config }: Services) {
-  const publication = new PublicationService(workflow, stores, config.timeZone)
+export function publicationRoutes({ workflow, stores, reviews, config }: Services) {
+  const publication = new PublicationService(workflow, stores, reviews, config.timeZone)
   return new Hono<AppEnv>()
     .get('/sheets/:id/versions/:n/publication.html', async (c) => {
       const actor = requireActor(c)
