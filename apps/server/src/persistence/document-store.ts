@@ -105,10 +105,20 @@ function bytes(buffer: Buffer): Uint8Array {
 export class SqliteDocumentStore implements DocumentStore {
   constructor(private readonly db: Database) {}
 
-  /** State and log from one snapshot: read apart, a compaction in between would leave the old state and an empty log. */
+  /**
+   * State and log in one statement, so from one snapshot (read apart, a compaction in between would leave
+   * the old state and an empty log), and in one round trip: opening a sheet is on the way of everyone who
+   * opens it, and each statement is a hop to the database's thread (SQLite) or over the network.
+   */
   async load(sheetId: string): Promise<StoredDocument> {
-    const { state, updates } = await this.db.snapshot((tx) => readStored(tx, sheetId))
-    return { state, updates }
+    const rows = await this.db.all<{ kind: number; data: Buffer }>(
+      `SELECT 0 AS kind, 0 AS id, state AS data FROM sheet_documents WHERE sheet_id = ?
+       UNION ALL SELECT 1 AS kind, id, data FROM sheet_updates WHERE sheet_id = ?
+       ORDER BY kind, id`,
+      [sheetId, sheetId],
+    )
+    const state = rows[0]?.kind === 0 ? bytes(rows[0].data) : undefined
+    return { state, updates: rows.filter((r) => r.kind === 1).map((r) => bytes(r.data)) }
   }
 
   async append(entries: readonly UpdateEntry[], edits: readonly FieldEdit[] = []): Promise<AppendResult> {
