@@ -115,6 +115,16 @@ function pdfH2s(file: string): string[] {
   return out
 }
 
+/**
+ * The print's header as the page shows it, piece by piece in document order: the title and each header
+ * field's label and value (課長名, 職員数, 予算規模, 承認日 where the form carries them).
+ */
+async function headerPieces(page: Page): Promise<string[]> {
+  const pieces = (await page.locator('.sheet-title').first().locator('h1, dt, dd').allTextContents()).map(squash).filter(Boolean)
+  expect(pieces.length).toBeGreaterThan(0)
+  return pieces
+}
+
 async function printToPdf(page: Page, name: string): Promise<string> {
   await page.evaluate(() => document.fonts.ready)
   const file = path.join(output, `${name}.pdf`)
@@ -241,9 +251,11 @@ describe('the print view printed to PDF by Chromium', () => {
     await page.goto(`${server.url}/sheets/${sheetId}/print`)
     await page.getByRole('table', { name: /事務事業/ }).waitFor()
     const file = await printToPdf(page, 'print-order')
+    const header = await headerPieces(page)
+    expect(header[0]).toBe(squash('令和7年度 課等の方針企画財政課'))
     const order = [
-      '令和7年度 課等の方針',
-      '企画財政課',
+      // The header, each field after its label, before the first part.
+      ...header,
       ...parts.slice(0, 4),
       kikakuZaisei2025.measures[0]!.name,
       '移住者数',
@@ -270,9 +282,10 @@ describe('the print view printed to PDF by Chromium', () => {
     await page.goto(`${server.url}/sheets/${sheetId}/evaluations/midyear/print`)
     await page.getByRole('table', { name: '施策（重要度順）' }).waitFor()
     const file = await printToPdf(page, 'print-evaluation-order')
+    const header = await headerPieces(page)
+    expect(header[0]).toContain(squash('課等の方針（年度評価）　中間評価'))
     const order = [
-      '課等の方針（年度評価）',
-      '中間評価',
+      ...header,
       ...parts.slice(0, 4),
       '評価',
       '課題・改善',
