@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { EvaluationResponse } from '@hoshin/protocol'
-import type { Sheet } from '@hoshin/sheet'
+import type { EvaluationResponse, SheetSummary } from '@hoshin/protocol'
+import { type Sheet, townDateJa } from '@hoshin/sheet'
 import { kikakuZaisei2025 } from '@hoshin/sheet/demo'
 import type { Browser, Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -17,6 +17,16 @@ const output = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 
 beforeAll(async () => {
   ;[server, browser] = await Promise.all([startServer(), launchBrowser()])
   mkdirSync(output, { recursive: true })
+  // 職員数 of 企画財政課 (issue 19), kept by an admin; the approval below records it with the version.
+  const { page: admin } = await newUser(browser, server)
+  await login(admin, server, 'admin')
+  await admin.waitForURL((url) => !url.pathname.startsWith('/login'))
+  const res = await admin.request.fetch(`${server.url}/api/admin/departments/kikaku-zaisei`, {
+    method: 'PATCH',
+    headers: { origin: server.url, 'content-type': 'application/json' },
+    data: JSON.stringify({ staffCount: 24 }),
+  })
+  expect(res.status()).toBe(200)
 })
 
 const squash = (text: string) => text.replace(/\s+/g, '')
@@ -134,5 +144,77 @@ describe('the print view and its PDF', () => {
     expect(evalText).toContain(squash('企画財政課　中間評価　作成中'))
     expect(evalText).toContain('計画未満')
     execFileSync('pdftoppm', ['-png', '-r', '60', '-f', '1', '-l', '2', evalPdf, path.join(output, 'print-evaluation-page')])
+  })
+
+  it('prints the form’s header (課長名, 職員数, 予算規模, 承認日) and, as an option, blank 事務事業 rows up to 15', async () => {
+    const { page } = await newUser(browser, server)
+    await page.setViewportSize({ width: 1366, height: 768 })
+    await login(page, server, 'kikaku')
+    const sheetPath = await page.getByRole('link', { name: '企画財政課' }).getAttribute('href')
+    const summary = (await (await page.request.get(`${server.url}/api/sheets/${sheetPath!.split('/').pop()}`)).json()) as SheetSummary
+    // Approved by the test before, with 職員数 24 recorded at approval.
+    expect(summary.status).toBe('approved')
+    const approvedDay = townDateJa(summary.latestVersion!.approvedAt)
+    const expected = ['課長名', summary.latestVersion!.headName!, '職員数', '24人', '予算規模', '394,502千円', '承認日', approvedDay]
+
+    await page.goto(`${server.url}${sheetPath}/print`)
+    const fields = page.getByTestId('print-header-fields')
+    await fields.waitFor()
+    expect(await textOf(fields)).toBe(squash(expected.join('')))
+    expect(await page.locator('.print-blank-row').count()).toBe(0)
+    await page.evaluate(() => document.fonts.ready)
+    const plain = path.join(output, 'print-header.pdf')
+    writeFileSync(plain, await page.pdf({ preferCSSPageSize: true, printBackground: true }))
+    const plainText = execFileSync('pdftotext', ['-raw', plain, '-'], { encoding: 'utf8' })
+    expect(squash(plainText)).toContain(squash(expected.join('')))
+    // The header comes after the title and before ■現状: the reading order stays the sheet's.
+    const order = ['令和7年度 課等の方針', '課長名', '予算規模', '■課等の所管する行政課題等を取り巻く現状', '■今年度の課における事務事業'].map((w) => squash(plainText).indexOf(squash(w)))
+    expect(order.every((at, i) => at >= 0 && (i === 0 || at > order[i - 1]!))).toBe(true)
+    expect(plainText).not.toMatch(/\b14\s+15\s+合計/)
+
+    // The option: the form's empty rows 14 and 15, numbered, as the paper has them.
+    await page.getByLabel('空行を足して様式の 15 行にそろえる').check()
+    await page.waitForURL(/blank=1/)
+    await page.locator('.print-blank-row').first().waitFor()
+    expect(await page.locator('.print-blank-row').count()).toBe(15 - 13)
+    expect(await page.locator('.print-blank-row .rank').allTextContents()).toEqual(['14', '15'])
+    await page.getByRole('table', { name: /事務事業/ }).scrollIntoViewIfNeeded()
+    await page.screenshot({ path: path.join(output, 'print-header-blank-1366.png') })
+    await page.evaluate(() => window.scrollTo(0, 0))
+    await page.screenshot({ path: path.join(output, 'print-header-1366.png') })
+    const blank = path.join(output, 'print-blank-rows.pdf')
+    writeFileSync(blank, await page.pdf({ preferCSSPageSize: true, printBackground: true }))
+    const blankText = execFileSync('pdftotext', ['-raw', blank, '-'], { encoding: 'utf8' })
+    expect(blankText).toMatch(/\b14\s+15\s+合計/)
+    execFileSync('pdftoppm', ['-png', '-r', '60', '-singlefile', '-f', '1', '-l', '1', blank, path.join(output, 'print-header-page1')])
+  })
+
+  it('prints the footer on every page where the browser has no page-margin boxes (Edge and Chrome before 131)', async () => {
+    const { page } = await newUser(browser, server)
+    // An older Chromium: no CSSMarginRule, no margin boxes (this one has both; the app then uses neither).
+    await page.addInitScript(() => {
+      delete (window as { CSSMarginRule?: unknown }).CSSMarginRule
+    })
+    await login(page, server, 'kikaku')
+    const sheetPath = await page.getByRole('link', { name: '企画財政課' }).getAttribute('href')
+    await page.goto(`${server.url}${sheetPath}/print`)
+    await page.getByRole('table', { name: /事務事業/ }).waitFor()
+    await page.evaluate(() => document.fonts.ready)
+    const footer = await page.getByTestId('print-running-footer').textContent()
+    expect(footer).toMatch(/^企画財政課　承認済 v1（\d{4}年\d{1,2}月\d{1,2}日）$/)
+    // The browser's own print header names it too (its footer gives the page x/y).
+    expect(await page.title()).toBe(footer)
+    expect(await page.getByText('ページ番号は印刷画面の「ヘッダーとフッター」で入ります').count()).toBe(1)
+    const file = path.join(output, 'print-fallback-footer.pdf')
+    writeFileSync(file, await page.pdf({ preferCSSPageSize: true, printBackground: true }))
+    const pages = Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [file], { encoding: 'utf8' }))![1])
+    expect(pages).toBeGreaterThanOrEqual(2)
+    for (let n = 1; n <= pages; n++) {
+      const text = squash(execFileSync('pdftotext', ['-raw', '-f', String(n), '-l', String(n), file, '-'], { encoding: 'utf8' }))
+      expect(text, `page ${n}`).toContain(squash(footer!))
+      // No margin-box page numbers: what printed is the running footer, not the @page boxes.
+      expect(text).not.toContain(`${n}/${pages}`)
+    }
+    execFileSync('pdftoppm', ['-png', '-r', '60', '-singlefile', '-f', '2', '-l', '2', file, path.join(output, 'print-fallback-page2')])
   })
 })

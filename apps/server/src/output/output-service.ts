@@ -10,6 +10,7 @@ import {
   partnerEntry,
   type Sheet,
   type SheetChange,
+  type SheetHeaderInput,
   SHEET_FORMAT_V1,
   type SheetV1,
   parseSheetJson,
@@ -85,7 +86,7 @@ export class OutputService {
     actor: Actor,
     sheetId: string,
     version: string | undefined,
-  ): Promise<{ record: SheetRecord; sheet: Sheet; footer: string; stamp: string }> {
+  ): Promise<{ record: SheetRecord; sheet: Sheet; footer: string; stamp: string; header: SheetHeaderInput }> {
     const record = await this.sheets.readable(actor, sheetId)
     if (version === undefined) {
       const now = new Date()
@@ -94,6 +95,8 @@ export class OutputService {
         sheet: await this.sheets.content(record.id),
         footer: `作成中（${townDateJa(now, this.timeZone)}）`,
         stamp: townDateStamp(now, this.timeZone),
+        // The form's header as the department stands now (the 課長 today, its 職員数); not yet approved.
+        header: { ...(await this.sheets.header(record.departmentId)), approvedAt: null },
       }
     }
     const n = Number(version)
@@ -104,6 +107,8 @@ export class OutputService {
       sheet: v.sheet as Sheet,
       footer: `承認済 v${v.number}（${townDateJa(v.approvedAt, this.timeZone)}）`,
       stamp: townDateStamp(v.approvedAt, this.timeZone),
+      // As recorded at approval (the approver's name for versions from before it was recorded).
+      header: { headName: v.headName ?? v.approvedBy.name, staffCount: v.staffCount, approvedAt: v.approvedAt },
     }
   }
 
@@ -113,9 +118,13 @@ export class OutputService {
   }
 
   async xlsx(actor: Actor, sheetId: string, version: string | undefined): Promise<{ record: SheetRecord; data: Buffer; stamp: string }> {
-    const { record, sheet, footer, stamp } = await this.content(actor, sheetId, version)
+    const { record, sheet, footer, stamp, header } = await this.content(actor, sheetId, version)
     const departments = await this.departments()
-    return { record, stamp, data: await workbookFor([{ sheet: withPartnerNames(upgraded(sheet), departments), footer }], { planLabels: await this.planLabels() }) }
+    return {
+      record,
+      stamp,
+      data: await workbookFor([{ sheet: withPartnerNames(upgraded(sheet), departments), footer, header }], { planLabels: await this.planLabels(), timeZone: this.timeZone }),
+    }
   }
 
   /** Every sheet of a fiscal year this person may read, one worksheet per department (for 企画). */
@@ -127,10 +136,10 @@ export class OutputService {
     for (const s of summaries) {
       const v = s.latestVersion
       const useVersion = s.status === 'approved' && v ? String(v.number) : undefined
-      const { sheet, footer } = await this.content(actor, s.id, useVersion)
-      entries.push({ sheet: withPartnerNames(upgraded(sheet), departments), footer })
+      const { sheet, footer, header } = await this.content(actor, s.id, useVersion)
+      entries.push({ sheet: withPartnerNames(upgraded(sheet), departments), footer, header })
     }
-    return workbookFor(entries, { indicators: 'whenAny', planLabels: await this.planLabels() })
+    return workbookFor(entries, { indicators: 'whenAny', planLabels: await this.planLabels(), timeZone: this.timeZone })
   }
 
   /**

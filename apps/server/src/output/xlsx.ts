@@ -12,6 +12,8 @@ import {
   type Sheet,
   SHEET_FORMAT,
   SHEET_FORMAT_V1,
+  type SheetHeaderInput,
+  sheetHeaderFields,
   sheetSchema,
 } from '@hoshin/sheet'
 import type ExcelJS from 'exceljs'
@@ -52,7 +54,15 @@ function fitHeight(row: ExcelJS.Row, texts: string[], chars: number[]): void {
 }
 
 /** Adds one department's sheet as a worksheet laid out like the printed 課等の方針. */
-export function addSheetWorksheet(workbook: ExcelJS.Workbook, sheet: Sheet, name: string, footer: string, labels: PlanLabels = {}): ExcelJS.Worksheet {
+export function addSheetWorksheet(
+  workbook: ExcelJS.Workbook,
+  sheet: Sheet,
+  name: string,
+  footer: string,
+  labels: PlanLabels = {},
+  header?: SheetHeaderInput,
+  timeZone?: string,
+): ExcelJS.Worksheet {
   const ws = workbook.addWorksheet(name, {
     pageSetup: { paperSize: 9, orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0, margins: { left: 0.4, right: 0.4, top: 0.5, bottom: 0.5, header: 0.3, footer: 0.3 } },
     headerFooter: { oddFooter: `&L${footer}&R&P / &N` },
@@ -76,6 +86,19 @@ export function addSheetWorksheet(workbook: ExcelJS.Workbook, sheet: Sheet, name
   const title = add([`${fiscalYearLabel(sheet.fiscalYear)} 課等の方針　${sheet.department.name}`])
   title.font = { ...font, size: 14, bold: true }
   ws.mergeCells(title.number, 1, title.number, 6)
+  if (header) {
+    // The form's header (課長名, 職員数, 予算規模, 承認日), labels over values in B–E as the print shows them.
+    // Column A stays empty: an import reads nothing before the first ■ heading, so these rows never come back in.
+    const fields = sheetHeaderFields(sheet, header, timeZone)
+    const labelsRow = add([null, ...fields.map((f) => f.label)])
+    const valuesRow = add([null, ...fields.map((f) => f.value)])
+    for (let c = 2; c <= 5; c++) {
+      labelsRow.getCell(c).border = box
+      labelsRow.getCell(c).fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFEEF2F6' } }
+      labelsRow.getCell(c).alignment = { horizontal: 'center' }
+      valuesRow.getCell(c).border = box
+    }
+  }
   add([])
 
   heading(headings.situation)
@@ -280,14 +303,14 @@ function addIndicatorWorksheet(workbook: ExcelJS.Workbook, sheets: Sheet[], name
 }
 
 export async function workbookFor(
-  entries: { sheet: Sheet; footer: string }[],
-  options: { indicators?: 'always' | 'whenAny'; planLabels?: PlanLabels } = {},
+  entries: { sheet: Sheet; footer: string; header?: SheetHeaderInput }[],
+  options: { indicators?: 'always' | 'whenAny'; planLabels?: PlanLabels; timeZone?: string } = {},
 ): Promise<Buffer> {
   const workbook = new (await loadExcel()).Workbook()
   workbook.creator = 'Hoshin'
-  const named = entries.map(({ sheet, footer }) => {
+  const named = entries.map(({ sheet, footer, header }) => {
     const worksheet = sheet.department.name.slice(0, 31)
-    addSheetWorksheet(workbook, sheet, worksheet, footer, options.planLabels)
+    addSheetWorksheet(workbook, sheet, worksheet, footer, options.planLabels, header, options.timeZone)
     return { worksheet, sheet }
   })
   // One department's file always has the 成果指標 worksheet (to fill in); a year's compilation has it when

@@ -584,9 +584,12 @@ export const ja = {
   'settings.saved': '設定を保存しました。',
   'board.review': '企画確認・庁議',
   'print.blankRows': '空行を足して様式の 15 行にそろえる',
+  'print.footerFallback': 'このブラウザーはページの余白に文字を印刷できません。各ページの下に課名と状態を入れます。ページ番号は印刷画面の「ヘッダーとフッター」で入ります。',
   'print.header.staffCount': '職員数',
   'print.header.staffCountHelp': '印刷の見出し（職員数）に出る人数。空欄で未設定。',
   'print.header.staffCountSave': '職員数を保存',
+  'admin.org.staffSaved': '{name}の職員数を保存しました。',
+  'admin.org.staffInvalid': '職員数は 0 以上の整数で入力してください（例: 24）。',
   // Issue 19 (end)
 } as const
 
@@ -1175,9 +1178,12 @@ export const en: Catalog = {
   'settings.saved': 'Settings saved.',
   'board.review': 'Planning review',
   'print.blankRows': 'Add blank rows up to the form’s 15',
+  'print.footerFallback': 'This browser cannot print in the page margins. Each page gets the department and state at its foot; turn on “Headers and footers” in the print dialog for page numbers.',
   'print.header.staffCount': 'Staff',
   'print.header.staffCountHelp': 'The head count printed in the sheet header. Leave blank for none.',
   'print.header.staffCountSave': 'Save staff count',
+  'admin.org.staffSaved': 'Saved the staff count of {name}.',
+  'admin.org.staffInvalid': 'Enter the staff count as a whole number (e.g. 24).',
   // Issue 19 (end)
 }
 

@@ -142,6 +142,14 @@ export function OrgTab() {
                   </button>
                 </span>
               </div>
+              <StaffCountForm
+                department={d}
+                busy={busy}
+                onSave={(staffCount) =>
+                  run(() => adminApi.patchDepartment(d.id, { staffCount }), fill(t('admin.org.staffSaved'), { name: d.name }), controlId('staff', d.id))
+                }
+                id={controlId('staff', d.id)}
+              />
               <SectionList
                 department={d}
                 busy={busy}
@@ -391,6 +399,48 @@ function RenameForm({ current, onSave, onCancel }: { current: string; onSave: (n
       <button type="button" className="small" onClick={onCancel}>
         {t('admin.cancel')}
       </button>
+    </form>
+  )
+}
+
+/**
+ * 職員数 of a department, as the sheet's printed header shows it (a whole number of people, or blank for
+ * none). Full-width digits typed with the IME on are taken as staff type them.
+ */
+function StaffCountForm({ department, busy, onSave, id }: { department: AdminDepartment; busy: boolean; onSave: (n: number | null) => unknown; id: string }) {
+  const { t } = useI18n()
+  const [value, setValue] = useState(department.staffCount === null ? '' : String(department.staffCount))
+  const [invalid, setInvalid] = useState(false)
+  useEffect(() => setValue(department.staffCount === null ? '' : String(department.staffCount)), [department.staffCount])
+  const helpId = `${id}-help`
+  return (
+    <form
+      className="inline-form staff-count-form"
+      onSubmit={(e) => {
+        e.preventDefault()
+        const text = value.normalize('NFKC').replace(/[,\s]/g, '')
+        if (text === '') return void onSave(null)
+        if (!/^\d{1,6}$/.test(text)) return setInvalid(true)
+        setInvalid(false)
+        void onSave(Number(text))
+      }}
+    >
+      <label htmlFor={`${id}-input`}>{t('print.header.staffCount')}</label>
+      <input
+        id={`${id}-input`}
+        inputMode="numeric"
+        size={6}
+        value={value}
+        aria-describedby={helpId}
+        aria-invalid={invalid || undefined}
+        onChange={(e) => setValue(e.currentTarget.value)}
+      />
+      <button type="submit" id={id} disabled={busy}>
+        {t('print.header.staffCountSave')}
+      </button>
+      <span id={helpId} className="muted">
+        {invalid ? t('admin.org.staffInvalid') : t('print.header.staffCountHelp')}
+      </span>
     </form>
   )
 }

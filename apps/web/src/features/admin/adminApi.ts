@@ -15,7 +15,7 @@ export const adminApi = {
   departments: () => api<AdminDepartmentsResponse>('/api/admin/departments'),
   createDepartment: (name: string, sections: string[]) =>
     api<DepartmentResponse>('/api/admin/departments', { method: 'POST', json: { name, sections } }),
-  patchDepartment: (id: string, patch: { name?: string; retired?: boolean }) =>
+  patchDepartment: (id: string, patch: { name?: string; retired?: boolean; staffCount?: number | null }) =>
     api<DepartmentResponse>(`/api/admin/departments/${encodeURIComponent(id)}`, { method: 'PATCH', json: patch }),
   orderDepartments: (ids: string[]) => api<unknown>('/api/admin/departments/order', { method: 'PUT', json: { ids } }),
   createSection: (departmentId: string, name: string) =>

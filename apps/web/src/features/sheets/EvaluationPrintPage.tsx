@@ -7,7 +7,7 @@ import { townTimeZone } from '../../app/town-zone'
 import { useErrorMessage } from '../../app/useErrorMessage'
 import { useI18n } from '../../i18n/I18nProvider'
 import { useAuth } from '../auth/AuthProvider'
-import { currentSheet, PrintedSheet, PrintStyle } from './PrintPage'
+import { currentSheet, PrintedSheet, PrintFrame, PrintStyle } from './PrintPage'
 
 const stateNames = { draft: '作成中', submitted: '確認依頼中', approved: '承認済' } as const
 
@@ -73,7 +73,9 @@ export function EvaluationPrintPage() {
         </a>
         <span className="muted">{t('print.hint')}</span>
       </p>
-      <PrintedSheet sheet={sheet} evaluation={{ kind: evaluation.kind as EvaluationKind, rows: evaluation.rows }} />
+      <PrintFrame>
+        <PrintedSheet sheet={sheet} evaluation={{ kind: evaluation.kind as EvaluationKind, rows: evaluation.rows }} />
+      </PrintFrame>
     </main>
   )
 }

@@ -1,16 +1,19 @@
-import type { EvaluationRowView, SheetSummary, VersionResponse } from '@hoshin/protocol'
+import type { EvaluationRowView, SheetSummary, VersionResponse, VersionSummary } from '@hoshin/protocol'
 import {
   budgetTotal,
   type EvaluationKind,
   evaluationKindLabels,
   evaluationStatusLabels,
+  FORM_PROJECT_ROWS,
   fiscalYearLabel,
   formatBudget,
   formatIndicatorNumber,
   type Indicator,
   type Sheet,
   SHEET_FORMAT_V1,
+  type SheetHeaderInput,
   type SheetV1,
+  sheetHeaderFields,
   townDateJa,
   upgradeSheetV1,
 } from '@hoshin/sheet'
@@ -38,12 +41,84 @@ export function versionFooter(v: { number: number; approvedAt: string }): string
   return `承認済 v${v.number}（${day(v.approvedAt)}）`
 }
 
-/** A4 landscape with this footer at the bottom left and page numbers at the bottom right. */
+/** The header of an approved version: its 課長 and 職員数 as recorded at approval (the approver for older ones). */
+export function versionHeader(v: VersionSummary): SheetHeaderInput {
+  return { headName: v.headName ?? v.approvedBy.name, staffCount: v.staffCount, approvedAt: v.approvedAt }
+}
+
+/**
+ * Whether this browser prints CSS page-margin boxes (`@bottom-left { content: … }`). Chromium shipped them in
+ * 131, together with the `CSSMarginRule` interface of the CSSOM; Edge and Chrome before 131 (still on many
+ * LGWAN PCs) and Firefox have neither, and silently print no footer at all. Feature detection, not the
+ * browser's version: a build with the interface is a build with the boxes.
+ */
+export function supportsPageMarginBoxes(): boolean {
+  return typeof window !== 'undefined' && 'CSSMarginRule' in window
+}
+
+/**
+ * A4 landscape with this footer at the bottom left and page numbers at the bottom right.
+ *
+ * Without page-margin boxes the footer is a running element instead (PrintFrame): an element with
+ * `position: fixed` is printed by Blink (Chrome, Edge) at the same place on every page, so it carries the
+ * department and the state at the foot of each page. It cannot sit in the page margin (a negative offset is
+ * clipped, on the first page at least), so it sits at the bottom of the page area, over a strip that a
+ * table footer keeps free on every page: a `tfoot` repeats at the foot of each printed page of its table,
+ * and the whole print is one table whose footer is an empty spacer as tall as the running footer. Those
+ * browsers cannot count pages in CSS anywhere but in margin boxes (`counter(page)` is 0 elsewhere), so the
+ * page x/y comes from their own print header and footer (「ヘッダーとフッター」, on by default; "1/3" at the
+ * bottom right): the document's title is set to the footer while the page is shown, so their header names
+ * the department and state too. Where margin boxes print, they are used and nothing else is added.
+ */
 export function PrintStyle({ footer }: { footer: string }) {
-  return (
-    <style>{`@page { size: A4 landscape; margin: 12mm 10mm 14mm;
+  const [boxes] = useState(supportsPageMarginBoxes)
+  useEffect(() => {
+    if (boxes) return
+    const before = document.title
+    document.title = footer
+    return () => {
+      document.title = before
+    }
+  }, [boxes, footer])
+  if (boxes) {
+    return (
+      <style>{`@page { size: A4 landscape; margin: 12mm 10mm 14mm;
         @bottom-left { content: ${cssString(footer)}; font-size: 8pt; }
         @bottom-right { content: counter(page) " / " counter(pages); font-size: 8pt; } }`}</style>
+    )
+  }
+  return (
+    <>
+      <style>{'@page { size: A4 landscape; margin: 12mm 10mm 14mm; }'}</style>
+      <div className="print-running-footer" data-testid="print-running-footer">
+        {footer}
+      </div>
+    </>
+  )
+}
+
+/**
+ * What is printed, with the strip PrintStyle's running footer needs at the foot of every page when the
+ * browser has no page-margin boxes (a repeated table footer); as it is elsewhere.
+ */
+export function PrintFrame({ children }: { children: ReactNode }) {
+  const [boxes] = useState(supportsPageMarginBoxes)
+  if (boxes) return <>{children}</>
+  return (
+    <table className="print-frame" role="presentation">
+      <tfoot>
+        <tr>
+          <td>
+            <div className="print-frame-spacer" />
+          </td>
+        </tr>
+      </tfoot>
+      <tbody>
+        <tr>
+          <td>{children}</td>
+        </tr>
+      </tbody>
+    </table>
   )
 }
 
@@ -181,7 +256,19 @@ function EvaluationCells({ row }: { row: EvaluationRowView | null }) {
  * each row and the 実績値 beside each indicator (「方針（年度評価）」, [S20]). The document's words stay
  * Japanese in every language, as SheetView's do.
  */
-export function PrintedSheet({ sheet, evaluation }: { sheet: Sheet; evaluation?: PrintedEvaluation }) {
+export function PrintedSheet({
+  sheet,
+  evaluation,
+  header,
+  blankRows = false,
+}: {
+  sheet: Sheet
+  evaluation?: PrintedEvaluation
+  /** The form's header fields (課長名, 職員数, 予算規模, 承認日); none when not given. */
+  header?: SheetHeaderInput
+  /** Blank 事務事業 rows up to the form's 15, so the print matches the paper form. */
+  blankRows?: boolean
+}) {
   const { t } = useI18n()
   const partnerName = useDepartmentNames()
   const ids = { situation: useId(), issues: useId(), policies: useId(), measures: useId(), projects: useId() }
@@ -221,6 +308,16 @@ export function PrintedSheet({ sheet, evaluation }: { sheet: Sheet; evaluation?:
           </span>
           <span className="sheet-department">{sheet.department.name}</span>
         </h1>
+        {header && (
+          <dl className="print-header-fields" data-testid="print-header-fields">
+            {sheetHeaderFields(sheet, header, townTimeZone()).map((field) => (
+              <div key={field.label}>
+                <dt>{field.label}</dt>
+                <dd>{field.value}</dd>
+              </div>
+            ))}
+          </dl>
+        )}
       </header>
 
       <section aria-labelledby={ids.situation}>
@@ -351,6 +448,21 @@ export function PrintedSheet({ sheet, evaluation }: { sheet: Sheet; evaluation?:
               {indicatorsRow(p.id, p.name, p.indicators, 4 + extra)}
             </tbody>
           ))}
+          {blankRows && sheet.projects.length < FORM_PROJECT_ROWS && (
+            // The paper form's empty rows (the seed's 14 and 15): numbered, nothing in them, silent for screen readers.
+            <tbody className="print-blank-rows" aria-hidden="true">
+              {Array.from({ length: FORM_PROJECT_ROWS - sheet.projects.length }, (_, i) => (
+                <tr key={i} className="print-blank-row">
+                  <td className="rank">{sheet.projects.length + i + 1}</td>
+                  <td />
+                  <td />
+                  <td />
+                  <td className="budget" />
+                  {evaluation && <td colSpan={3} />}
+                </tr>
+              ))}
+            </tbody>
+          )}
           <tfoot>
             <tr>
               <th scope="row" colSpan={4} className="total-label">
@@ -375,13 +487,15 @@ export function PrintedSheet({ sheet, evaluation }: { sheet: Sheet; evaluation?:
  */
 export function PrintPage() {
   const { id = '' } = useParams()
-  const [params] = useSearchParams()
+  const [params, setParams] = useSearchParams()
   const version = params.get('version')
   const { t } = useI18n()
   const { state } = useAuth()
   const location = useLocation()
   const errorMessage = useErrorMessage()
-  const [data, setData] = useState<{ sheet: Sheet; footer: string } | null>(null)
+  const [data, setData] = useState<{ sheet: Sheet; footer: string; header: SheetHeaderInput } | null>(null)
+  // A print option: blank rows up to the form's 15 (kept in the address, so a town can bookmark it).
+  const blankRows = params.get('blank') === '1'
   const [error, setError] = useState<unknown>(null)
 
   useEffect(() => {
@@ -392,14 +506,16 @@ export function PrintPage() {
       ? api<VersionResponse>(`${base}/versions/${encodeURIComponent(version)}`).then((v) => ({
           sheet: currentSheet(v.sheet as Sheet | SheetV1),
           footer: versionFooter(v),
+          header: versionHeader(v),
         }))
-      : Promise.all([api<SheetSummary>(base), api<Sheet>(`${base}/export.json`)]).then(([summary, sheet]) => ({
-          sheet: currentSheet(sheet),
-          footer:
-            summary.status === 'approved' && summary.latestVersion
-              ? versionFooter(summary.latestVersion)
-              : `作成中（${day(new Date().toISOString())} 時点）`,
-        }))
+      : Promise.all([api<SheetSummary>(base), api<Sheet>(`${base}/export.json`)]).then(([summary, sheet]) => {
+          const approved = summary.status === 'approved' ? summary.latestVersion : null
+          return {
+            sheet: currentSheet(sheet),
+            footer: approved ? versionFooter(approved) : `作成中（${day(new Date().toISOString())} 時点）`,
+            header: approved ? versionHeader(approved) : { ...summary.header, approvedAt: null },
+          }
+        })
     load.then(
       (d) => !cancelled && setData(d),
       (e: unknown) => !cancelled && setError(e),
@@ -421,8 +537,30 @@ export function PrintPage() {
           {t('print.pdf')}
         </button>
         <span className="muted">{t('print.hint')}</span>
+        <label className="print-option">
+          <input
+            type="checkbox"
+            checked={blankRows}
+            onChange={(e) => {
+              const checked = e.currentTarget.checked
+              setParams(
+                (p) => {
+                  const next = new URLSearchParams(p)
+                  if (checked) next.set('blank', '1')
+                  else next.delete('blank')
+                  return next
+                },
+                { replace: true },
+              )
+            }}
+          />{' '}
+          {t('print.blankRows')}
+        </label>
+        {!supportsPageMarginBoxes() && <span className="muted">{t('print.footerFallback')}</span>}
       </p>
-      <PrintedSheet sheet={data.sheet} />
+      <PrintFrame>
+        <PrintedSheet sheet={data.sheet} header={data.header} blankRows={blankRows} />
+      </PrintFrame>
     </main>
   )
 }
