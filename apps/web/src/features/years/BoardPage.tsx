@@ -127,10 +127,10 @@ function BoardTable({ overview, shown, year, kind }: { overview: OverviewRespons
               {overview.reviewStep && (
                 <td className="board-review">
                   {sheet.review && (
-                    <span className={`review-state review-state-${sheet.review.state}`}>
-                      {t(`review.state.${sheet.review.state}`)}
-                      {sheet.review.reportedOn && <span className="muted">（{formatDate(sheet.review.reportedOn, locale)}）</span>}
-                    </span>
+                    <>
+                      <span className={`review-state review-state-${sheet.review.state}`}>{t(`review.state.${sheet.review.state}`)}</span>
+                      {sheet.review.reportedOn && <span className="muted"> {formatDate(sheet.review.reportedOn, locale)}</span>}
+                    </>
                   )}
                 </td>
               )}

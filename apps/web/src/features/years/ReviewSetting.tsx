@@ -28,13 +28,17 @@ export function ReviewSetting({ onChanged }: { onChanged: () => void }) {
   if (!settings?.canChange) return null
 
   async function change(reviewStep: boolean) {
+    const before = settings
     setBusy(true)
     setStatus(null)
+    // The box shows the choice at once; the server's answer confirms it (or it goes back, with why).
+    if (before) setSettings({ ...before, reviewStep })
     try {
       setSettings(await api<TownSettingsResponse>('/api/town-settings', { method: 'PUT', json: { reviewStep } }))
       setStatus(t('settings.saved'))
       onChanged()
     } catch (e) {
+      setSettings(before)
       setStatus(errorMessage(e))
     } finally {
       setBusy(false)
