@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import react from '@vitejs/plugin-react'
-import { defineConfig, type Plugin, transformWithOxc } from 'vite'
+import { defineConfig, type Plugin, parseAst, transformWithOxc } from 'vite'
 
 /** Builds sw/service-worker.ts into /sw.js, listing this build's scripts and styles for offline use. */
 function serviceWorker(): Plugin {
@@ -24,9 +24,59 @@ function serviceWorker(): Plugin {
   }
 }
 
+/**
+ * The shared packages define their zod schemas at the top of their modules, for the server to check what
+ * it is sent; the web app never parses with them. Here, in those packages only, each top-level value built
+ * from zod's `z` or from such a schema (`id.optional()`, `{ ...sheetSchema.shape }`) is wrapped in a call
+ * marked pure, so the build drops the schemas no page uses, and zod with them (issue 18: ~24 kB gzip of
+ * the sheet page's first load). What a page does use is built as before.
+ */
+function pureSharedSchemas(): Plugin {
+  type Node = { type: string; start: number; end: number; [key: string]: unknown }
+  const isNode = (value: unknown): value is Node => typeof value === 'object' && value !== null && typeof (value as Node).type === 'string'
+  /** Whether an expression names one of `names` outside the functions it defines. */
+  function uses(node: Node, names: Set<string>): boolean {
+    if (node.type.includes('Function')) return false
+    if (node.type === 'Identifier') return names.has(node.name as string)
+    return Object.entries(node).some(([key, value]) => {
+      if (key === 'property' && node.type === 'MemberExpression' && !node.computed) return false
+      if (key === 'key' && node.type === 'Property' && !node.computed && !node.shorthand) return false
+      return (Array.isArray(value) ? value : [value]).some((child) => isNode(child) && uses(child, names))
+    })
+  }
+  return {
+    name: 'hoshin-pure-shared-schemas',
+    apply: 'build',
+    transform: {
+      filter: { id: /[\\/]packages[\\/](sheet|protocol)[\\/]dist[\\/].*\.js$/, code: 'zod' },
+      handler(code) {
+        const schemas = new Set(['z'])
+        const wraps: Node[] = []
+        for (const statement of parseAst(code).body as unknown as Node[]) {
+          const declaration = (statement.type === 'ExportNamedDeclaration' ? statement.declaration : statement) as Node | null
+          if (declaration?.type !== 'VariableDeclaration') continue
+          for (const { id, init } of declaration.declarations as { id: Node; init: unknown }[]) {
+            if (!isNode(init) || !uses(init, schemas)) continue
+            wraps.push(init)
+            if (id.type === 'Identifier') schemas.add(id.name as string)
+          }
+        }
+        if (wraps.length === 0) return null
+        let out = ''
+        let from = 0
+        for (const init of wraps) {
+          out += `${code.slice(from, init.start)}/* @__PURE__ */ (() => (${code.slice(init.start, init.end)}))()`
+          from = init.end
+        }
+        return { code: out + code.slice(from), map: null }
+      },
+    },
+  }
+}
+
 // In development the API and the collaboration socket come from the server on :3000 (npm start).
 export default defineConfig({
-  plugins: [react(), serviceWorker()],
+  plugins: [react(), pureSharedSchemas(), serviceWorker()],
   server: {
     proxy: {
       '/api': 'http://localhost:3000',
@@ -37,6 +87,8 @@ export default defineConfig({
     // Fonts are bundled as files, never inlined or fetched from elsewhere.
     assetsInlineLimit: 0,
     sourcemap: true,
+    // dist/.vite/manifest.json: which chunks a page loads, read by bench/bundle-size.mjs.
+    manifest: true,
     chunkSizeWarningLimit: 1500,
   },
 })
