@@ -75,7 +75,8 @@ describe.each(['SQLite', 'PostgreSQL'])('crash (%s)', (storage) => {
         }),
       )
     let stop = false
-    const typing = type(40, () => stop)
+    // Long enough that the kill lands mid-typing however slow the machine (the loop stops at the kill).
+    const typing = type(400, () => stop)
     // Killed in the middle of the typing, once the server has said it stored a part of it.
     const acknowledged = () => acks.flatMap((a) => a.acknowledged())
     await eventually(() => expect(acknowledged().length).toBeGreaterThanOrEqual(100), 30_000)

@@ -4,6 +4,7 @@ import './styles.css'
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { App } from './app/App'
+import { whenIdle } from './app/lazyPage'
 
 const root = document.getElementById('root')
 if (!root) throw new Error('#root is missing from index.html')
@@ -15,7 +16,9 @@ createRoot(root).render(
 
 // Offline support (the app shell and the last API answers); only for the production build.
 if ('serviceWorker' in navigator && import.meta.env.PROD) {
-  void navigator.serviceWorker.register('/sw.js').catch(() => undefined)
+  // Registered once the page has loaded and the browser is idle: installing fetches every chunk of the
+  // build for offline use, which must not compete with opening the sheet (issue 18).
+  window.addEventListener('load', () => whenIdle(() => void navigator.serviceWorker.register('/sw.js').catch(() => undefined)), { once: true })
   // On the first visit the worker takes over after the page has already asked for its data, so those
   // answers are not kept for offline use: ask once more through the worker (a sheet reloaded offline
   // needs its summary, the directory and who is signed in).

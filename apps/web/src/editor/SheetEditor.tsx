@@ -1,13 +1,13 @@
 import type { CommentTarget, DepartmentsResponse, Me } from '@hoshin/protocol'
 import { evaluationKindLabels, fiscalYearLabel, formatBudget, type RowListName, rowMap, SPECIAL_PARTNERS, situationFragment } from '@hoshin/sheet'
-import { type CSSProperties, useEffect, useMemo, useState } from 'react'
+import { type CSSProperties, Suspense, useEffect, useMemo, useState } from 'react'
 import type * as Y from 'yjs'
-import { CommentsPanel } from '../comments/CommentsPanel'
 import { useCommentsPanel } from '../comments/useCommentsPanel'
 import { type ActiveEvaluation, EvaluationFields, evaluationActualsColumns } from '../features/evaluations/EvaluationFields'
 import { PartnerAckNote } from '../features/years/PartnerAcks'
 import { PreviousYearNote } from '../features/years/PreviousYear'
 import { useI18n } from '../i18n/I18nProvider'
+import { lazyNamed, whenIdle } from '../app/lazyPage'
 import type { SheetSession } from '../sync/useSheetSession'
 import { BudgetCell } from './BudgetCell'
 import { CollabText } from './CollabText'
@@ -23,6 +23,19 @@ import { fieldLabel, listNames, rowOps } from './rows'
 import { useBudgetTotal, useRowIds, useYValue } from './useY'
 
 type Departments = DepartmentsResponse['departments']
+
+// Loaded when first opened (issue 18), and fetched once the sheet is on screen and the browser is idle.
+const CommentsPanel = lazyNamed(() => import('../comments/CommentsPanel'), 'CommentsPanel')
+
+/** Where the panel will be, while its code arrives: the page already makes room for it, nothing moves. */
+function CommentsPanelLoading() {
+  const { t } = useI18n()
+  return (
+    <aside className="comments-drawer" aria-busy="true" aria-label={t('comments.title')}>
+      <p role="status">{t('loading')}</p>
+    </aside>
+  )
+}
 
 interface EditorContext {
   session: SheetSession
@@ -398,6 +411,8 @@ export function SheetEditor({
   const { threads } = comments
   const nav = useMemo(() => new FieldNavigator(doc), [doc])
 
+  useEffect(() => whenIdle(() => void CommentsPanel.preload().catch(() => undefined)), [])
+
   useEffect(() => {
     const um = session.rowUndo
     const update = () => {
@@ -493,18 +508,20 @@ export function SheetEditor({
       )}
 
       {comments.open && (
-        <CommentsPanel
-          sheetId={sheetId}
-          doc={doc}
-          me={me}
-          threads={threads}
-          refresh={comments.refresh}
-          draft={comments.draft}
-          onDraftDone={() => comments.setDraft(null)}
-          activeThread={comments.activeThread}
-          onActivate={comments.openThread}
-          onClose={comments.close}
-        />
+        <Suspense fallback={<CommentsPanelLoading />}>
+          <CommentsPanel
+            sheetId={sheetId}
+            doc={doc}
+            me={me}
+            threads={threads}
+            refresh={comments.refresh}
+            draft={comments.draft}
+            onDraftDone={() => comments.setDraft(null)}
+            activeThread={comments.activeThread}
+            onActivate={comments.openThread}
+            onClose={comments.close}
+          />
+        </Suspense>
       )}
       <header className="sheet-title">
         <h1>

@@ -1,8 +1,9 @@
 import type { DepartmentsResponse, Me, SheetSummary } from '@hoshin/protocol'
-import { useEffect, useRef, useState } from 'react'
+import { Suspense, useEffect, useRef, useState } from 'react'
 import { Link, useParams } from 'react-router'
 import { api } from '../../api/client'
 import { useErrorMessage } from '../../app/useErrorMessage'
+import { lazyNamed, PartLoading } from '../../app/lazyPage'
 import { sectionColor } from '../../editor/colors'
 import { SheetEditor } from '../../editor/SheetEditor'
 import { useI18n } from '../../i18n/I18nProvider'
@@ -14,7 +15,10 @@ import { PartnerAcksProvider } from '../years/PartnerAcks'
 import { PreviousYearProvider, PreviousYearToggle, usePreviousYear } from '../years/PreviousYear'
 import { useRowFromLink } from '../years/useRowFromLink'
 import { OutputActions } from './OutputActions'
-import { History, RejectedNotice, WorkflowBar } from './Workflow'
+import { RejectedNotice, WorkflowBar } from './Workflow'
+
+// 履歴 (versions, diff, audit) is loaded when first opened; hovering or focusing its button fetches it.
+const History = lazyNamed(() => import('./History'), 'History')
 
 function LiveSheet({
   sheetId,
@@ -122,17 +126,25 @@ export function SheetPage() {
           <RejectedNotice sheetId={data.summary.id} />
           <OutputActions summary={data.summary} />
           <p>
-            <button type="button" aria-expanded={showHistory} onClick={() => setShowHistory(!showHistory)}>
+            <button
+              type="button"
+              aria-expanded={showHistory}
+              onClick={() => setShowHistory(!showHistory)}
+              onPointerEnter={() => void History.preload().catch(() => undefined)}
+              onFocus={() => void History.preload().catch(() => undefined)}
+            >
               {t('history.title')}
             </button>
             {previous && <PreviousYearToggle previous={previous} on={showPrevious} onChange={setShowPrevious} />}
           </p>
           {showHistory && (
-            <History
-              sheetId={data.summary.id}
-              canAudit={state.user.role === 'admin' || (state.user.role === 'head' && state.user.department?.id === data.summary.department.id)}
-              hasPrevious={previous !== null}
-            />
+            <Suspense fallback={<PartLoading />}>
+              <History
+                sheetId={data.summary.id}
+                canAudit={state.user.role === 'admin' || (state.user.role === 'head' && state.user.department?.id === data.summary.department.id)}
+                hasPrevious={previous !== null}
+              />
+            </Suspense>
           )}
           <PreviousYearProvider value={showPrevious ? previous : null}>
             <PartnerAcksProvider sheetId={data.summary.id}>
