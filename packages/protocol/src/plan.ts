@@ -150,7 +150,8 @@ export interface CoverageActual {
   departmentName: string
   rowName: string
   indicatorName: string
-  evaluation: 'midyear' | 'yearend'
+  /** Where the value comes from; null while neither evaluation has reported one. */
+  evaluation: 'midyear' | 'yearend' | null
   value: number | null
   date: string | null
 }

@@ -195,7 +195,7 @@ export class PlanService {
     mayWrite(actor)
     const plan = await this.get(id)
     const { response, entries } = this.preview(plan, input)
-    if (!response.ok || !entries) throw errors.invalidCsv(response.errors)
+    if (!response.ok || !entries) throw new HttpError(400, ErrorCode.InvalidCsv, '計画の内容に誤りがあるため、何も変更していません。', { errors: response.errors })
     return this.apply(actor, plan, revision, entries, 'plan.edit', `${response.changes.length} changes`)
   }
 
@@ -276,7 +276,12 @@ export class PlanService {
               ?.actuals.find((a) => a.indicatorId === indicator.id)
           const yearend = reported('yearend')
           const midyear = reported('midyear')
-          const [evaluation, actual] = yearend && yearend.value !== null ? (['yearend', yearend] as const) : (['midyear', midyear] as const)
+          const [evaluation, actual] =
+            yearend && yearend.value !== null
+              ? (['yearend', yearend] as const)
+              : midyear && midyear.value !== null
+                ? (['midyear', midyear] as const)
+                : ([null, undefined] as const)
           actuals.push({
             sheetId: r.c.sheetId,
             departmentName: r.c.departmentName,
