@@ -48,6 +48,7 @@ export function Layout() {
           {user.department && user.role !== 'planning' && user.role !== 'admin' && (
             <Link to={`/partners?year=${fiscalYearOf()}`}>{t('partners.nav')}</Link>
           )}
+          {user.role === 'planning' && <Link to="/plan">{t('plan.nav')}</Link>}
           {user.role === 'admin' && <Link to="/admin">{t('admin.nav')}</Link>}
         </nav>
         <div className="who">

@@ -8,6 +8,8 @@ import { CollabText, type FieldRef } from './CollabText'
 import { type Cell, directionOfKey, useFieldNav } from './fieldNav'
 import { CloseIcon } from './icons'
 import { NumberCell } from './NumberCell'
+import { KpiPicker } from './PlanPicker'
+import { usePlanForYear } from './usePlan'
 import { indicatorFieldLabel, indicatorFieldNames, indicatorLabel, listNames, rowOps } from './rows'
 import { useYValue } from './useY'
 
@@ -138,6 +140,7 @@ function IndicatorRow({ session, list, rowId, rank, id, number, columns, readOnl
   const baselineYear = useYValue<number | null>(indicator, 'baselineYear') ?? null
   const target = useYValue<number | null>(indicator, 'target') ?? null
   const longTermTarget = useYValue<number | null>(indicator, 'longTermTarget') ?? null
+  const plan = usePlanForYear(fiscalYear)
   if (!indicator) return null
   const label = (field: string) => indicatorFieldLabel(list, rank, number, field)
   const ref = (field: string): FieldRef => ({ list: 'indicators', rowId: id, field })
@@ -154,7 +157,12 @@ function IndicatorRow({ session, list, rowId, rank, id, number, columns, readOnl
     <NumberCell session={session} field={ref(field)} cell={cell(field)} value={value} onStore={set(field)} label={label(field)} readOnly={readOnly} unit={unit} />
   )
   const cells: Record<string, ReactNode> = {
-    name: text('name'),
+    name: (
+      <>
+        {text('name')}
+        <KpiPicker session={session} list={list} rowId={rowId} indicator={indicator} indicatorId={id} label={indicatorLabel(list, rank, number)} readOnly={readOnly} plan={plan} />
+      </>
+    ),
     unit: <UnitCell session={session} field={ref('unit')} cell={cell('unit')} value={unit} onStore={set('unit')} label={label('unit')} readOnly={readOnly} />,
     kind: (
       <ChoiceCell

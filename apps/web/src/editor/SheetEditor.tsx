@@ -13,6 +13,8 @@ import { BudgetCell } from './BudgetCell'
 import { CollabText } from './CollabText'
 import { CommentIcon } from '../comments/CommentIcon'
 import { NamesPicker } from './NamesPicker'
+import { PlanLinksPicker } from './PlanPicker'
+import { usePlanForYear } from './usePlan'
 import { useDepartmentNames } from './useDepartmentNames'
 import { FieldNavContext, FieldNavigator, useFieldNav } from './fieldNav'
 import { ConnectionBadge, Presence } from './Presence'
@@ -279,6 +281,7 @@ function RowWithIndicators(props: TableProps & { ids: string[]; index: number })
 
 function TableRow({ ctx, list, ids, index, sections, partners, partnerLabel }: TableProps & { ids: string[]; index: number }) {
   const { doc } = ctx.session
+  const plan = usePlanForYear(ctx.fiscalYear)
   const id = ids[index]!
   const row = rowMap(doc, list).get(id)
   const name = fragmentOf(doc, list, id, 'name')
@@ -305,6 +308,7 @@ function TableRow({ ctx, list, ids, index, sections, partners, partnerLabel }: T
           readOnly={ctx.readOnly}
         />
         {!ctx.readOnly && !ctx.evaluation && <AddIndicator ctx={ctx} list={list} rowId={id} rank={rank} />}
+        <PlanLinksPicker session={ctx.session} list={list} row={row} rowId={id} rowLabel={rowLabel} readOnly={ctx.readOnly || !!ctx.evaluation} plan={plan} />
       </td>
       <td>
         <CollabText

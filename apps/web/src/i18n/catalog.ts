@@ -1,3 +1,5 @@
+import { planEn, planJa } from './plan-messages'
+
 /**
  * Every string of the app's chrome, Japanese first. `en` must have exactly the keys of `ja`.
  * The sheet's own headings (■課等の所管する…) are the document's words and are not translated.
@@ -5,6 +7,8 @@
 export const ja = {
   appName: '方針 Hoshin',
   skipToContent: '本文へ移動',
+  // The comprehensive plan (features/plan, the editor's plan pickers)
+  ...planJa,
   'lang.switch': 'English',
   'lang.switchLabel': '表示言語を英語に切り替える',
   'auth.title': 'ログイン',
@@ -600,6 +604,7 @@ export type Catalog = Record<MessageKey, string>
 export const en: Catalog = {
   appName: '方針 Hoshin',
   skipToContent: 'Skip to content',
+  ...planEn,
   'lang.switch': '日本語',
   'lang.switchLabel': 'Switch the display language to Japanese',
   'auth.title': 'Log in',

@@ -24,6 +24,7 @@ import { townTimeZone } from '../../app/town-zone'
 import { useErrorMessage } from '../../app/useErrorMessage'
 import { useDepartmentNames } from '../../editor/useDepartmentNames'
 import { useI18n } from '../../i18n/I18nProvider'
+import { PrintPlanLinks } from '../plan/PrintPlanLinks'
 import { useAuth } from '../auth/AuthProvider'
 
 /** The day in the town's time zone, whatever this PC's clock zone is. */
@@ -391,6 +392,7 @@ export function PrintedSheet({
                 <td className="rank">{m.rank}</td>
                 <th scope="row">
                   <Lines text={m.name} />
+                  <PrintPlanLinks links={m.planLinks} year={sheet.fiscalYear} />
                 </th>
                 <td>
                   <Lines text={m.content} />
@@ -435,6 +437,7 @@ export function PrintedSheet({
                 <td className="rank">{p.rank}</td>
                 <th scope="row">
                   <Lines text={p.name} />
+                  <PrintPlanLinks links={p.planLinks} year={sheet.fiscalYear} />
                 </th>
                 <td>
                   <Lines text={p.content} />
