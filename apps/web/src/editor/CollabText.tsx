@@ -97,6 +97,11 @@ const ReadSelectionFirst = Extension.create({
   },
 })
 
+/** The first field of this page that takes typing: what bench/open-sheet.mjs times from navigation (issue 18). */
+function markEditable(): void {
+  if (performance.getEntriesByName('hoshin:editable').length === 0) performance.mark('hoshin:editable')
+}
+
 /**
  * One text field of the sheet: a Tiptap editor bound to its Y.XmlFragment, with the carets of the
  * others in it. Undo (Ctrl+Z) is this person's own typing in this field only.
@@ -217,6 +222,7 @@ export function CollabText(props: Props) {
 
   useEffect(() => {
     editor?.setEditable(!readOnly)
+    if (editor && !readOnly) markEditable()
   }, [editor, readOnly])
 
   // While mounted, this field can be given the cursor (a row just added, an arrow key from a neighbour).
