@@ -166,6 +166,10 @@ for (const backend of backends) {
       await stores.org.upsertDepartment({ id: first.id, name: '順番一（改）' })
       expect((await stores.org.getDepartment(first.id))?.name).toBe('順番一（改）')
       await expect(stores.org.createDepartment('順番一（改）')).rejects.toThrow()
+      // A person's unit names in one statement; what does not exist (or is not given) is null.
+      expect(await stores.org.unitNames(first.id, a.id)).toEqual({ department: '順番一（改）', section: '丙係' })
+      expect(await stores.org.unitNames(first.id, null)).toEqual({ department: '順番一（改）', section: null })
+      expect(await stores.org.unitNames('no-such-department', 'no-such-section')).toEqual({ department: null, section: null })
     })
 
     it('finds accounts by user name whatever the case; one name is one account', async () => {

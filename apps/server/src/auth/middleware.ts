@@ -28,15 +28,15 @@ export function writeSessionCookie(c: Context, services: Services, cookie: Cooki
 }
 
 export async function toActor(services: Services, user: UserRecord): Promise<Actor> {
-  const department = user.departmentId ? await services.stores.org.getDepartment(user.departmentId) : undefined
-  const section = user.sectionId ? await services.stores.org.getSection(user.sectionId) : undefined
+  // Both names in one statement: this runs for every request and every socket upgrade.
+  const names = user.departmentId || user.sectionId ? await services.stores.org.unitNames(user.departmentId, user.sectionId) : { department: null, section: null }
   return {
     id: user.id,
     username: user.username,
     displayName: user.displayName,
     role: user.role,
-    department: user.departmentId ? { id: user.departmentId, name: department?.name ?? user.departmentId } : null,
-    section: section ? { id: section.id, name: section.name } : null,
+    department: user.departmentId ? { id: user.departmentId, name: names.department ?? user.departmentId } : null,
+    section: user.sectionId && names.section !== null ? { id: user.sectionId, name: names.section } : null,
   }
 }
 

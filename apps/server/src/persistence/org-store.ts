@@ -34,6 +34,8 @@ export interface OrgStore {
   orderSections(ids: readonly string[]): Promise<void>
   getDepartment(id: string): Promise<Department | undefined>
   getSection(id: string): Promise<(Section & { departmentId: string }) | undefined>
+  /** The names of a person's department and section in one statement (every request resolves them). */
+  unitNames(departmentId: string | null, sectionId: string | null): Promise<{ department: string | null; section: string | null }>
   /** In the town's order; retired ones only when asked. */
   listDepartments(options?: { includeRetired?: boolean }): Promise<Department[]>
 }
@@ -118,6 +120,14 @@ export class SqliteOrgStore implements OrgStore {
       [id],
     )
     return { ...unit(row), staffCount: count(row.staffCount), sections: sections.map(unit) }
+  }
+
+  async unitNames(departmentId: string | null, sectionId: string | null): Promise<{ department: string | null; section: string | null }> {
+    const row = await this.db.get<{ department: string | null; section: string | null }>(
+      'SELECT (SELECT name FROM departments WHERE id = ?) AS department, (SELECT name FROM sections WHERE id = ?) AS section',
+      [departmentId, sectionId],
+    )
+    return { department: row?.department ?? null, section: row?.section ?? null }
   }
 
   async getSection(id: string): Promise<(Section & { departmentId: string }) | undefined> {
