@@ -5,7 +5,7 @@ import ExcelJS from 'exceljs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { hashPassword } from '../src/auth/passwords.js'
 import type { RunningServer } from '../src/server.js'
-import { collabClient, eventually } from './collab-harness.js'
+import { collabClient, eventually, roundTrip } from './collab-harness.js'
 import { logins, startTestServer, type TestClient } from './harness.js'
 
 let server: RunningServer
@@ -231,6 +231,25 @@ describe('links from the sheets, coverage, carry-forward, Excel', () => {
     expect(coverage.measures.reduce((n, m) => n + m.rows.length, 0)).toBe(rows.reduce((n, r) => n + (r.planLinks?.length ?? 0), 0))
   })
 
+  it('links follow the row’s permissions: another department’s socket and an approved sheet take no link change', async () => {
+    const before = await exported(planner, kikaku2025)
+    const m31 = byNumber(plan, '3-1').id
+    // 総務課 reads 企画財政課's sheet only as 連携課; its socket is read-only, its change is dropped.
+    const somu = collabClient(server.url, kikaku2025, await as('somu'))
+    // 企画財政課's own staff: the sheet is approved (frozen), the change is kept aside, never applied.
+    const kikaku = collabClient(server.url, kikaku2025, await as('kikaku'))
+    await Promise.all([somu.synced(), kikaku.synced()])
+    setPlanLinks(somu.doc, 'measures', before.measures[0]!.id, [m31])
+    setPlanLinks(kikaku.doc, 'projects', before.projects[1]!.id, [m31])
+    await Promise.all([roundTrip(somu), roundTrip(kikaku)])
+    const after = await exported(planner, kikaku2025)
+    expect(after.measures[0]!.planLinks).toEqual(before.measures[0]!.planLinks)
+    expect(after.projects[1]!.planLinks).toBeUndefined()
+    expect(JSON.stringify(after)).toBe(JSON.stringify(before))
+    somu.destroy()
+    kikaku.destroy()
+  })
+
   it('carries the links forward to next year with their rows', async () => {
     const opened = await planner.post('/api/fiscal-years', { year: 2026, carryForward: true })
     expect(opened.status).toBe(201)
@@ -261,6 +280,14 @@ describe('links from the sheets, coverage, carry-forward, Excel', () => {
     const preview = await upload<{ changes: SheetChange[] }>(kikaku, `/api/sheets/${next}/import/preview`, data)
     expect(preview.status).toBe(200)
     expect(preview.body.changes).toEqual([])
+    // And JSON: the export read back is the same sheet, links and all.
+    const json = await kikaku.get<string>(`/api/sheets/${next}/export.json`)
+    const fromJson = await kikaku.request<{ changes: SheetChange[] }>('POST', `/api/sheets/${next}/import/preview`, {
+      body: JSON.stringify(json.body),
+      headers: { 'content-type': 'application/json' },
+    })
+    expect(fromJson.status).toBe(200)
+    expect(fromJson.body.changes).toEqual([])
     // A link removed in the file's hidden ids is a change, named in Japanese with the plan's number and name.
     ws.eachRow((row) => {
       if (String(row.getCell(8).value ?? '') === '2-2 行政のデジタル化') row.getCell(9).value = null
