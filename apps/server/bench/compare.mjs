@@ -31,7 +31,7 @@ import { randomBytes } from 'node:crypto'
 import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
-import { cpus, tmpdir } from 'node:os'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
@@ -693,9 +693,40 @@ async function growth(target) {
 }
 
 const scenarios = {
-  office: { title: `(1) office: ${scaled(150)} sheets × 10 editors, 1 edit/s each, ${SECONDS} s`, rooms: scaled(150), run: office },
-  broadcast: { title: `(2) broadcast: 1 writer at 5 edits/s, ${scaled(1500)} readers of one sheet, ${SECONDS} s`, rooms: 1, run: broadcast },
-  cold: { title: `(3) cold open: a sheet with ${scaled(10_000)} edits of history, connect → synced (20 opens)`, rooms: 1, run: cold },
+  office: {
+    title: `(1) office: ${scaled(150)} sheets × 10 editors, 1 edit/s each, ${SECONDS} s`,
+    rooms: scaled(150),
+    run: office,
+    targetsMet: (r) => {
+      const cpu = [figure(r, 'hoshin', 'server CPU µs per update per receiver'), figure(r, 'yws', 'server CPU µs per update per receiver')]
+      const p99 = [figure(r, 'hoshin', 'latency p99 ms'), figure(r, 'yws', 'latency p99 ms')]
+      const rss = [figure(r, 'hoshin', 'server RSS KiB per open sheet with its clients'), figure(r, 'yws', 'server RSS KiB per open sheet with its clients')]
+      const known = (pair) => pair.every(Number.isFinite)
+      return [
+        { target: 'CPU per update per receiver ≤ 0.8× the in-memory reference, persistence on', figures: `${fmt(cpu[0])} µs vs ${fmt(cpu[1])} µs (${fmt(cpu[0] / cpu[1])}×)`, met: known(cpu) ? cpu[0] <= 0.8 * cpu[1] : undefined },
+        { target: 'p99 no worse than the reference', figures: `${fmt(p99[0])} ms vs ${fmt(p99[1])} ms`, met: known(p99) ? p99[0] <= p99[1] : undefined },
+        { target: 'RSS per open sheet with 10 clients ≤ the reference', figures: `${fmt(rss[0])} KiB vs ${fmt(rss[1])} KiB`, met: known(rss) ? rss[0] <= rss[1] : undefined },
+      ]
+    },
+  },
+  broadcast: {
+    title: `(2) broadcast: 1 writer at 5 edits/s, ${scaled(1500)} readers of one sheet, ${SECONDS} s`,
+    rooms: 1,
+    run: broadcast,
+    targetsMet: (r) => {
+      const p99 = [figure(r, 'hoshin', 'latency p99 ms'), figure(r, 'yws', 'latency p99 ms')]
+      return [{ target: 'p99 below the reference and below 40 ms', figures: `${fmt(p99[0])} ms vs ${fmt(p99[1])} ms`, met: p99.every(Number.isFinite) ? p99[0] < p99[1] && p99[0] < 40 : undefined }]
+    },
+  },
+  cold: {
+    title: `(3) cold open: a sheet with ${scaled(10_000)} edits of history, connect → synced (20 opens)`,
+    rooms: 1,
+    run: cold,
+    targetsMet: (r) => {
+      const p50 = [figure(r, 'hoshin', 'connect → synced p50 ms'), figure(r, 'yws', 'connect → synced p50 ms')]
+      return [{ target: 'cold open no slower than the reference’s warm open (p50)', figures: `${fmt(p50[0])} ms vs ${fmt(p50[1])} ms`, met: p50.every(Number.isFinite) ? p50[0] <= p50[1] : undefined }]
+    },
+  },
   growth: { title: `(4) growth: ${scaled(100_000)} edits into one sheet`, rooms: 1, run: growth },
   cluster: {
     title: `(5) cluster: ${scaled(150)} sheets × 10 editors over ${PROCESSES} server processes, 1 edit/s each, ${SECONDS} s`,
@@ -712,6 +743,11 @@ const scenarios = {
 
 // ---------------------------------------------------------------------------------------------------
 
+/** Issue 18's targets as lines under a table: each met or not, with the figures it compares. */
+function targetLines(checks) {
+  return ['', '| target (issue 18) | figures | |', '|---|---|---|', ...checks.map(({ target, figures, met }) => `| ${target} | ${figures} | ${met === undefined ? 'not measured' : met ? '**met**' : '**not met**'} |`)]
+}
+const figure = (results, target, name) => results[target]?.[name]
 const fmt = (n) => (Number.isFinite(n) ? (Math.abs(n) >= 100 ? n.toFixed(0) : n.toFixed(Math.abs(n) >= 10 ? 1 : 2)) : '–')
 const sections = []
 for (const key of SCENARIOS) {
@@ -754,12 +790,14 @@ for (const key of SCENARIOS) {
     const ratios = hasPrimary ? others.map((o) => (figure === 'error' ? '' : figure.includes('missing') ? '–' : fmt(results[primary][figure] / results[o][figure]))) : []
     return `| ${figure} | ${cells.join(' | ')} |${ratios.map((r) => ` ${r} |`).join('')}`
   })
-  const table = [`### ${scenario.title}`, '', head, rule, ...rows, ...(scenario.note ? ['', scenario.note()] : [])].join('\n')
+  const verdicts = scenario.targetsMet ? targetLines(scenario.targetsMet(results)) : []
+  const table = [`### ${scenario.title}`, '', head, rule, ...rows, ...(scenario.note ? ['', scenario.note()] : []), ...verdicts].join('\n')
   console.log(`\n${table}`)
   sections.push(table)
 }
 
-const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.versions.node}; load generator: ${WORKERS} worker processes on the same machine`
+// The load average says whether anything else shared the cores during the run (figures vary with it).
+const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.versions.node}; load generator: ${WORKERS} worker processes on the same machine; load average at the end ${loadavg().map((n) => n.toFixed(1)).join(' / ')}`
 console.log(`\n${machine}`)
 if (!process.env.NO_WRITE) {
   writeFileSync(
