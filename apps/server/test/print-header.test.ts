@@ -1,5 +1,5 @@
-import type { ApiErrorBody, DepartmentResponse, SheetChange, SheetSummary, VersionResponse } from '@hoshin/protocol'
-import { townDateJa } from '@hoshin/sheet'
+import type { ApiErrorBody, DepartmentResponse, SheetSummary, VersionResponse } from '@hoshin/protocol'
+import { type SheetChange, townDateJa } from '@hoshin/sheet'
 import ExcelJS from 'exceljs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { RunningServer } from '../src/server.js'
