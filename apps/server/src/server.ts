@@ -168,6 +168,7 @@ export async function openServices(
     log,
   }
   services.output.planLabels = async () => planLabels(await services.plan.all())
+  workflow.planLabels = services.output.planLabels
   return { services, db, redis }
 }
 

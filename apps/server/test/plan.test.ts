@@ -260,6 +260,19 @@ describe('links from the sheets, coverage, carry-forward, Excel', () => {
     expect(after.projects[0]!.planLinks).toEqual(before.projects[0]!.planLinks)
     expect(after.measures[0]!.indicators.map((i) => i.kpi)).toEqual(before.measures[0]!.indicators.map((i) => i.kpi))
     expect(after.measures[0]!.planLinks).toHaveLength(1)
+    // Edited in next year's draft, the link's change reads in the history's diff with the plan's number and name.
+    const client = collabClient(server.url, next, await as('kikaku'))
+    await client.synced()
+    setPlanLinks(client.doc, 'measures', after.measures[0]!.id, [byNumber(plan, '3-1').id])
+    await eventually(async () => expect((await exported(planner, next)).measures[0]!.planLinks).toEqual([byNumber(plan, '3-1').id]))
+    const diff = await (await as('kikaku')).get<{ changes: SheetChange[] }>(`/api/sheets/${next}/diff?from=previous&to=current`)
+    expect(diff.body.changes.filter((c) => c.field === 'planLinks').map((c) => c.summary)).toEqual([
+      expect.stringMatching(/^施策 1 .* ／ 総合計画の施策: 1-1 移住定住の促進 → 3-1 公共施設の適正管理$/),
+    ])
+    // Back as carried forward, for the Excel test below.
+    setPlanLinks(client.doc, 'measures', after.measures[0]!.id, before.measures[0]!.planLinks ?? [])
+    await eventually(async () => expect((await exported(planner, next)).measures[0]!.planLinks).toEqual(before.measures[0]!.planLinks))
+    client.destroy()
   })
 
   it('round-trips the links through Excel: shown by number and name beside the form, read back by id (nothing changes)', async () => {

@@ -9,7 +9,7 @@ import type {
   VersionSummary,
   WorkflowAction,
 } from '@hoshin/protocol'
-import { canonicalJson, diffSheets, docToSheet, type Sheet, type SheetChange, storedSheet } from '@hoshin/sheet'
+import { canonicalJson, diffSheets, docToSheet, type PlanLabels, type Sheet, type SheetChange, storedSheet } from '@hoshin/sheet'
 import * as Y from 'yjs'
 import type { Actor } from '../context.js'
 import { errors } from '../http/errors.js'
@@ -65,6 +65,8 @@ export class WorkflowService {
   lateEvaluationChanges: ((sheetId: string, set: Uint8Array) => Promise<SheetChange[]>) | undefined
   /** The departments, for the 職員数 a version records at approval (the form's header). */
   org: Pick<OrgStore, 'getDepartment'> | undefined
+  /** How links to the 総合計画 read in a diff ([S21]); wired where the plan is (server.ts). */
+  planLabels: () => Promise<PlanLabels> = async () => ({})
   constructor(
     private readonly sheetStore: SheetStore,
     private readonly versions: VersionStore,
@@ -229,7 +231,7 @@ export class WorkflowService {
       if (!Number.isInteger(n) || n < 1) throw errors.validation(which === from ? 'from' : 'to')
       return (await this.frozenSheet(sheet.id, n)).sheet
     }
-    return diffSheets(await load(from), await load(to))
+    return diffSheets(await load(from), await load(to), await this.planLabels())
   }
 
   /**
@@ -255,7 +257,7 @@ export class WorkflowService {
       }
     }
     if (!baseline || !before) return { since, baseline, changes: [] }
-    const changes = diffSheets(before, await this.sheets.content(sheet.id))
+    const changes = diffSheets(before, await this.sheets.content(sheet.id), await this.planLabels())
     const edits = await this.edits.since(sheet.id, baseline.at)
     return { since, baseline, changes: changes.map((change) => ({ ...change, ...attribute(change, edits) })) }
   }
