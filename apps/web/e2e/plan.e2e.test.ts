@@ -91,6 +91,8 @@ describe('the comprehensive plan (総合計画) in the browser', () => {
     const kpi = kikaku.locator('summary[aria-label^="施策 1 指標 1 の総合計画の KPI"]')
     await kpi.focus()
     await kikaku.keyboard.press('Enter')
+    await shot(kikaku, '3a-kpi-picker')
+    await expect.poll(() => kikaku.evaluate(() => (document.activeElement as HTMLInputElement | null)?.type)).toBe('search')
     await kikaku.keyboard.type('移住')
     await kikaku.getByRole('radio', { name: '1-1 移住者数（人）' }).waitFor()
     await kikaku.keyboard.press('Tab')
@@ -99,6 +101,13 @@ describe('the comprehensive plan (総合計画) in the browser', () => {
     await kikaku.keyboard.press('Escape')
     await expect.poll(() => kpi.textContent()).toContain('KPI: 移住者数')
     await stored(kikaku)
+    // The print view names the links under the row and the indicator.
+    await kikaku.goto(`${kikaku.url().replace(/[?#].*$/, '')}/print`)
+    await kikaku.getByText('総合計画: 1-1 移住定住の促進、1-2 地域産業の振興').waitFor()
+    await kikaku.getByText('総合計画: 2-2 行政のデジタル化').waitFor()
+    await kikaku.getByText('総合計画の KPI: 移住者数').waitFor()
+    await kikaku.getByText('総合計画: 1-1 移住定住の促進、1-2 地域産業の振興').scrollIntoViewIfNeeded()
+    await shot(kikaku, '3b-print')
 
     // 総務課: 施策 1 → 2-1, found by its number typed full-width as with the IME on.
     const somu = await officeUser(browser, server, 'somu')

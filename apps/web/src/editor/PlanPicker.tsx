@@ -31,6 +31,14 @@ function SearchPopup({ label, legend, summary, children, query, setQuery, classN
   const search = useRef<HTMLInputElement>(null)
   const listId = useId()
   function onKeyDown(event: KeyboardEvent) {
+    // Opened here rather than by the browser's own toggle (an event that comes later): what is typed
+    // right after Enter goes into the search box, not into the summary.
+    if ((event.key === 'Enter' || event.key === ' ') && event.target === summaryRef.current && details.current && !details.current.open) {
+      event.preventDefault()
+      details.current.open = true
+      search.current?.focus()
+      return
+    }
     if (event.key === 'Escape' && details.current?.open) {
       details.current.open = false
       event.preventDefault()

@@ -24,7 +24,7 @@ import { townTimeZone } from '../../app/town-zone'
 import { useErrorMessage } from '../../app/useErrorMessage'
 import { useDepartmentNames } from '../../editor/useDepartmentNames'
 import { useI18n } from '../../i18n/I18nProvider'
-import { PrintPlanLinks } from '../plan/PrintPlanLinks'
+import { PrintKpi, PrintPlanLinks } from '../plan/PrintPlanLinks'
 import { useAuth } from '../auth/AuthProvider'
 
 /** The day in the town's time zone, whatever this PC's clock zone is. */
@@ -177,7 +177,7 @@ export interface PrintedEvaluation {
  * A row's 成果指標 as a small table under the row (指標名, 単位, 基準値（年度）, 目標値, 長期目標), with the
  * 実績値 and its day beside each when an evaluation is printed.
  */
-function IndicatorTable({ rowName, indicators, evaluation }: { rowName: string; indicators: readonly Indicator[]; evaluation?: EvaluationRowView | null }) {
+function IndicatorTable({ rowName, indicators, evaluation, year }: { rowName: string; indicators: readonly Indicator[]; evaluation?: EvaluationRowView | null; year: number }) {
   const actuals = new Map((evaluation?.actuals ?? []).map((a) => [a.indicatorId, a]))
   return (
     <table className="print-indicators">
@@ -217,6 +217,7 @@ function IndicatorTable({ rowName, indicators, evaluation }: { rowName: string; 
               <th scope="row">
                 <Lines text={indicator.name} />
                 {indicator.kind === 'activity' && <span className="indicator-kind">（活動）</span>}
+                <PrintKpi kpi={indicator.kpi} year={year} />
               </th>
               <td className="unit-col">{indicator.unit}</td>
               <td className="number">{baselineText(indicator)}</td>
@@ -282,7 +283,7 @@ export function PrintedSheet({
       <tr className="print-indicator-row">
         <td className="rank" />
         <td colSpan={span}>
-          <IndicatorTable rowName={name} indicators={indicators} evaluation={evaluated(rowId)} />
+          <IndicatorTable rowName={name} indicators={indicators} evaluation={evaluated(rowId)} year={sheet.fiscalYear} />
         </td>
       </tr>
     ) : null
