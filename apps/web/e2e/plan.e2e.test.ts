@@ -73,11 +73,14 @@ describe('the comprehensive plan (総合計画) in the browser', () => {
     expect(await accessibilityProblems(planning)).toEqual([])
     await shot(planning, '2-plan')
 
-    // 企画財政課: 施策 1 → 1-1 and 1-2 with the keyboard, 事務事業 1 → 2-2 with the mouse.
+    // 企画財政課: 施策 1 → 1-1 and 1-2 with the keyboard, 事務事業 1 → 2-2 with the mouse; a colleague in
+    // another section has the same sheet open and sees each link arrive live.
     const kikaku = await officeUser(browser, server, 'kikaku')
-    await openSheet(kikaku, '企画財政課')
+    const chiiki = await officeUser(browser, server, 'chiiki')
+    await Promise.all([openSheet(kikaku, '企画財政課'), openSheet(chiiki, '企画財政課')])
     await linkByKeyboard(kikaku, '施策 1', '1-1', '1-1 移住定住の促進')
     await linkByKeyboard(kikaku, '施策 1', '産業', '1-2 地域産業の振興')
+    await expect.poll(() => picker(chiiki, '施策 1').textContent()).toBe('総合計画: 1-1 移住定住の促進、1-2 地域産業の振興')
     await picker(kikaku, '事務事業 1').click()
     await kikaku.getByRole('searchbox', { name: '番号か名前で探す' }).fill('デジタル')
     await kikaku.getByRole('checkbox', { name: '2-2 行政のデジタル化' }).check()
