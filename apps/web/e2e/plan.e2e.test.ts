@@ -141,5 +141,17 @@ describe('the comprehensive plan (総合計画) in the browser', () => {
     const migrants = planning.getByRole('table').nth(1).getByRole('row').filter({ has: planning.getByRole('rowheader', { name: '移住者数', exact: true }) })
     await expect.poll(() => migrants.textContent()).toContain('企画財政課「移住者数（町の集計）」')
     await shot(planning, '5-coverage-kpis')
+
+    // Edited in the app: a new 施策 under 基本目標 3, saved; the coverage counts it as not addressed yet.
+    await planning.getByRole('link', { name: '← 総合計画' }).click()
+    await planning.getByRole('button', { name: '編集' }).click()
+    await planning.getByRole('button', { name: '＋ 施策を追加（基本目標 3）' }).click()
+    await planning.getByRole('textbox', { name: '施策 3-2', exact: true }).fill('健全な財政運営')
+    await shot(planning, '6-edit')
+    await planning.getByRole('button', { name: '変更を保存' }).click()
+    await planning.getByRole('status').filter({ hasText: '保存しました。' }).waitFor()
+    await planning.getByRole('table').filter({ hasText: '移住定住の促進' }).getByRole('rowheader', { name: '3-2' }).waitFor()
+    await planning.goto(`${server.url}/plan/coverage/2025`)
+    await expect.poll(() => planning.getByTestId('unaddressed').getByRole('listitem').allTextContents()).toEqual(['3-1 公共施設の適正管理', '3-2 健全な財政運営'])
   })
 })

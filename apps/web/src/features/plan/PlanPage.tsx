@@ -356,6 +356,8 @@ function Structure({ plan, editable, onSaved }: { plan: PlanView; editable: bool
             <tbody key={g.id ?? `g${gi}`}>
               <tr className="plan-goal">
                 <th scope="rowgroup">{input(g.number, (v) => update((d) => {
+                          // Its 施策 follow the renumbered 基本目標 (they refer to it by number).
+                          for (const m of d.measures) if (m.goal === d.goals[gi]!.number) m.goal = v
                           d.goals[gi]!.number = v
                         }), `${t('plan.goal')} ${t('plan.number')}`, 4)}</th>
                 <th scope="rowgroup" colSpan={3 + span.length}>
