@@ -36,11 +36,13 @@ export class RedisLink {
         this.lost = true
       })
     }
-    // Each connection comes back on its own: the catch-up runs when either does (what the other process
+    // Each connection comes back on its own: the catch-up runs when either does (what the other processes
     // published while this one's subscriber was away, or what this one published into a dead publisher).
+    // Every 'ready' after a connection's first is a reconnection, whether or not an error was reported.
     for (const client of [publisher, subscriber]) {
+      let readies = client.isReady ? 1 : 0
       client.on('ready', () => {
-        if (!this.lost || this.closed || !this.connected) return
+        if (++readies === 1 || this.closed) return
         this.lost = false
         log.info('Redis connection back; catching up open sheets')
         this.onReconnect?.()
