@@ -89,14 +89,18 @@ describe('comment floods', () => {
     const id = (await other.services.stores.sheets.findByDepartmentYear('kikaku-zaisei', 2025))!.id
     const reader = await new TestClient(other.url).login('somu')
     const target = { kind: 'measure', id: 'measure-1' }
+    const started = performance.now()
     const results = await Promise.all(
       Array.from({ length: 60 }, (_, i) => reader.post<ApiErrorBody>(`/api/sheets/${id}/comments`, { target, body: `洪水 ${i}` })),
     )
+    const seconds = (performance.now() - started) / 1000
     const statuses = results.map((r) => r.status)
-    // 30 at once, and the few the 5-a-second refill allows while the burst is handled.
+    // 30 at once, and the few the 5-a-second refill allows while the burst is handled (however long a
+    // loaded machine takes to handle it).
     const accepted = statuses.filter((s) => s === 201).length
     expect(accepted).toBeGreaterThanOrEqual(30)
-    expect(accepted).toBeLessThan(40)
+    expect(accepted).toBeLessThanOrEqual(30 + Math.ceil(5 * seconds))
+    expect(accepted).toBeLessThan(60)
     expect(statuses.filter((s) => s === 429)).toHaveLength(60 - accepted)
     expect(results.find((r) => r.status === 429)!.body.error).toMatchObject({ code: 'rate_limited', retryAfter: 10 })
     const colleague = await new TestClient(other.url).login('kikaku')
