@@ -66,7 +66,7 @@ describe('lists: Enter and Backspace as in Word', () => {
     await page.keyboard.press('Enter')
     await expect.poll(() => fieldText(page, '行政課題 3')).toBe('課題')
     expect(await fieldText(page, '行政課題 2')).toBe('新しい')
-    expect(await focused(page)).toBe('行政課題 3')
+    await expect.poll(() => focused(page)).toBe('行政課題 3')
 
     // An empty item: Backspace removes it and the cursor goes to the end of the one before.
     await focusEnd(page, '行政課題 3')
@@ -110,9 +110,9 @@ describe('tables move like a spreadsheet', () => {
     const budget = page.getByRole('textbox', { name: '事務事業 3 事業費' })
     await budget.fill('35,000')
     await budget.press('Enter')
-    expect(await focused(page)).toBe('事務事業 4 事業費')
+    await expect.poll(() => focused(page)).toBe('事務事業 4 事業費')
     await page.keyboard.press('ArrowUp')
-    expect(await focused(page)).toBe('事務事業 3 事業費')
+    await expect.poll(() => focused(page)).toBe('事務事業 3 事業費')
     await expect.poll(async () => (await exported(page)).projects[2]?.budget).toBe(35000)
 
     // Tab: name → content → 担当係 → 連携課 → the next row's tools (one stop) → its name.
@@ -126,9 +126,9 @@ describe('tables move like a spreadsheet', () => {
     // Inside the tools, ← → go from button to button.
     await page.keyboard.press('Shift+Tab')
     await page.keyboard.press('ArrowRight')
-    expect(await focused(page)).toBe('施策 2 下へ')
+    await expect.poll(() => focused(page)).toBe('施策 2 下へ')
     await page.keyboard.press('ArrowRight')
-    expect(await focused(page)).toBe('施策 2 削除')
+    await expect.poll(() => focused(page)).toBe('施策 2 削除')
   })
 
   it('shows a row’s tools only on hover or focus, and draws every icon from the app (no font glyphs)', async () => {
