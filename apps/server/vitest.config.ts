@@ -6,7 +6,7 @@ export default defineConfig({
     // The abuse suite measures the server's latency and memory, and the multi-process suite runs three
     // servers at once: both run on their own, after everything else (`test:alone`,
     // vitest.alone.config.ts), never beside other tests competing for the two cores.
-    exclude: ['test/abuse.test.ts', 'test/cluster.test.ts', '**/node_modules/**'],
+    exclude: ['test/abuse.test.ts', 'test/cluster.test.ts', 'test/outage.test.ts', '**/node_modules/**'],
     // Real SQLite files and argon2 hashing: give slow CI machines room.
     testTimeout: 20_000,
     // The PostgreSQL the store contract suite and the server-on-PostgreSQL tests use, and the Redis the

@@ -56,8 +56,11 @@ describe('PostgreSQL away for a few seconds', () => {
     relays.delete(link)
     text().insert(0, '停電中')
     // The server took the edit (the other client has it) and failed to store it (its log says so).
-    await eventually(() => expect(docToSheet(reader.doc).situation.startsWith('停電中前')).toBe(true))
-    await eventually(() => expect(log).toContain('could not store updates; retrying'), 15_000)
+    await eventually(() => expect(docToSheet(reader.doc).situation.startsWith('停電中前')).toBe(true), 20_000).catch((error) => {
+      console.log(`writer connected ${writer.provider.wsconnected}, reader connected ${reader.provider.wsconnected}; server log:\n${log.slice(-4000)}`)
+      throw error
+    })
+    await eventually(() => expect(log).toContain('could not store updates; retrying'), 20_000)
     // Not acknowledged: the page shows 同期中, never 保存済み, for what is not stored.
     expect(lastAck()).toBe(before)
     expect(writer.provider.wsconnected).toBe(true)
