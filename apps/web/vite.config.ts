@@ -74,58 +74,9 @@ function pureSharedSchemas(): Plugin {
   }
 }
 
-/**
- * The font's @font-face rules name each subset's .woff2 only: every browser the town uses (Chromium, Edge)
- * takes woff2, and without the .woff fallbacks the ~240 kB stylesheet parses faster on opening (issue 18)
- * and the build (and the offline precache) carries no .woff files.
- */
-function woff2Only(): Plugin {
-  return {
-    name: 'hoshin-woff2-only',
-    enforce: 'pre',
-    transform: {
-      filter: { id: /[\\/]@fontsource[\\/].*\.css$/ },
-      handler(code) {
-        return { code: code.replace(/,\s*url\([^)]*\.woff\)\s*format\(['"]woff['"]\)/g, ''), map: null }
-      },
-    },
-  }
-}
-
-/**
- * index.html names the sheet page's chunk and the chunks it imports (`modulepreload`), so the browser
- * fetches them beside the entry instead of after the entry has run (issue 18: the sheet is the page
- * opened most; the others' chunks are still fetched when their route is matched).
- */
-function preloadSheetPage(): Plugin {
-  return {
-    name: 'hoshin-preload-sheet-page',
-    apply: 'build',
-    transformIndexHtml: {
-      order: 'post',
-      handler(_html, { bundle, chunk: entry }) {
-        if (!bundle || !entry) return []
-        const chunks = Object.values(bundle).filter((c) => c.type === 'chunk')
-        const page = chunks.find((c) => c.facadeModuleId?.endsWith('/src/features/sheets/SheetPage.tsx'))
-        if (!page) return []
-        const already = new Set([entry.fileName, ...entry.imports])
-        const files: string[] = []
-        const visit = (fileName: string) => {
-          if (already.has(fileName) || files.includes(fileName)) return
-          files.push(fileName)
-          const chunk = chunks.find((c) => c.fileName === fileName)
-          for (const imported of chunk?.imports ?? []) visit(imported)
-        }
-        visit(page.fileName)
-        return files.map((file) => ({ tag: 'link', attrs: { rel: 'modulepreload', crossorigin: true, href: `/${file}` }, injectTo: 'head' as const }))
-      },
-    },
-  }
-}
-
 // In development the API and the collaboration socket come from the server on :3000 (npm start).
 export default defineConfig({
-  plugins: [react(), woff2Only(), pureSharedSchemas(), serviceWorker(), preloadSheetPage()],
+  plugins: [react(), pureSharedSchemas(), serviceWorker()],
   server: {
     proxy: {
       '/api': 'http://localhost:3000',

@@ -1,5 +1,4 @@
 import { type ComponentType, useEffect } from 'react'
-import { prefetch } from '../api/client'
 import { createBrowserRouter, matchRoutes, type RouteObject, RouterProvider } from 'react-router'
 import { adminRoute } from '../features/admin/routes'
 import { AuthProvider } from '../features/auth/AuthProvider'
@@ -69,13 +68,6 @@ const routes: RouteObject[] = [
 // the session before it renders its page.
 for (const match of matchRoutes(routes, window.location) ?? []) {
   void (match.route.handle as { preload?: () => Promise<unknown> } | undefined)?.preload?.().catch(() => undefined)
-}
-// A sheet's own data too (its summary and the directory), which its page would ask for only once the
-// session check had answered and the page's code had run.
-const opening = /^\/sheets\/([^/]+)$/.exec(window.location.pathname)?.[1]
-if (opening) {
-  prefetch(`/api/sheets/${opening}`)
-  prefetch('/api/departments')
 }
 
 // Whatever fails while rendering shows the app's own Japanese page, never react-router's default screen.
