@@ -77,11 +77,20 @@ export interface DocumentStore {
   logLength(sheetId: string): Promise<number>
 }
 
-/** State and log of a sheet as one executor sees them (inside a transaction: that transaction's view). */
+/**
+ * State and log of a sheet, with the log rows' ids, in one statement: so from one snapshot (read apart, a
+ * compaction in between would leave the old state and an empty log), and in one round trip, since opening
+ * a sheet is on the way of everyone who opens it. Inside a transaction it is that transaction's view.
+ */
 export async function readStored(tx: SqlExecutor, sheetId: string): Promise<StoredDocument & { ids: number[] }> {
-  const row = await tx.get<{ state: Buffer }>('SELECT state FROM sheet_documents WHERE sheet_id = ?', [sheetId])
-  const log = await tx.all<{ id: number; data: Buffer }>('SELECT id, data FROM sheet_updates WHERE sheet_id = ? ORDER BY id', [sheetId])
-  return { state: row ? bytes(row.state) : undefined, updates: log.map((r) => bytes(r.data)), ids: log.map((r) => r.id) }
+  const rows = await tx.all<{ kind: number; id: number; data: Buffer }>(
+    `SELECT 0 AS kind, 0 AS id, state AS data FROM sheet_documents WHERE sheet_id = ?
+     UNION ALL SELECT 1 AS kind, id, data FROM sheet_updates WHERE sheet_id = ?
+     ORDER BY kind, id`,
+    [sheetId, sheetId],
+  )
+  const log = rows.filter((r) => r.kind === 1)
+  return { state: rows[0]?.kind === 0 ? bytes(rows[0].data) : undefined, updates: log.map((r) => bytes(r.data)), ids: log.map((r) => r.id) }
 }
 
 /** State + log as one compacted state (garbage-collected, as a document encodes itself). */
@@ -105,20 +114,9 @@ function bytes(buffer: Buffer): Uint8Array {
 export class SqliteDocumentStore implements DocumentStore {
   constructor(private readonly db: Database) {}
 
-  /**
-   * State and log in one statement, so from one snapshot (read apart, a compaction in between would leave
-   * the old state and an empty log), and in one round trip: opening a sheet is on the way of everyone who
-   * opens it, and each statement is a hop to the database's thread (SQLite) or over the network.
-   */
   async load(sheetId: string): Promise<StoredDocument> {
-    const rows = await this.db.all<{ kind: number; data: Buffer }>(
-      `SELECT 0 AS kind, 0 AS id, state AS data FROM sheet_documents WHERE sheet_id = ?
-       UNION ALL SELECT 1 AS kind, id, data FROM sheet_updates WHERE sheet_id = ?
-       ORDER BY kind, id`,
-      [sheetId, sheetId],
-    )
-    const state = rows[0]?.kind === 0 ? bytes(rows[0].data) : undefined
-    return { state, updates: rows.filter((r) => r.kind === 1).map((r) => bytes(r.data)) }
+    const { state, updates } = await readStored(this.db, sheetId)
+    return { state, updates }
   }
 
   async append(entries: readonly UpdateEntry[], edits: readonly FieldEdit[] = []): Promise<AppendResult> {

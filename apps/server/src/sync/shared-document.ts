@@ -94,7 +94,8 @@ export class SharedDocument {
   private readonly handleUpdate = (update: Uint8Array, origin: unknown, _doc: Y.Doc, transaction: Y.Transaction): void => {
     if (origin === LOAD) return
     this.approxBytes += update.byteLength
-    if (this.outbox.push({ update, origin }) === 1 && this.presenceChanged.size === 0) setImmediate(this.fanOut)
+    this.outbox.push({ update, origin })
+    this.scheduleFanOut()
     if (origin === REMOTE) return
     // Relayed at once, before it is stored, as between the connections of one process: the author's
     // client holds it until acknowledged, so a process that dies before storing it loses nothing.
@@ -109,6 +110,7 @@ export class SharedDocument {
    * read of this turn, so a single update waits no longer than the turn it arrived in.
    */
   private readonly fanOut = (): void => {
+    this.fanOutScheduled = false
     if (this.destroyed) return
     this.sendUpdates()
     this.sendPresence()
@@ -152,12 +154,20 @@ export class SharedDocument {
       for (const id of [...added, ...updated]) controlled.add(id)
       for (const id of removed) controlled.delete(id)
     }
-    const schedule = this.presenceChanged.size === 0 && this.outbox.length === 0
     for (const id of [...added, ...updated, ...removed]) {
       this.presenceChanged.add(id)
       if (origin !== REMOTE) this.presenceToRelay.add(id)
     }
-    if (schedule) setImmediate(this.fanOut)
+    this.scheduleFanOut()
+  }
+
+  private fanOutScheduled = false
+
+  /** One fan-out at the end of this turn, whatever changed in it (updates, presence or both). */
+  private scheduleFanOut(): void {
+    if (this.fanOutScheduled) return
+    this.fanOutScheduled = true
+    setImmediate(this.fanOut)
   }
 
   /** Presence changed in this turn (all of it, and what of it this process relays). */
