@@ -62,6 +62,23 @@ describe('PostgresDatabase', () => {
     expect(await db.get('SELECT count(*) AS c FROM t')).toEqual({ c: 2 })
   })
 
+  it('a transaction whose connection is cut fails, the process goes on, the next query opens a new connection', async () => {
+    const heard: Error[] = []
+    const db = await PostgresDatabase.open(await createTestDatabase(), { onError: (error) => heard.push(error) })
+    open.push(db)
+    const cut = db.transaction(async (tx) => {
+      const own = await tx.get<{ pid: number }>('SELECT pg_backend_pid() AS pid')
+      // Cut from another connection while this one is checked out between two queries (as when the
+      // database goes away): the client emits 'error', which nobody but the transaction hears.
+      await db.get('SELECT pg_terminate_backend(?)', [own!.pid])
+      for (;;) await tx.get('SELECT 1')
+    })
+    await expect(cut).rejects.toThrow()
+    expect(heard.length).toBeGreaterThan(0)
+    expect(await db.get<{ one: number }>('SELECT 1 AS one')).toEqual({ one: 1 })
+    expect(await db.transaction((tx) => tx.get<{ one: number }>('SELECT 1 AS one'))).toEqual({ one: 1 })
+  })
+
   it('takes Uint8Array views and bigint, and gives Buffers and numbers back', async () => {
     const db = await fresh()
     const bytes = new Uint8Array([7, 0, 1, 2, 255, 128, 9]).subarray(1, 6)

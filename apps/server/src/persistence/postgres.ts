@@ -159,6 +159,15 @@ export class PostgresDatabase implements Database {
   private async within<T>(begin: string, work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     const client = await this.pool.connect()
     let broken: Error | undefined
+    // Checked out, the pool no longer listens for the connection's errors: one cut between two queries of
+    // the transaction (the database went away while `work` awaited something else) is emitted on the
+    // client, and an 'error' nobody hears ends the process. Heard here, the next query fails instead and
+    // the pool destroys the connection on release.
+    const lost = (error: Error) => {
+      broken = error
+      this.onError(error)
+    }
+    client.on('error', lost)
     try {
       await client.query(begin)
       try {
@@ -172,7 +181,8 @@ export class PostgresDatabase implements Database {
         throw error
       }
     } finally {
-      // A connection whose ROLLBACK failed is in an unknown state: the pool destroys it.
+      // A connection whose ROLLBACK failed (or that broke) is in an unknown state: the pool destroys it.
+      client.removeListener('error', lost)
       client.release(broken)
     }
   }
