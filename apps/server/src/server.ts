@@ -111,11 +111,13 @@ export async function openServices(
     services.access.sheetChanged(sheetId)
   }
   documents.beforeUnload = (sheetId) => projector.flush([sheetId])
-  projector.listeners.push(async ({ sheetId, before, after }) => {
-    const record = await stores.sheets.get(sheetId)
-    if (!record) return
-    await years.boardChanged(record.fiscalYear, record.departmentId)
-    await notifications.onProjection({ sheetId, before, after, record })
+  projector.listeners.push(async (events) => {
+    const records = new Map((await stores.sheets.getMany(events.map((e) => e.sheetId))).map((r) => [r.id, r]))
+    await years.boardsChanged([...records.values()].map((r) => ({ fiscalYear: r.fiscalYear, departmentId: r.departmentId })))
+    for (const { sheetId, before, after } of events) {
+      const record = records.get(sheetId)
+      if (record) await notifications.onProjection({ sheetId, before, after, record })
+    }
   })
   workflow.observers.push(
     (event) => notifications.onTransition(event),

@@ -223,8 +223,8 @@ describe('the board', () => {
   it('while people type, a sheet’s projection is rewritten at most once a second, not per update', async () => {
     const sheetId = (await server.services.stores.sheets.findByDepartmentYear('somu', 2026))!.id
     const writes: string[] = []
-    server.services.projector.listeners.push(async (event) => {
-      if (event.sheetId === sheetId) writes.push(event.after.situation)
+    server.services.projector.listeners.push(async (events) => {
+      for (const event of events) if (event.sheetId === sheetId) writes.push(event.after.situation)
     })
     const client = collabClient(server.url, sheetId, await as('somu'))
     await client.synced()
@@ -241,6 +241,30 @@ describe('the board', () => {
     // 30 updates: one write per second of typing, plus one if they straddled a refresh.
     expect(writes.length).toBeGreaterThanOrEqual(1)
     expect(writes.length).toBeLessThanOrEqual(Math.ceil(typingSeconds) + 1)
+  })
+
+  it('sheets edited within one refresh are projected together: the listeners hear them at once, each viewer gets one board event', async () => {
+    const { documents, projector, stores, years } = server.services
+    const ids = [(await stores.sheets.findByDepartmentYear('kikaku-zaisei', 2026))!.id, (await stores.sheets.findByDepartmentYear('somu', 2026))!.id]
+    const clients = await Promise.all(ids.map(async (id, i) => collabClient(server.url, id, await as(['kikaku', 'somu'][i]!))))
+    await Promise.all(clients.map((c) => c.synced()))
+    const planner = eventStream(await as('planner'))
+    await planner.ready()
+    const batches: string[][] = []
+    projector.listeners.push(async (events) => {
+      batches.push(events.map((e) => e.sheetId).filter((id) => ids.includes(id)))
+    })
+    await projector.flush()
+    const seen = planner.events.length
+    // Both sheets live: the two server edits run in one turn, before any refresh timer can fire.
+    await Promise.all(ids.map((id, i) => documents.change(id, (doc) => writeFieldText(situationFragment(doc), `同時に編集 ${i}`))))
+    await projector.flush()
+    expect(batches.filter((b) => b.length).map((b) => [...b].sort())).toEqual([[...ids].sort()])
+    // Barrier: a board event of another year, published after the refresh's, arrives after it.
+    await years.boardChanged(2099)
+    await planner.next((e) => e.kind === 'board' && e.year === 2099)
+    expect(planner.events.slice(seen).filter((e) => e.kind === 'board' && e.year === 2026)).toHaveLength(1)
+    for (const c of clients) c.destroy()
   })
 
   it('counts open comment threads and the last approval', async () => {

@@ -113,7 +113,7 @@ export class NotificationService {
    * baseline and notifies nobody; the 連携課 inbox lists those rows.
    */
   async onProjection({ sheetId, before, after, record }: { sheetId: string; before: Sheet | null; after: Sheet; record: SheetRecord }): Promise<void> {
-    if (!before) return
+    if (!before || !gainedPartners(before, after)) return
     const departments = await this.org.listDepartments()
     const named = (sheet: Sheet) => {
       const map = new Map<string, Set<string>>()
@@ -150,4 +150,14 @@ export class NotificationService {
       await this.send(people, { kind: 'partner', sheetId, link, text: `${title}で連携課に指定されました: ${rows.join('、')}` })
     }
   }
+}
+
+/**
+ * Whether a row of `after` names a 連携課 entry its row in `before` did not: only then can someone be newly
+ * asked, and only then are the departments read (this runs for every sheet being typed in, every second).
+ */
+function gainedPartners(before: Sheet, after: Sheet): boolean {
+  const was = new Map<string, readonly string[]>()
+  for (const row of [...before.measures, ...before.projects]) was.set(row.id, row.partners)
+  return [...after.measures, ...after.projects].some((row) => row.partners.some((entry) => !was.get(row.id)?.includes(entry)))
 }

@@ -1,5 +1,6 @@
 import type { SheetStatus } from '@hoshin/protocol'
 import type { Database } from './database.js'
+import { chunks } from '../chunks.js'
 import { newId, nowIso } from './ids.js'
 
 export interface SheetRecord {
@@ -30,6 +31,8 @@ export interface SheetStore {
   /** Sheets of one fiscal year. */
   listYear(fiscalYear: number): Promise<SheetRecord[]>
   get(id: string): Promise<SheetRecord | undefined>
+  /** These sheets (an unknown id is left out), in no particular order. */
+  getMany(ids: readonly string[]): Promise<SheetRecord[]>
   findByDepartmentYear(departmentId: string, fiscalYear: number): Promise<SheetRecord | undefined>
   list(): Promise<SheetRecord[]>
 }
@@ -85,6 +88,14 @@ export class SqliteSheetStore implements SheetStore {
 
   get(id: string): Promise<SheetRecord | undefined> {
     return this.db.get<SheetRecord>(`SELECT ${columns} FROM sheets WHERE id = ?`, [id])
+  }
+
+  async getMany(ids: readonly string[]): Promise<SheetRecord[]> {
+    const found: SheetRecord[] = []
+    for (const chunk of chunks(ids, 500)) {
+      found.push(...(await this.db.all<SheetRecord>(`SELECT ${columns} FROM sheets WHERE id IN (${chunk.map(() => '?').join(', ')})`, chunk)))
+    }
+    return found
   }
 
   findByDepartmentYear(departmentId: string, fiscalYear: number): Promise<SheetRecord | undefined> {

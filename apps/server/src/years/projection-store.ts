@@ -1,5 +1,9 @@
 import type { SqlExecutor } from '../persistence/database.js'
+import { chunks } from '../chunks.js'
 import { nowIso } from '../persistence/ids.js'
+
+/** Sheets per statement: 8 parameters a row, well under SQLite's 32,766 and PostgreSQL's 65,535. */
+const ROWS = 500
 
 /** What the board needs of a sheet without decoding its Y.Doc: its canonical JSON and totals. */
 export interface Projection {
@@ -37,25 +41,43 @@ export class ProjectionStore {
   constructor(private readonly db: SqlExecutor) {}
 
   /** Writes the projection; `edit` (who changed the content, and when) is kept from before when absent. */
-  async put(sheetId: string, projection: Projection, edit?: { by: string | null; at: string }): Promise<void> {
-    await this.db.run(
-      `INSERT INTO sheet_projections (sheet_id, canonical, budget_total, measures, projects, edited_at, edited_by, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (sheet_id) DO UPDATE SET canonical = excluded.canonical, budget_total = excluded.budget_total,
-         measures = excluded.measures, projects = excluded.projects,
-         edited_at = COALESCE(excluded.edited_at, sheet_projections.edited_at),
-         edited_by = CASE WHEN excluded.edited_at IS NULL THEN sheet_projections.edited_by ELSE excluded.edited_by END,
-         updated_at = excluded.updated_at`,
-      [sheetId, projection.canonical, projection.budgetTotal, projection.measures, projection.projects, edit?.at ?? null, edit?.by ?? null, nowIso()],
-    )
+  put(sheetId: string, projection: Projection, edit?: { by: string | null; at: string }): Promise<void> {
+    return this.putMany([{ sheetId, projection, edit }])
+  }
+
+  /** Writes several sheets' projections, a statement per ROWS (see `put`). */
+  async putMany(rows: readonly { sheetId: string; projection: Projection; edit?: { by: string | null; at: string } | undefined }[]): Promise<void> {
+    const now = nowIso()
+    for (const chunk of chunks(rows, ROWS)) {
+      await this.db.run(
+        `INSERT INTO sheet_projections (sheet_id, canonical, budget_total, measures, projects, edited_at, edited_by, updated_at)
+         VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+         ON CONFLICT (sheet_id) DO UPDATE SET canonical = excluded.canonical, budget_total = excluded.budget_total,
+           measures = excluded.measures, projects = excluded.projects,
+           edited_at = COALESCE(excluded.edited_at, sheet_projections.edited_at),
+           edited_by = CASE WHEN excluded.edited_at IS NULL THEN sheet_projections.edited_by ELSE excluded.edited_by END,
+           updated_at = excluded.updated_at`,
+        chunk.flatMap(({ sheetId, projection, edit }) => [sheetId, projection.canonical, projection.budgetTotal, projection.measures, projection.projects, edit?.at ?? null, edit?.by ?? null, now]),
+      )
+    }
   }
 
   get(sheetId: string): Promise<ProjectionRecord | undefined> {
-    return this.db.get<ProjectionRecord>(
-      `SELECT sheet_id AS sheetId, canonical, budget_total AS budgetTotal, measures, projects, edited_at AS editedAt, edited_by AS editedBy
-       FROM sheet_projections WHERE sheet_id = ?`,
-      [sheetId],
-    )
+    return this.getMany([sheetId]).then((found) => found.get(sheetId))
+  }
+
+  /** The stored projections of these sheets, by sheet (a sheet without one is absent). */
+  async getMany(sheetIds: readonly string[]): Promise<Map<string, ProjectionRecord>> {
+    const found = new Map<string, ProjectionRecord>()
+    for (const chunk of chunks(sheetIds, ROWS)) {
+      const rows = await this.db.all<ProjectionRecord>(
+        `SELECT sheet_id AS sheetId, canonical, budget_total AS budgetTotal, measures, projects, edited_at AS editedAt, edited_by AS editedBy
+         FROM sheet_projections WHERE sheet_id IN (${chunk.map(() => '?').join(', ')})`,
+        chunk,
+      )
+      for (const row of rows) found.set(row.sheetId, row)
+    }
+    return found
   }
 
   /** Sheets that have none yet (a database from before projections, the demo seed). */

@@ -92,13 +92,27 @@ export class YearService {
   ) {}
 
   /** Tells the people who may see a year's board that it changed. */
-  async boardChanged(fiscalYear: number, departmentId?: string): Promise<void> {
+  boardChanged(fiscalYear: number, departmentId?: string): Promise<void> {
+    return this.boardsChanged([{ fiscalYear, departmentId }])
+  }
+
+  /**
+   * Tells those who see these boards that they changed: one event per person and year however many of
+   * its sheets changed (a refresh of the projections covers dozens of sheets at once).
+   */
+  async boardsChanged(changes: readonly { fiscalYear: number; departmentId?: string | undefined }[]): Promise<void> {
+    if (!changes.length) return
     const users = await this.stores.users.list()
-    const viewers = users.filter((u) => townWide.has(u.role) || (u.role === 'head' && (!departmentId || u.departmentId === departmentId)))
-    this.events.publish(
-      viewers.map((u) => u.id),
-      { kind: 'board', year: fiscalYear },
-    )
+    for (const fiscalYear of new Set(changes.map((c) => c.fiscalYear))) {
+      const of = changes.filter((c) => c.fiscalYear === fiscalYear)
+      const all = of.some((c) => !c.departmentId)
+      const departments = new Set(of.map((c) => c.departmentId))
+      const viewers = users.filter((u) => townWide.has(u.role) || (u.role === 'head' && (all || departments.has(u.departmentId ?? undefined))))
+      this.events.publish(
+        viewers.map((u) => u.id),
+        { kind: 'board', year: fiscalYear },
+      )
+    }
   }
 
   async years(): Promise<FiscalYearView[]> {
