@@ -1,5 +1,6 @@
 import { Lucia, TimeSpan } from 'lucia'
 import type { Adapter } from 'lucia'
+import type { SessionUser } from '../persistence/session-store.js'
 
 export const SESSION_COOKIE = 'hoshin_session'
 
@@ -16,7 +17,16 @@ export function createLucia(adapter: Adapter, hours: number) {
       expires: true,
       attributes: { sameSite: 'lax' },
     },
+    // The adapter reads the person with the session (one statement); Lucia hands it over as the user.
+    getUserAttributes: (attributes) => attributes as Omit<SessionUser, 'id'>,
   })
 }
 
 export type AppLucia = ReturnType<typeof createLucia>
+
+declare module 'lucia' {
+  interface Register {
+    Lucia: AppLucia
+    DatabaseUserAttributes: Omit<SessionUser, 'id'>
+  }
+}

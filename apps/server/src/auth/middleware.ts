@@ -28,8 +28,16 @@ export function writeSessionCookie(c: Context, services: Services, cookie: Cooki
 }
 
 export async function toActor(services: Services, user: UserRecord): Promise<Actor> {
-  // Both names in one statement: this runs for every request and every socket upgrade.
+  // Both names in one statement.
   const names = user.departmentId || user.sectionId ? await services.stores.org.unitNames(user.departmentId, user.sectionId) : { department: null, section: null }
+  return actorOf(user, names)
+}
+
+/** The person as the API sees them, given the names of their department and section (null: none or gone). */
+export function actorOf(
+  user: Pick<UserRecord, 'id' | 'username' | 'displayName' | 'role' | 'departmentId' | 'sectionId'>,
+  names: { department: string | null; section: string | null },
+): Actor {
   return {
     id: user.id,
     username: user.username,
@@ -55,10 +63,10 @@ export function sessionMiddleware(services: Services): MiddlewareHandler<AppEnv>
         writeSessionCookie(c, services, services.lucia.createBlankSessionCookie())
       } else {
         if (session.fresh) writeSessionCookie(c, services, services.lucia.createSessionCookie(session.id))
-        const record = await services.stores.users.findById(user.id)
-        // A disabled account's sessions are ended when it is disabled; this is the second lock.
-        if (record && !record.disabledAt) {
-          c.set('actor', await toActor(services, record))
+        // The person came with the session, in the same statement. A disabled account's sessions are
+        // ended when it is disabled; this is the second lock.
+        if (!user.disabledAt) {
+          c.set('actor', actorOf(user, { department: user.departmentName, section: user.sectionName }))
           c.set('sessionId', session.id)
         }
       }
