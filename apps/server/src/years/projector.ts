@@ -25,6 +25,8 @@ export type ProjectionListener = (events: ProjectionEvent[]) => Promise<void>
 
 /** While people type, the board follows at most this often per sheet. */
 const REFRESH_MS = 1000
+/** The longest the refresh holds the event loop before it lets others run. */
+const SLICE_MS = 4
 
 /**
  * Keeps each sheet's stored projection in step with its document: marked dirty by every accepted edit
@@ -91,10 +93,17 @@ export class Projector {
     if (!sheetIds.length) return
     const pending = new Map(sheetIds.map((id) => [id, this.dirty.get(id)]))
     for (const id of sheetIds) this.dirty.delete(id)
-    const read: { sheetId: string; after: Sheet }[] = []
+    const read: { sheetId: string; after: Sheet; projection: Projection }[] = []
+    let slice = performance.now()
     for (const sheetId of sheetIds) {
+      // Decoding dozens of live sheets is one long task: let the sockets in between, every few ms.
+      if (performance.now() - slice > SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve))
+        slice = performance.now()
+      }
       try {
-        read.push({ sheetId, after: await this.documents.read(sheetId, docToSheet) })
+        const after = await this.documents.read(sheetId, docToSheet)
+        read.push({ sheetId, after, projection: project(after) })
       } catch (err) {
         this.log.error({ err, sheetId }, 'projection refresh failed')
       }
@@ -103,8 +112,7 @@ export class Projector {
     try {
       const previous = await this.store.getMany(read.map((r) => r.sheetId))
       written = []
-      for (const { sheetId, after } of read) {
-        const projection = project(after)
+      for (const { sheetId, after, projection } of read) {
         const before = previous.get(sheetId)
         // An edit that changed nothing the board shows (an undo, a mark) leaves the last editor as is.
         if (before?.canonical === projection.canonical) continue
