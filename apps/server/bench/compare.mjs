@@ -86,6 +86,16 @@ function procRss(pid) {
   }
 }
 
+/** CPU seconds of a process's main thread alone (the JavaScript; the rest is libuv's pool, V8's helpers, I/O). */
+function procMainCpu(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return Number.NaN
+  }
+}
+
 function procStat(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
   return {
@@ -480,6 +490,7 @@ async function typing(target, plan, rate, seconds, { cluster = false } = {}) {
     // PostgreSQL's and Redis's processes serve the cluster too: their CPU over the same window, apart.
     const backingBefore = Object.entries(backing).map(([name, pids]) => [name, pids.map((pid) => [pid, procCpu(pid)]).filter(([, c]) => c !== undefined)])
     const before = processes.map((child) => procStat(child.pid))
+    const mainBefore = processes.map((child) => procMainCpu(child.pid))
     const rssNow = () => processes.reduce((sum, child) => sum + (procRss(child.pid) ?? 0), 0)
     let peak = rssNow()
     const sampler = setInterval(() => {
@@ -489,6 +500,7 @@ async function typing(target, plan, rate, seconds, { cluster = false } = {}) {
     for (const { worker } of workers) worker.send('go')
     const all = await results.finally(() => clearInterval(sampler))
     const cpu = processes.reduce((sum, child, i) => sum + procStat(child.pid).cpu - before[i].cpu, 0)
+    const mainCpu = processes.reduce((sum, child, i) => sum + procMainCpu(child.pid) - mainBefore[i], 0)
     const gather = (key) => {
       const out = new Float64Array(all.reduce((n, r) => n + r[key].length, 0))
       let offset = 0
@@ -524,6 +536,7 @@ async function typing(target, plan, rate, seconds, { cluster = false } = {}) {
         'latency p95 ms': percentile(same, 95),
         'latency p99 ms': percentile(same, 99),
         'server CPU µs per update per receiver': (cpu / deliveries) * 1e6,
+        '… of it on the main thread': (mainCpu / deliveries) * 1e6,
         'server peak RSS MiB': peak / 2 ** 20,
         'server RSS KiB per open sheet with its clients': (peak - idleRss) / 1024 / rooms,
       }
