@@ -123,5 +123,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
     limits: limitsFromEnv(env, int),
     timeZone: timeZone(env.HOSHIN_TIME_ZONE),
+    ...(env.HOSHIN_STORE_WITHIN_MS ? { sync: { flushMs: storeWithin(env.HOSHIN_STORE_WITHIN_MS) } } : {}),
   }
+}
+
+/**
+ * HOSHIN_STORE_WITHIN_MS: how long accepted changes gather before one transaction stores them all (and
+ * their authors hear 保存済み). Longer: fewer, larger writes under load; nothing acknowledged is ever lost
+ * either way (a client keeps what is not acknowledged and sends it again).
+ */
+function storeWithin(value: string): number {
+  const ms = int('HOSHIN_STORE_WITHIN_MS', value, 0)
+  if (ms < 1 || ms > 1000) throw new Error(`HOSHIN_STORE_WITHIN_MS must be between 1 and 1000 (milliseconds), got "${value}"`)
+  return ms
 }

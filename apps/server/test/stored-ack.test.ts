@@ -5,6 +5,7 @@ import * as decoding from 'lib0/decoding'
 import { describe, expect, it } from 'vitest'
 import type * as Y from 'yjs'
 import { type CollabClient, collabClient, eventually } from './collab-harness.js'
+import { loadConfig } from '../src/env.js'
 import { readFromDisk, spawnServer, startTestServer, TestClient, tempDir } from './harness.js'
 import { createTestDatabase } from './postgres.js'
 
@@ -66,6 +67,31 @@ describe('保存済み means stored', () => {
       await eventually(() => expect(acks.state.acked.has(char)).toBe(true))
       expect((await readFromDisk(databaseUrl ?? server.services.config.databaseFile, sheetId)).sheet.situation).toContain(char)
     }
+  })
+
+  it('HOSHIN_STORE_WITHIN_MS: changes gather that long before one write stores them and their authors hear 保存済み', async () => {
+    expect(() => loadConfig({ HOSHIN_STORE_WITHIN_MS: '0' })).toThrow(/HOSHIN_STORE_WITHIN_MS/)
+    expect(() => loadConfig({ HOSHIN_STORE_WITHIN_MS: '5000' })).toThrow(/HOSHIN_STORE_WITHIN_MS/)
+    expect(loadConfig({}).sync).toBeUndefined()
+    const dir = await tempDir()
+    const server = await spawnServer(dir, 0, { HOSHIN_STORE_WITHIN_MS: '600' })
+    const login = await new TestClient(server.url).login('kikaku')
+    const sheetId = await kikakuSheet(login)
+    const client = collabClient(server.url, sheetId, login)
+    const acks = trackAcks(client)
+    await client.synced()
+    // The client's own sync step 2 added nothing: acknowledged at once.
+    await eventually(() => expect(acks.state.acks).toBe(1))
+    const typedAt = performance.now()
+    acks.type('\ue100')
+    acks.type('\ue101')
+    await eventually(() => expect(acks.state.acked.has('\ue101')).toBe(true), 5000)
+    // Not before the window has passed (a lower bound: it cannot come early however loaded the machine is),
+    // both in one acknowledgement, and on disk when it came.
+    expect(performance.now() - typedAt).toBeGreaterThanOrEqual(590)
+    expect(acks.state.acks).toBe(2)
+    expect((await readFromDisk(path.join(dir, 'hoshin.sqlite'), sheetId)).sheet.situation).toContain('\ue100\ue101')
+    client.destroy()
   })
 
   it('SIGKILL under two typing clients: every edit acknowledged before the kill is there for fresh clients after the restart', async () => {
