@@ -132,11 +132,15 @@ export async function officeUser(browser: Browser, server: E2eServer, username: 
   return page
 }
 
-/** Logs in and opens 企画財政課's sheet; resolves when its editor is live. */
+/**
+ * Logs in and opens 企画財政課's sheet; resolves when its editor is live: 施策 1 施策の内容 is a Tiptap
+ * editor (contenteditable), not yet only its text (the sheet mounts its fields' editors lazily).
+ */
 export async function openSheet(page: Page, server: E2eServer, username: string) {
   await login(page, server, username)
   await page.getByRole('link', { name: '企画財政課' }).click()
   await page.getByRole('textbox', { name: '施策 1 施策の内容' }).waitFor({ timeout: 20_000 })
+  await page.locator('[role="textbox"][aria-label="施策 1 施策の内容"][contenteditable]').waitFor({ timeout: 20_000 })
 }
 
 /** The text of a field, by its accessible name: its paragraphs joined by "\n", without others' caret labels. */

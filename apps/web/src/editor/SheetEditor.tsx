@@ -17,6 +17,7 @@ import { PlanLinksPicker } from './PlanPicker'
 import { usePlanForYear } from './usePlan'
 import { useDepartmentNames } from './useDepartmentNames'
 import { FieldNavContext, FieldNavigator, useFieldNav } from './fieldNav'
+import { FieldMounter, FieldMounterContext } from './lazyFields'
 import { ConnectionBadge, Presence } from './Presence'
 import { AddIndicatorIcon } from './icons'
 import { dropTarget, RowControls } from './RowControls'
@@ -414,6 +415,10 @@ export function SheetEditor({
   const comments = useCommentsPanel(sheetId, doc)
   const { threads } = comments
   const nav = useMemo(() => new FieldNavigator(doc), [doc])
+  // The fields' editors: those on screen at once, the others as they come near it or in idle time.
+  const gate = session.gate
+  // (Nothing to stop on unmount: each field that still waits forgets itself as it unmounts.)
+  const mounter = useMemo(() => new FieldMounter(gate), [gate])
 
   useEffect(() => whenIdle(() => void CommentsPanel.preload().catch(() => undefined)), [])
 
@@ -454,6 +459,7 @@ export function SheetEditor({
 
   return (
     <FieldNavContext.Provider value={nav}>
+    <FieldMounterContext.Provider value={mounter}>
     <article className="sheet" lang="ja">
       {/* Buttons first: the presence list and status change width as people come and go, and must not
           move a button between mouse-down and mouse-up. */}
@@ -582,6 +588,7 @@ export function SheetEditor({
         <RankedTable ctx={ctx} list="projects" sections={sectionOptions} partners={partnerOptions} partnerLabel={partnerName} />
       </section>
     </article>
+    </FieldMounterContext.Provider>
     </FieldNavContext.Provider>
   )
 }

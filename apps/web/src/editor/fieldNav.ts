@@ -64,6 +64,11 @@ export class FieldNavigator {
     }
   }
 
+  /** The cursor waits for `cell` to mount (a row just added): its editor should come at once. */
+  awaits(cell: Cell): boolean {
+    return this.pending?.key === keyOf(cell)
+  }
+
   /** Puts the cursor in `cell` now, or as soon as its field mounts. */
   focus(cell: Cell, at: Edge = 'start'): void {
     const focus = this.fields.get(keyOf(cell))
