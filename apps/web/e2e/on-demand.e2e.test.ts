@@ -25,7 +25,7 @@ describe('parts of the sheet page loaded on demand (issue 18)', () => {
     await openSheet(page, server, 'kikaku')
     const first = await scripts(page)
     expect(first).toContain('SheetPage')
-    for (const later of ['History', 'PrintPage', 'AdminPage', 'BoardPage', 'UsersTab']) expect(first).not.toContain(later)
+    for (const later of ['History', 'PrintPage', 'AdminPage', 'BoardPage', 'UsersTab', 'catalog-en']) expect(first).not.toContain(later)
 
     // The service worker keeps every chunk of the build, fetched or not: once it controls the page, the
     // panels open with the network gone.
@@ -50,6 +50,32 @@ describe('parts of the sheet page loaded on demand (issue 18)', () => {
     await expect.poll(() => heading.evaluate((h) => h === document.activeElement)).toBe(true)
     await page.keyboard.press('Escape')
     await expect.poll(() => open.evaluate((b) => b === document.activeElement)).toBe(true)
+
+    // English, never fetched before, is there offline too.
+    await page.getByRole('button', { name: /English/ }).click()
+    await expect.poll(() => page.getByRole('button', { name: 'Log out' }).count()).toBe(1)
+    await page.getByRole('button', { name: /日本語/ }).click()
+    await expect.poll(() => page.getByRole('button', { name: 'ログアウト' }).count()).toBe(1)
     await context.setOffline(false)
+  })
+
+  it('English, chosen before on this PC, is fetched before the first render: nothing shows in Japanese first', async () => {
+    const { page } = await newUser(browser, server)
+    await openSheet(page, server, 'kikaku')
+    await page.getByRole('button', { name: /English/ }).click()
+    await expect.poll(() => page.getByRole('button', { name: 'Log out' }).count()).toBe(1)
+    // From the next document on: whether the Japanese label of the header's button was ever on the page.
+    await page.addInitScript(() => {
+      const seen = { japanese: false }
+      Object.assign(window, { seen })
+      new MutationObserver(() => {
+        if (document.body?.textContent?.includes('ログアウト')) seen.japanese = true
+      }).observe(document, { childList: true, subtree: true, characterData: true })
+    })
+    await page.reload()
+    await page.getByRole('button', { name: 'Log out' }).waitFor()
+    await page.locator('[role="textbox"][aria-label="施策 1 施策の内容"][contenteditable]').waitFor()
+    expect(await page.evaluate(() => (window as unknown as { seen: { japanese: boolean } }).seen.japanese)).toBe(false)
+    expect(await scripts(page)).toContain('catalog-en')
   })
 })

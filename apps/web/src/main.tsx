@@ -5,14 +5,22 @@ import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { App } from './app/App'
 import { whenIdle } from './app/lazyPage'
+import { loadCatalog } from './i18n/catalog'
+import { initialLocale } from './i18n/I18nProvider'
 
 const root = document.getElementById('root')
 if (!root) throw new Error('#root is missing from index.html')
-createRoot(root).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
-)
+const render = () =>
+  createRoot(root).render(
+    <StrictMode>
+      <App />
+    </StrictMode>,
+  )
+// English, when chosen on this PC, is a chunk of its own (issue 18): the first render waits for it, so
+// that nothing shows in Japanese first. Japanese (the default) renders at once.
+const strings = loadCatalog(initialLocale())
+if (strings instanceof Promise) void strings.catch(() => undefined).then(render)
+else render()
 
 // Offline support (the app shell and the last API answers); only for the production build.
 if ('serviceWorker' in navigator && import.meta.env.PROD) {

@@ -1,5 +1,5 @@
 import { ApiError } from '../api/client'
-import { catalogs, type MessageKey } from '../i18n/catalog'
+import { ja, type MessageKey } from '../i18n/catalog'
 import { useI18n } from '../i18n/I18nProvider'
 
 /**
@@ -12,6 +12,6 @@ export function useErrorMessage(): (error: unknown) => string {
     if (!(error instanceof ApiError)) return t('error.internal_error')
     if (locale === 'ja' && error.message) return error.message
     const key = `error.${error.code}`
-    return key in catalogs[locale] ? t(key as MessageKey) : t('error.internal_error')
+    return key in ja ? t(key as MessageKey) : t('error.internal_error')
   }
 }

@@ -1,5 +1,5 @@
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react'
-import { catalogs, type Locale, type MessageKey } from './catalog'
+import { type Catalog, ja, type Locale, loadCatalog, loadedCatalog, type MessageKey } from './catalog'
 import { townTimeZone } from '../app/town-zone'
 
 const STORAGE_KEY = 'hoshin.locale'
@@ -22,19 +22,40 @@ export function initialLocale(storage: Pick<Storage, 'getItem'> | undefined = gl
 }
 
 export function I18nProvider({ children }: { children: ReactNode }) {
-  const [locale, setLocaleState] = useState<Locale>(() => initialLocale())
+  // The locale changes with its strings: English, not loaded yet, shows once its chunk is here (main.tsx
+  // loads it before the first render when it was chosen before, so nothing shows in Japanese first).
+  const [state, setState] = useState<{ locale: Locale; catalog: Catalog }>(() => {
+    const locale = initialLocale()
+    const catalog = loadedCatalog(locale)
+    return catalog ? { locale, catalog } : { locale: 'ja', catalog: ja }
+  })
+  const { locale, catalog } = state
+  const show = useCallback((next: Locale) => {
+    const here = loadCatalog(next)
+    if (!(here instanceof Promise)) return setState({ locale: next, catalog: here })
+    // Offline with the chunk never fetched: the page stays in the language it shows.
+    here.then((c) => setState({ locale: next, catalog: c })).catch(() => undefined)
+  }, [])
+  useEffect(() => {
+    // Chosen before, but its strings were not here for the first render.
+    const chosen = initialLocale()
+    if (!loadedCatalog(chosen)) show(chosen)
+  }, [show])
   useEffect(() => {
     document.documentElement.lang = locale
   }, [locale])
-  const setLocale = useCallback((next: Locale) => {
-    setLocaleState(next)
-    try {
-      localStorage.setItem(STORAGE_KEY, next)
-    } catch {
-      // Private mode: the choice lasts for this page only.
-    }
-  }, [])
-  const value = useMemo<I18n>(() => ({ locale, setLocale, t: (key) => catalogs[locale][key] }), [locale, setLocale])
+  const setLocale = useCallback(
+    (next: Locale) => {
+      show(next)
+      try {
+        localStorage.setItem(STORAGE_KEY, next)
+      } catch {
+        // Private mode: the choice lasts for this page only.
+      }
+    },
+    [show],
+  )
+  const value = useMemo<I18n>(() => ({ locale, setLocale, t: (key) => catalog[key] }), [locale, catalog, setLocale])
   return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>
 }
 

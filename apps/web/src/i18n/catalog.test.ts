@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ErrorCode } from '@hoshin/protocol'
-import { en, ja } from './catalog'
+import { ja } from './catalog'
+import { en } from './catalog-en'
 import { initialLocale } from './I18nProvider'
 
 describe('the string catalog', () => {

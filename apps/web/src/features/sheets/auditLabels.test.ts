@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { en, ja, type MessageKey } from '../../i18n/catalog'
+import { ja, type MessageKey } from '../../i18n/catalog'
+import { en } from '../../i18n/catalog-en'
 import { actionLabel, detailLabel } from './auditLabels'
 
 const tJa = (key: MessageKey) => ja[key]

@@ -1,9 +1,9 @@
-import { catalogs, type MessageKey } from '../../i18n/catalog'
+import { ja, type MessageKey } from '../../i18n/catalog'
 import { fill } from '../../i18n/fill'
 
 type T = (key: MessageKey) => string
 
-const isKey = (key: string): key is MessageKey => key in catalogs.ja
+const isKey = (key: string): key is MessageKey => key in ja
 
 /** An audit action in words: 「承認」, 「評価の承認（権限がなく拒否）」; an unknown one as it is stored. */
 export function actionLabel(action: string, t: T): string {
