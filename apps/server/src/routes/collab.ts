@@ -61,18 +61,9 @@ export function collabRoutes(services: Services, upgradeWebSocket: UpgradeWebSoc
           counted = true
           const raw = ws.raw as WebSocket
           heartbeat.add(raw)
-          const socket = {
-            send: (data: Uint8Array<ArrayBuffer>) => ws.send(data),
-            close: (code?: number, reason?: string) => ws.close(code, reason),
-            get readyState() {
-              return ws.readyState
-            },
-            get bufferedAmount() {
-              return raw.bufferedAmount
-            },
-            terminate: () => raw.terminate(),
-          }
-          connection = new Connection(socket, actor, readOnly, log, limits)
+          // The connection writes to ws itself: through Hono's context every frame to every receiver went
+          // through two getters and a fresh options object (the fan-out's most frequent property loads).
+          connection = new Connection(raw, actor, readOnly, log, limits)
           connection.ownDepartment = actor.department?.id === record.departmentId
           // The author hears at once that a late change was kept aside (and not merged).
           connection.onRejected = (update) =>
