@@ -1,9 +1,13 @@
 import { type FieldRef, type LayoutCheck, migrateLayout, touchedFields } from '@hoshin/sheet'
 import { Awareness, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness'
 import * as Y from 'yjs'
+import { chunks } from '../chunks.js'
 import { applyStored, type StoredDocument } from '../persistence/document-store.js'
 import type { Connection } from './connection.js'
 import { awarenessUpdate, syncUpdate } from './messages.js'
+
+/** Updates merged into one frame at most (as the update log merges at most this many into one row). */
+const MERGE_GROUP = 64
 
 /** Transaction origin of the stored state being applied at load: not a change, not broadcast, not logged. */
 const LOAD = Symbol('load')
@@ -104,7 +108,7 @@ export class SharedDocument {
   }
 
   /**
-   * Sends the turn's updates: one frame per receiver however many arrived (a burst of keystrokes from
+   * Sends the turn's updates: one frame per receiver (per MERGE_GROUP updates) however many arrived (a burst of keystrokes from
    * several people is a few frames, not one per keystroke per receiver). A receiver that sent some of them
    * gets the others merged; one that sent all gets nothing. Sent from setImmediate, after every socket
    * read of this turn, so a single update waits no longer than the turn it arrived in.
@@ -119,7 +123,13 @@ export class SharedDocument {
   private sendUpdates(): void {
     const batch = this.outbox
     this.outbox = []
-    if (!batch.length) return
+    // In order, a frame per group: Y.mergeUpdates grows faster than linearly with the number of updates,
+    // and a client sending as fast as it can puts thousands in one turn (the growth benchmark: merging
+    // them all at once made each turn slower, so the next turn's batch larger, down to 1,300 edits a second).
+    for (const group of chunks(batch, MERGE_GROUP)) this.sendGroup(group)
+  }
+
+  private sendGroup(batch: readonly { update: Uint8Array; origin: unknown }[]): void {
     if (batch.length === 1) {
       const [{ update, origin }] = batch as [{ update: Uint8Array; origin: unknown }]
       const message = syncUpdate(update)
