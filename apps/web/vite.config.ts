@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 import react from '@vitejs/plugin-react'
 import { defineConfig, type Plugin, parseAst, transformWithOxc } from 'vite'
 
@@ -20,6 +22,37 @@ function serviceWorker(): Plugin {
         fileName: 'sw.js',
         source: `const PRECACHE = ${JSON.stringify(files)};\nconst VERSION = ${JSON.stringify(version)};\n${code}`,
       })
+    },
+  }
+}
+
+/**
+ * Writes a Brotli (`.br`) and a gzip (`.gz`) copy beside every script, style sheet, page and SVG of the
+ * build, which the server hands to browsers that accept them (serveStatic's `precompressed`): a sheet's
+ * first load is ~910 kB of JavaScript as built and ~250 kB as Brotli, on LGWAN lines that are often
+ * shared and slow. Compressed once here at the highest levels instead of on every request. Fonts (woff2)
+ * are compressed already; small files are not worth a second request path.
+ */
+function precompress(): Plugin {
+  let outDir = 'dist'
+  return {
+    name: 'hoshin-precompress',
+    apply: 'build',
+    configResolved(config) {
+      outDir = path.resolve(config.root, config.build.outDir)
+    },
+    writeBundle() {
+      const walk = (dir: string): string[] =>
+        readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+          const file = path.join(dir, entry.name)
+          return entry.isDirectory() ? walk(file) : [file]
+        })
+      for (const file of walk(outDir)) {
+        if (!/\.(js|css|html|svg|json|webmanifest)$/.test(file) || statSync(file).size < 1024) continue
+        const source = readFileSync(file)
+        writeFileSync(`${file}.br`, brotliCompressSync(source, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: source.length } }))
+        writeFileSync(`${file}.gz`, gzipSync(source, { level: 9 }))
+      }
     },
   }
 }
@@ -76,7 +109,7 @@ function pureSharedSchemas(): Plugin {
 
 // In development the API and the collaboration socket come from the server on :3000 (npm start).
 export default defineConfig({
-  plugins: [react(), pureSharedSchemas(), serviceWorker()],
+  plugins: [react(), pureSharedSchemas(), serviceWorker(), precompress()],
   server: {
     proxy: {
       '/api': 'http://localhost:3000',

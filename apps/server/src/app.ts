@@ -124,7 +124,9 @@ function mountWebApp(app: Hono<AppEnv>, webDir: string): void {
     // Vite fingerprints asset names, so they never change under the same URL.
     if (c.res.ok) c.header('Cache-Control', 'public, max-age=31536000, immutable')
   })
-  app.use('*', serveStatic({ root }))
+  // The build writes a Brotli and a gzip copy of each script and style sheet (apps/web/vite.config.ts):
+  // a browser that accepts one gets it, with Content-Encoding and Vary, and nothing is compressed per request.
+  app.use('*', serveStatic({ root, precompressed: true }))
   // Client-side routes (/login, /sheets/:id…) all load the same page.
   app.get('*', (c) => {
     c.header('Cache-Control', 'no-cache')

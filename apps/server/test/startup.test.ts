@@ -1,5 +1,7 @@
+import { type IncomingHttpHeaders, request } from 'node:http'
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { demoAccounts } from '../src/seed/demo.js'
 import { startServer } from '../src/server.js'
@@ -55,6 +57,35 @@ describe('start-up on the same database', () => {
       const asset = await fetch(`${server.url}/assets/app-abc123.js`)
       expect(asset.status).toBe(200)
       expect(asset.headers.get('cache-control')).toContain('immutable')
+      // The build's Brotli and gzip copies go to browsers that accept them, the file itself to others.
+      const script = 'console.log("課等の方針")\n'.repeat(200)
+      await writeFile(path.join(webDir, 'assets', 'big-abc123.js'), script)
+      await writeFile(path.join(webDir, 'assets', 'big-abc123.js.br'), brotliCompressSync(script))
+      await writeFile(path.join(webDir, 'assets', 'big-abc123.js.gz'), gzipSync(script))
+      const raw = async (encoding: string | null) => {
+        // node:http, not fetch: fetch would decode the body and hide what was sent.
+        return new Promise<{ headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+          const req = request(`${server.url}/assets/big-abc123.js`, { headers: encoding ? { 'accept-encoding': encoding } : {} }, (res) => {
+            const chunks: Buffer[] = []
+            res.on('data', (chunk: Buffer) => chunks.push(chunk))
+            res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }))
+          })
+          req.on('error', reject)
+          req.end()
+        })
+      }
+      const br = await raw('gzip, deflate, br, zstd')
+      expect(br.headers['content-encoding']).toBe('br')
+      expect(br.headers.vary).toContain('Accept-Encoding')
+      expect(br.headers['content-type']).toContain('javascript')
+      expect(br.headers['cache-control']).toContain('immutable')
+      expect(brotliDecompressSync(br.body).toString()).toBe(script)
+      const gz = await raw('gzip')
+      expect(gz.headers['content-encoding']).toBe('gzip')
+      expect(gunzipSync(gz.body).toString()).toBe(script)
+      const plain = await raw(null)
+      expect(plain.headers['content-encoding']).toBeUndefined()
+      expect(plain.body.toString()).toBe(script)
       const api = await fetch(`${server.url}/api/unknown`)
       expect(api.status).toBe(404)
       expect(api.headers.get('content-type')).toContain('application/json')

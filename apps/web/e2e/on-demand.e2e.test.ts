@@ -1,8 +1,12 @@
+import { readFileSync, statSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { Browser } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { type E2eServer, launchBrowser, newUser, openSheet, startServer } from './harness.js'
 
 let server: E2eServer
+const webDist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist')
 let browser: Browser
 
 beforeAll(async () => {
@@ -57,6 +61,23 @@ describe('parts of the sheet page loaded on demand (issue 18)', () => {
     await page.getByRole('button', { name: /日本語/ }).click()
     await expect.poll(() => page.getByRole('button', { name: 'ログアウト' }).count()).toBe(1)
     await context.setOffline(false)
+  })
+
+  it('scripts and style sheets arrive as the build’s Brotli copies and decode to the files as built', async () => {
+    const { page } = await newUser(browser, server)
+    const assets: import('playwright-core').Response[] = []
+    page.on('response', (response) => {
+      if (/\/assets\/[^/]+\.(js|css)$/.test(new URL(response.url()).pathname)) assets.push(response)
+    })
+    await openSheet(page, server, 'kikaku')
+    expect(assets.length).toBeGreaterThan(3)
+    for (const response of assets) {
+      const file = path.join(webDist, new URL(response.url()).pathname)
+      // Files under a kilobyte are sent as they are.
+      if (statSync(file).size < 1024) continue
+      expect(response.headers()['content-encoding'], response.url()).toBe('br')
+      expect((await response.body()).equals(readFileSync(file)), response.url()).toBe(true)
+    }
   })
 
   it('English, chosen before on this PC, is fetched before the first render: nothing shows in Japanese first', async () => {
