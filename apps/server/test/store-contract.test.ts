@@ -11,6 +11,7 @@ import { PostgresDatabase } from '../src/persistence/postgres.js'
 import { SqliteDatabase } from '../src/persistence/sqlite.js'
 import { createStores, type Stores } from '../src/persistence/stores.js'
 import { ProjectionStore } from '../src/years/projection-store.js'
+import { eventually } from './collab-harness.js'
 import { tempDir } from './harness.js'
 import { createTestDatabase } from './postgres.js'
 
@@ -453,6 +454,44 @@ for (const backend of backends) {
       expect(await notifications.unread(head.id)).toBe(1)
       await notifications.markRead(head.id, 'all')
       expect(await notifications.unread(head.id)).toBe(0)
+    })
+
+    it('two refreshes of one sheet from two connections take turns: the second compares with the first one’s projection', async () => {
+      const { sheet } = await town()
+      const first = new ProjectionStore(db)
+      const second = new ProjectionStore(await backend.reopen(db))
+      const projection = (v: number) => ({ canonical: `{"v":${v}}`, budgetTotal: 0, measures: 0, projects: 0 })
+      await first.put(sheet.id, projection(0))
+      let release!: () => void
+      const gate = new Promise<void>((resolve) => {
+        release = resolve
+      })
+      let holding!: () => void
+      const held = new Promise<void>((resolve) => {
+        holding = resolve
+      })
+      const one = first.exchange([sheet.id], async () => {
+        holding()
+        await gate
+        return [{ sheetId: sheet.id, projection: projection(1) }]
+      })
+      await held
+      let seen: string | undefined
+      const two = second.exchange([sheet.id], (previous) => {
+        seen = previous.get(sheet.id)?.canonical
+        return []
+      })
+      if (db.dialect === 'postgres') {
+        // The second waits for the first's row lock (it would have read {"v":0} without one).
+        await eventually(async () => {
+          const waiting = await db.get<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")
+          expect(waiting?.n).toBe(1)
+        })
+      }
+      expect(seen).toBeUndefined()
+      release()
+      await Promise.all([one, two])
+      expect(seen).toBe('{"v":1}')
     })
 
     it("the board's projection: kept edit author, overview of the year, missing and year sheets", async () => {

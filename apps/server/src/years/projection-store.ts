@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '../persistence/database.js'
+import type { Database, SqlExecutor } from '../persistence/database.js'
 import { chunks } from '../chunks.js'
 import { nowIso } from '../persistence/ids.js'
 
@@ -38,7 +38,24 @@ export interface OverviewRow {
 
 /** The stored projection of each sheet (table sheet_projections). */
 export class ProjectionStore {
-  constructor(private readonly db: SqlExecutor) {}
+  constructor(private readonly db: Database) {}
+
+  /**
+   * Reads the stored projections of these sheets, lets `decide` say which to write (given what is stored),
+   * and writes those, in one transaction whose reads lock the sheets' rows (PostgreSQL; SQLite's writer
+   * lock covers it): two processes refreshing one sheet at once take turns, and the second sees the first's
+   * projection as the previous one, so a new 連携課 entry is announced once, not by each of them.
+   */
+  exchange<T extends { sheetId: string; projection: Projection; edit?: { by: string | null; at: string } | undefined }>(
+    sheetIds: readonly string[],
+    decide: (previous: Map<string, ProjectionRecord>) => T[] | Promise<T[]>,
+  ): Promise<T[]> {
+    return this.db.transaction(async (tx) => {
+      const chosen = await decide(await this.read(tx, sheetIds, this.db.dialect === 'postgres' ? ' ORDER BY sheet_id FOR UPDATE' : ''))
+      await this.write(tx, chosen)
+      return chosen
+    })
+  }
 
   /** Writes the projection; `edit` (who changed the content, and when) is kept from before when absent. */
   put(sheetId: string, projection: Projection, edit?: { by: string | null; at: string }): Promise<void> {
@@ -46,10 +63,14 @@ export class ProjectionStore {
   }
 
   /** Writes several sheets' projections, a statement per ROWS (see `put`). */
-  async putMany(rows: readonly { sheetId: string; projection: Projection; edit?: { by: string | null; at: string } | undefined }[]): Promise<void> {
+  putMany(rows: readonly { sheetId: string; projection: Projection; edit?: { by: string | null; at: string } | undefined }[]): Promise<void> {
+    return this.write(this.db, rows)
+  }
+
+  private async write(db: SqlExecutor, rows: readonly { sheetId: string; projection: Projection; edit?: { by: string | null; at: string } | undefined }[]): Promise<void> {
     const now = nowIso()
     for (const chunk of chunks(rows, ROWS)) {
-      await this.db.run(
+      await db.run(
         `INSERT INTO sheet_projections (sheet_id, canonical, budget_total, measures, projects, edited_at, edited_by, updated_at)
          VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
          ON CONFLICT (sheet_id) DO UPDATE SET canonical = excluded.canonical, budget_total = excluded.budget_total,
@@ -67,12 +88,16 @@ export class ProjectionStore {
   }
 
   /** The stored projections of these sheets, by sheet (a sheet without one is absent). */
-  async getMany(sheetIds: readonly string[]): Promise<Map<string, ProjectionRecord>> {
+  getMany(sheetIds: readonly string[]): Promise<Map<string, ProjectionRecord>> {
+    return this.read(this.db, sheetIds, '')
+  }
+
+  private async read(db: SqlExecutor, sheetIds: readonly string[], lock: string): Promise<Map<string, ProjectionRecord>> {
     const found = new Map<string, ProjectionRecord>()
     for (const chunk of chunks(sheetIds, ROWS)) {
-      const rows = await this.db.all<ProjectionRecord>(
+      const rows = await db.all<ProjectionRecord>(
         `SELECT sheet_id AS sheetId, canonical, budget_total AS budgetTotal, measures, projects, edited_at AS editedAt, edited_by AS editedBy
-         FROM sheet_projections WHERE sheet_id IN (${chunk.map(() => '?').join(', ')})`,
+         FROM sheet_projections WHERE sheet_id IN (${chunk.map(() => '?').join(', ')})${lock}`,
         chunk,
       )
       for (const row of rows) found.set(row.sheetId, row)

@@ -108,21 +108,29 @@ export class Projector {
         this.log.error({ err, sheetId }, 'projection refresh failed')
       }
     }
-    let written: (ProjectionEvent & { projection: Projection })[]
+    let written: (ProjectionEvent & { projection: Projection; edit: { by: string | null; at: string } | undefined })[]
     try {
-      const previous = await this.store.getMany(read.map((r) => r.sheetId))
-      written = []
-      for (const { sheetId, after, projection } of read) {
-        const before = previous.get(sheetId)
-        // An edit that changed nothing the board shows (an undo, a mark) leaves the last editor as is.
-        if (before?.canonical === projection.canonical) continue
-        written.push({ sheetId, projection, after, before: before ? storedSheet(before.canonical) : null, editorId: pending.get(sheetId)?.editorId ?? null })
-      }
-      await this.store.putMany(
-        written.map(({ sheetId, projection }) => {
-          const edit = pending.get(sheetId)
-          return { sheetId, projection, edit: edit ? { by: edit.editorId, at: new Date(edit.at).toISOString() } : undefined }
-        }),
+      // Read, compared and written under the sheets' row locks: another process refreshing the same sheet
+      // waits, and then compares with this projection, not with the one both read before.
+      written = await this.store.exchange(
+        read.map((r) => r.sheetId),
+        (previous) =>
+          read.flatMap(({ sheetId, after, projection }) => {
+            const before = previous.get(sheetId)
+            // An edit that changed nothing the board shows (an undo, a mark) leaves the last editor as is.
+            if (before?.canonical === projection.canonical) return []
+            const edit = pending.get(sheetId)
+            return [
+              {
+                sheetId,
+                projection,
+                after,
+                before: before ? storedSheet(before.canonical) : null,
+                editorId: edit?.editorId ?? null,
+                edit: edit ? { by: edit.editorId, at: new Date(edit.at).toISOString() } : undefined,
+              },
+            ]
+          }),
       )
     } catch (err) {
       this.log.error({ err, sheets: sheetIds.length }, 'projection refresh failed; retried at the next refresh')
