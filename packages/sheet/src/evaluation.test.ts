@@ -65,6 +65,31 @@ describe('[S20] evaluations', () => {
     expect(seen).toEqual(['yearendEvaluation/measure-2/status', 'yearendEvaluation/measure-2/actuals'])
   })
 
+  it('two people writing an actual’s value and its date at once both keep theirs; a document’s older whole-object actuals still read', () => {
+    const { doc, indicator } = evaluated()
+    openEvaluationRows(doc, 'midyear')
+    const [a, b] = [new Y.Doc(), new Y.Doc()]
+    for (const peer of [a, b]) Y.applyUpdate(peer, Y.encodeStateAsUpdate(doc))
+    // Concurrently: neither has seen the other's change when it makes its own.
+    setActual(a, 'midyear', 'measure-2', indicator, { date: '2025-09-30' })
+    setActual(b, 'midyear', 'measure-2', indicator, { value: 64 })
+    Y.applyUpdate(a, Y.encodeStateAsUpdate(b))
+    Y.applyUpdate(b, Y.encodeStateAsUpdate(a))
+    for (const peer of [a, b]) expect(docToEvaluation(peer, 'midyear')[1]!.actuals).toEqual([{ indicatorId: indicator, value: 64, date: '2025-09-30' }])
+
+    // Written before the parts had keys of their own: one object under the indicator's id.
+    const old = evaluated()
+    openEvaluationRows(old.doc, 'midyear')
+    const actuals = evaluationEntry(old.doc, 'midyear', 'measure-2')!.get('actuals') as Y.Map<unknown>
+    actuals.set(old.indicator, { value: 12, date: '2025-08-01' })
+    expect(docToEvaluation(old.doc, 'midyear')[1]!.actuals).toEqual([{ indicatorId: old.indicator, value: 12, date: '2025-08-01' }])
+    // A part written now goes under its own key; the other part still reads from the object.
+    setActual(old.doc, 'midyear', 'measure-2', old.indicator, { value: 13 })
+    expect(docToEvaluation(old.doc, 'midyear')[1]!.actuals).toEqual([{ indicatorId: old.indicator, value: 13, date: '2025-08-01' }])
+    setActual(old.doc, 'midyear', 'measure-2', old.indicator, { date: null })
+    expect(docToEvaluation(old.doc, 'midyear')[1]!.actuals).toEqual([{ indicatorId: old.indicator, value: 13, date: null }])
+  })
+
   it('the input schema refuses a status outside the scale, a date outside the fiscal year and a non-date', () => {
     const schema = evaluationInputSchema(2025)
     const row = { kind: 'measure', rowId: 'measure-2', status: 'onTrack', actuals: [{ indicatorId: 'i', value: 3, date: '2026-03-31' }], done: '', next: '' }

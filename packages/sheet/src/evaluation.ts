@@ -140,20 +140,45 @@ export function setEvaluationStatus(doc: Y.Doc, kind: EvaluationKind, rowId: str
   if (entry && entry.get('status') !== status) entry.set('status', status)
 }
 
-/** 実績値 of one indicator, with its date: one value set as a whole (last writer wins, as 事業費). */
-export function setActual(doc: Y.Doc, kind: EvaluationKind, rowId: string, indicatorId: string, actual: { value: number | null; date: string | null }): void {
+/**
+ * The keys of an actual's two parts in a row's `actuals` map ([S20]): the value and its date each under a
+ * key of its own, so that two people writing them at once (one the 実績値, the other its 時点) both keep
+ * theirs. Documents from before keep one object `{ value, date }` under the indicator's id; it is still
+ * read, under whichever part has a key of its own.
+ */
+const actualKeys = (indicatorId: string) => ({ value: `${indicatorId}:value`, date: `${indicatorId}:date` })
+
+/** Sets the given parts of one indicator's actual (only those that differ from what the document has). */
+export function setActual(doc: Y.Doc, kind: EvaluationKind, rowId: string, indicatorId: string, actual: { value?: number | null; date?: string | null }): void {
   const actuals = evaluationEntry(doc, kind, rowId)?.get('actuals')
-  if (actuals instanceof Y.Map) actuals.set(indicatorId, { value: actual.value, date: actual.date })
+  if (actuals instanceof Y.Map) doc.transact(() => writeActual(actuals, indicatorId, actual))
+}
+
+function writeActual(actuals: Y.Map<unknown>, indicatorId: string, actual: { value?: number | null; date?: string | null }): void {
+  const now = readActual(actuals, indicatorId)
+  const keys = actualKeys(indicatorId)
+  if (actual.value !== undefined && (now.value !== actual.value || !actuals.has(keys.value))) actuals.set(keys.value, actual.value)
+  if (actual.date !== undefined && (now.date !== actual.date || !actuals.has(keys.date))) actuals.set(keys.date, actual.date)
+}
+
+/** One indicator's actual as the document has it (its parts' own keys first, then the older whole object). */
+export function actualOf(actuals: unknown, indicatorId: string): { value: number | null; date: string | null } {
+  const { value, date } = readActual(actuals, indicatorId)
+  return { value, date }
 }
 
 const statusOf = (value: unknown): EvaluationStatus | null =>
   (evaluationStatuses as readonly unknown[]).includes(value) ? (value as EvaluationStatus) : null
 
 function readActual(actuals: unknown, indicatorId: string): Actual {
-  const raw = actuals instanceof Y.Map ? actuals.get(indicatorId) : undefined
-  const record = raw && typeof raw === 'object' ? (raw as { value?: unknown; date?: unknown }) : {}
-  const value = typeof record.value === 'number' && Number.isFinite(record.value) && Math.abs(record.value) <= 1e12 ? record.value : null
-  const date = typeof record.date === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(record.date) ? record.date : null
+  const map = actuals instanceof Y.Map ? (actuals as Y.Map<unknown>) : undefined
+  const whole = map?.get(indicatorId)
+  const record = whole && typeof whole === 'object' ? (whole as { value?: unknown; date?: unknown }) : {}
+  const keys = actualKeys(indicatorId)
+  const rawValue = map?.has(keys.value) ? map.get(keys.value) : record.value
+  const rawDate = map?.has(keys.date) ? map.get(keys.date) : record.date
+  const value = typeof rawValue === 'number' && Number.isFinite(rawValue) && Math.abs(rawValue) <= 1e12 ? rawValue : null
+  const date = typeof rawDate === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(rawDate) ? rawDate : null
   return { indicatorId, value, date }
 }
 
@@ -216,7 +241,7 @@ export function applyEvaluationToDoc(doc: Y.Doc, kind: EvaluationKind, rows: rea
       if (!(actuals instanceof Y.Map)) continue
       for (const actual of row.actuals) {
         const now = readActual(actuals, actual.indicatorId)
-        if (now.value !== actual.value || now.date !== actual.date) actuals.set(actual.indicatorId, { value: actual.value, date: actual.date })
+        if (now.value !== actual.value || now.date !== actual.date) writeActual(actuals, actual.indicatorId, actual)
       }
     }
   }, origin)

@@ -9,6 +9,7 @@ import {
   evaluationText,
   fiscalYearDates,
   type IndicatorListName,
+  actualOf,
   setActual,
   setEvaluationStatus,
 } from '@hoshin/sheet'
@@ -116,13 +117,26 @@ interface ActualProps {
 
 type ActualValue = { value: number | null; date: string | null }
 
-function readActual(entry: Y.Map<unknown> | undefined, indicatorId: string): ActualValue {
-  const actuals = entry?.get('actuals')
-  const raw = actuals instanceof Y.Map ? (actuals.get(indicatorId) as Partial<ActualValue> | undefined) : undefined
-  return {
-    value: typeof raw?.value === 'number' ? raw.value : null,
-    date: typeof raw?.date === 'string' ? raw.date : null,
+/** One indicator's actual, live: its value and date (each under a key of its own, [S20]). */
+function useActual(actuals: Y.Map<unknown> | undefined, indicatorId: string): ActualValue {
+  const subscribe = useCallback(
+    (onChange: () => void) => {
+      if (!actuals) return () => undefined
+      const keys = new Set([indicatorId, `${indicatorId}:value`, `${indicatorId}:date`])
+      const handler = (event: Y.YMapEvent<unknown>) => {
+        for (const key of event.keysChanged) if (keys.has(key)) return onChange()
+      }
+      actuals.observe(handler)
+      return () => actuals.unobserve(handler)
+    },
+    [actuals, indicatorId],
+  )
+  const read = () => {
+    const { value, date } = actualOf(actuals, indicatorId)
+    return `${value ?? ''}\u0000${date ?? ''}`
   }
+  const [value, date] = useSyncExternalStore(subscribe, read).split('\u0000')
+  return { value: value ? Number(value) : null, date: date || null }
 }
 
 /** 実績値 of one indicator and the day it was measured (within the fiscal year), set together as a whole. */
@@ -132,9 +146,9 @@ function ActualCells({ session, evaluation, list, rowId, rank, indicatorId, numb
   const { kind } = evaluation
   const entry = useEntry(doc, kind, rowId)
   const actuals = entry?.get('actuals')
-  const raw = useYValue<ActualValue>(actuals instanceof Y.Map ? (actuals as Y.Map<unknown>) : undefined, indicatorId)
-  const value = typeof raw?.value === 'number' ? raw.value : null
-  const date = typeof raw?.date === 'string' ? raw.date : ''
+  const actual = useActual(actuals instanceof Y.Map ? (actuals as Y.Map<unknown>) : undefined, indicatorId)
+  const value = actual.value
+  const date = actual.date ?? ''
   const readOnly = !editableIn(session, evaluation)
   const root = evaluationRoots[kind]
   const label = `${evaluationKindLabels[kind]} ${indicatorLabel(list, rank, number)}`
@@ -144,8 +158,8 @@ function ActualCells({ session, evaluation, list, rowId, rank, indicatorId, numb
   const [draftDate, setDraftDate] = useState<string | null>(null)
   const errorId = useId()
   const year = fiscalYear ? fiscalYearDates(fiscalYear) : undefined
-  // Both parts are written together, each keeping the other's latest value.
-  const store = (patch: Partial<ActualValue>) => setActual(doc, kind, rowId, indicatorId, { ...readActual(entry, indicatorId), ...patch })
+  // Each part under its own key: someone writing the other part at the same moment keeps theirs.
+  const store = (patch: Partial<ActualValue>) => setActual(doc, kind, rowId, indicatorId, patch)
   const inYear = (d: string) => !year || (d >= year.first && d <= year.last)
   return (
     <>
