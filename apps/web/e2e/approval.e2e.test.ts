@@ -44,7 +44,12 @@ describe('approval in the browser', () => {
     await expect.poll(() => history.getByRole('heading', { name: /令和7年度 課等の方針/ }).count()).toBe(1)
 
     await head.getByRole('button', { name: '改訂する', exact: true }).click()
-    await head.getByRole('dialog', { name: '改訂の確認' }).getByRole('button', { name: '改訂を始める' }).click()
+    const reopen = head.getByRole('dialog', { name: '改訂の確認' })
+    await reopen.getByRole('button', { name: '改訂を始める' }).click()
+    // The socket makes the sheet writable as soon as the server reopens it, while the dialog still waits for
+    // the sheet's new state: until it closes, the page behind it is inert and takes no typing (a fill there
+    // went nowhere, and the amount was "lost" on a loaded machine).
+    await reopen.waitFor({ state: 'detached' })
     await expect.poll(() => editable(head, '施策 1 施策の内容')).toBe('true')
     const budget = head.getByRole('textbox', { name: '事務事業 1 事業費' })
     await budget.fill('500')
