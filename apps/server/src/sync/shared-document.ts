@@ -4,10 +4,8 @@ import * as Y from 'yjs'
 import { chunks } from '../chunks.js'
 import { applyStored, type StoredDocument } from '../persistence/document-store.js'
 import type { Connection } from './connection.js'
+import { MERGE_GROUP } from './update-log.js'
 import { awarenessUpdate, syncUpdate } from './messages.js'
-
-/** Updates merged into one frame at most (as the update log merges at most this many into one row). */
-const MERGE_GROUP = 64
 
 /** Transaction origin of the stored state being applied at load: not a change, not broadcast, not logged. */
 const LOAD = Symbol('load')

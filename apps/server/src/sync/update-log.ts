@@ -161,7 +161,7 @@ function acknowledge(batch: readonly PendingEntry[]): void {
  * client can send), merging them all at once took most of the server's CPU, which made the next tick's
  * batch larger still. Merging groups of 64 costs ~2 µs an update, whatever the burst.
  */
-const MERGE_GROUP = 64
+export const MERGE_GROUP = 64
 
 /** One row per sheet, author and freeze rule (updates commute, so regrouping by author keeps the document the same). */
 function mergePerSheet(batch: readonly UpdateEntry[]): UpdateEntry[] {
