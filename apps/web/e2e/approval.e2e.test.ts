@@ -61,20 +61,7 @@ describe('approval in the browser', () => {
         const sheet = (await (await fetch(`/api/sheets/${id}/export.json`)).json()) as { projects: { budget: number | null }[] }
         return sheet.projects[0]?.budget
       })
-    await expect
-      .poll(stored, { timeout: 20_000 })
-      .toBe(500)
-      .catch(async (error: unknown) => {
-        // Seen once in a loaded fresh-clone run: what the page and the server held when the amount was lost.
-        const state = await head.evaluate(async () => {
-          const id = location.pathname.split('/').at(-1)
-          const late = await (await fetch(`/api/sheets/${id}/rejected`)).text()
-          const summary = await (await fetch(`/api/sheets/${id}`)).text()
-          return { late, summary: summary.slice(0, 400), input: (document.querySelector('[aria-label="事務事業 1 事業費"]') as HTMLInputElement | null)?.value, status: [...document.querySelectorAll('[role="status"]')].map((e) => e.textContent) }
-        })
-        console.log('approval: the amount typed after 改訂 was not stored', JSON.stringify(state))
-        throw error
-      })
+    await expect.poll(stored, { timeout: 20_000 }).toBe(500)
     // …and the comparison with the approved version shows it (it refetches every 2 s).
     const diff = history.getByRole('region', { name: '比較' })
     await expect.poll(async () => (await diff.textContent()) ?? '', { timeout: 30_000 }).toMatch(/事務事業 1.*0.*500/)
